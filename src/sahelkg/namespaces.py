@@ -1,0 +1,55 @@
+"""The IRIs sahelkg mints, in one place.
+
+Pattern (documented in docs/modelling.md):
+  ontology terms      https://w3id.org/sahelkg/ontology#Term
+  things we describe  https://w3id.org/sahelkg/id/{kind}/{slug}
+  SKOS concepts       https://w3id.org/sahelkg/vocab/{scheme}/{concept}
+  named graphs        https://w3id.org/sahelkg/graph/{name}
+"""
+
+from __future__ import annotations
+
+BASE = "https://w3id.org/sahelkg/"
+ONTOLOGY = BASE + "ontology"
+SKG = ONTOLOGY + "#"
+ID = BASE + "id/"
+VOCAB = BASE + "vocab/"
+GRAPH = BASE + "graph/"
+
+ONTOLOGY_GRAPH = GRAPH + "ontology"
+REFERENCE_GRAPH = GRAPH + "reference"
+CATALOG_GRAPH = GRAPH + "catalog"
+DERIVED_GRAPH = GRAPH + "derived/alleged-perpetrators"
+SOURCE_GRAPH_PREFIX = GRAPH + "source/"
+
+PREFIXES: dict[str, str] = {
+    "skg": SKG,
+    "id": ID,
+    "actor": ID + "actor/",
+    "place": ID + "place/",
+    "event": ID + "event/",
+    "claim": ID + "claim/",
+    "count": ID + "count/",
+    "doc": ID + "document/",
+    "graph": GRAPH,
+    "vocab": VOCAB,
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "schema": "https://schema.org/",
+    "sem": "http://semanticweb.cs.vu.nl/2009/11/sem/",
+    "oa": "http://www.w3.org/ns/oa#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "time": "http://www.w3.org/2006/time#",
+    "void": "http://rdfs.org/ns/void#",
+    "sh": "http://www.w3.org/ns/shacl#",
+}
+
+
+def sparql_prologue(names: list[str] | None = None) -> str:
+    """Given prefix names (all when None), return SPARQL PREFIX lines."""
+    chosen = PREFIXES if names is None else {n: PREFIXES[n] for n in names}
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in chosen.items())
