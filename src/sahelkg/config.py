@@ -1,0 +1,78 @@
+"""Settings of the SPARQL service, in one immutable object.
+
+Every limit has a safe default; `Settings.from_env()` reads `SAHELKG_*` variables so
+`sahelkg serve` and the tests configure the service the same way.
+
+>>> Settings().query_timeout
+30.0
+>>> Settings(write_token="s3cret").writes_enabled
+True
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+
+from sahelkg.namespaces import BASE
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Limits, switches and secrets of one running service."""
+
+    # Seconds a query may run before its worker process is killed; a request may ask for less.
+    query_timeout: float = 30.0
+    # Largest request body accepted (bytes), longest query or update text (characters).
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_query_chars: int = 100_000
+    # Largest number of solutions (SELECT) or triples (CONSTRUCT/DESCRIBE) returned.
+    max_result_rows: int = 100_000
+    # SERVICE endpoints a query may call; empty means SERVICE is refused.
+    service_allow_list: tuple[str, ...] = ()
+    # Bearer token that enables /update and Graph Store writes; None means read-only.
+    write_token: str | None = None
+    # When True the default graph of a query is the union of every graph in the store.
+    union_default_graph: bool = True
+    # Base IRI for relative IRIs in queries and updates, and for direct graph identification.
+    base_iri: str = BASE
+    # Refuse writes while the SHACL gate (sahelkg.validation.check_change) is not installed.
+    # Only protocol-conformance tests turn this off; production keeps the default.
+    require_shacl_gate: bool = True
+    # Query worker processes (embedded store); each runs one query at a time.
+    workers: int = field(default_factory=lambda: max(3, (os.cpu_count() or 1) + 1))
+
+    @property
+    def writes_enabled(self) -> bool:
+        """Return True when a write token is configured."""
+        return bool(self.write_token)
+
+    def with_(self, **changes) -> "Settings":
+        """Given field values, return a copy with them replaced."""
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
+        """Given an environment (default os.environ), return settings read from SAHELKG_* variables."""
+        env = os.environ if environ is None else environ
+        values: dict = {}
+        numeric = {
+            "SAHELKG_QUERY_TIMEOUT": ("query_timeout", float),
+            "SAHELKG_MAX_BODY_BYTES": ("max_body_bytes", int),
+            "SAHELKG_MAX_QUERY_CHARS": ("max_query_chars", int),
+            "SAHELKG_MAX_RESULT_ROWS": ("max_result_rows", int),
+            "SAHELKG_WORKERS": ("workers", int),
+        }
+        for var, (name, kind) in numeric.items():
+            if env.get(var):
+                values[name] = kind(env[var])
+        if env.get("SAHELKG_SERVICE_ALLOW_LIST"):
+            values["service_allow_list"] = tuple(env["SAHELKG_SERVICE_ALLOW_LIST"].split())
+        if env.get("SAHELKG_WRITE_TOKEN"):
+            values["write_token"] = env["SAHELKG_WRITE_TOKEN"]
+        if env.get("SAHELKG_UNION_DEFAULT_GRAPH"):
+            values["union_default_graph"] = env["SAHELKG_UNION_DEFAULT_GRAPH"].lower() in ("1", "true", "yes")
+        if env.get("SAHELKG_BASE_IRI"):
+            values["base_iri"] = env["SAHELKG_BASE_IRI"]
+        values.update(overrides)
+        return cls(**values)

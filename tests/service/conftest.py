@@ -1,0 +1,83 @@
+"""Fixtures that start the real service (uvicorn in a subprocess) on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def w3c_dir() -> Path:
+    """Return the W3C test-suite directory: $SAHELKG_W3C_DIR or ../shared/w3c from the repo root."""
+    return Path(os.environ.get("SAHELKG_W3C_DIR") or REPO.parent / "shared" / "w3c")
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen
+    token: str | None
+
+    def client(self, **kwargs) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=60, **kwargs)
+
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_server(*args: str, env: dict[str, str] | None = None, token: str | None = None,
+                 wait: float = 120) -> Server:
+    """Given `python -m sahelkg.app` arguments and SAHELKG_* settings, start a server and wait for it."""
+    port = free_port()
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    if token:
+        full_env["SAHELKG_WRITE_TOKEN"] = token
+    process = subprocess.Popen([sys.executable, "-m", "sahelkg.app", "--port", str(port), *args], env=full_env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with status {process.returncode}")
+        try:
+            if httpx.get(url + "/sparql", timeout=2).status_code == 200:
+                return Server(url, process, token)
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the server did not start in time")
+
+
+@pytest.fixture(scope="session")
+def read_only_server():
+    """A server with a little data, no write token, 2 s query timeout and small caps."""
+    data = REPO / "tests" / "service" / "data" / "small.trig"
+    server = start_server(str(data), env={"SAHELKG_QUERY_TIMEOUT": "2", "SAHELKG_MAX_RESULT_ROWS": "50",
+                                          "SAHELKG_MAX_QUERY_CHARS": "5000", "SAHELKG_MAX_BODY_BYTES": "20000",
+                                          "SAHELKG_WORKERS": "3"})
+    yield server
+    server.stop()
