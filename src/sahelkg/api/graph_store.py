@@ -74,7 +74,7 @@ async def _body_quads(request: Request, graph) -> list[ox.Quad]:
     settings = settings_of(request)
     media_type, _ = protocol.media_type_of(request.headers.get("content-type"))
     if media_type == "multipart/form-data":
-        await read_body(request, settings)  # enforce the cap; starlette caches the body for form()
+        request._body = await read_body(request, settings)  # enforce the cap; form() then reads _body
         form = await request.form()
         quads: list[ox.Quad] = []
         for _, value in form.multi_items():
