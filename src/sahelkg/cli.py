@@ -153,9 +153,31 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from sahelkg import app
+    """Parse what is to be loaded first (errors name file:line:column), then serve it."""
+    import tempfile
 
-    return app.serve_from_args(args) or 0
+    import pyoxigraph as ox
+
+    from sahelkg import app
+    from sahelkg.config import Settings
+
+    paths = [*(loading.seed_paths() if args.seed else []), *args.load]
+    remote = None
+    if args.remote_query:
+        remote = ({"kind": "virtuoso", "base_url": args.remote_query.rsplit("/sparql", 1)[0]}
+                  if args.remote_kind == "virtuoso" else {"query_url": args.remote_query, "update_url": args.remote_update})
+        if paths:
+            raise UsageError("--seed/--load work on the embedded store; load a remote store with `sahelkg load --remote-query URL`")
+    with tempfile.TemporaryDirectory(prefix="sahelkg-serve-") as workdir:
+        load_paths = []
+        if paths:
+            dump = Path(workdir) / "load.nq"
+            dump.write_bytes(ox.serialize(loading.dataset_quads(paths, progress=_progress), format=ox.RdfFormat.N_QUADS) or b"")
+            load_paths.append(dump)
+        print(f"serving SPARQL on http://{args.host}:{args.port}/sparql", file=sys.stderr)
+        app.serve(args.host, args.port, store_dir=args.store, load_paths=load_paths,
+                  settings=Settings.from_env(), remote=remote)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
