@@ -454,6 +454,11 @@ def safety_scan(text: str) -> Scan:
     return Scan(keywords=keywords, services=list(dict.fromkeys(services)), problems=problems)
 
 
+def has_dataset_clause(text: str) -> bool:
+    """Given a query, return True when it has FROM or FROM NAMED (outside strings and comments)."""
+    return re.search(r"(?i)(?<![\w:?$\-])FROM(?![\w:\-])", _code_regions(text)) is not None
+
+
 def check_query_safety(text: str, allow_list: tuple[str, ...]) -> None:
     """Given a query and the SERVICE allow-list, raise a Problem unless the query is safe to run.
 

@@ -134,15 +134,19 @@ def _graph_list(uris: Iterable[str] | None) -> list[ox.NamedNode] | None:
     return None if uris is None else [ox.NamedNode(u) for u in uris]
 
 
-def dataset_arguments(default_graph_uris, named_graph_uris, union_default_graph: bool) -> dict:
+def dataset_arguments(default_graph_uris, named_graph_uris, union_default_graph: bool,
+                      sparql: str = "") -> dict:
     """Given protocol dataset parameters, return pyoxigraph query keyword arguments.
 
     When either list is given they alone make the dataset (SPARQL 1.1 Protocol §2.1.4) and
-    override FROM/FROM NAMED in the query; otherwise the union switch decides the default graph.
+    override FROM/FROM NAMED in the query; otherwise FROM/FROM NAMED decide, and without them
+    the union switch decides the default graph. (pyoxigraph's union flag would override FROM.)
     """
+    from sahelkg.protocol import has_dataset_clause
+
     default, named = _graph_list(default_graph_uris), _graph_list(named_graph_uris)
     if default is None and named is None:
-        return {"use_default_graph_as_union": union_default_graph}
+        return {"use_default_graph_as_union": union_default_graph and not has_dataset_clause(sparql)}
     return {"default_graph": default or [], "named_graphs": named or []}
 
 
@@ -251,7 +255,7 @@ class EmbeddedStore(Store):
             raise StoreError("EmbeddedStore cannot enforce a timeout in-process; use sahelkg.querying.IsolatedStore")
         results = self.oxigraph.query(
             sparql, base_iri=base_iri,
-            **dataset_arguments(default_graph_uris, named_graph_uris, union_default_graph))
+            **dataset_arguments(default_graph_uris, named_graph_uris, union_default_graph, sparql))
         return materialise(results, max_rows)
 
     def apply(self, change: Change) -> None:

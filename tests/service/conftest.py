@@ -81,3 +81,91 @@ def read_only_server():
                                           "SAHELKG_WORKERS": "3"})
     yield server
     server.stop()
+
+
+OXIGRAPH = Path(sys.executable).parent / "oxigraph"
+
+
+@dataclass
+class OxigraphServer:
+    url: str
+    process: subprocess.Popen
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(15)
+
+
+def start_oxigraph(tmp_path: Path, *extra: str) -> OxigraphServer:
+    """Start `oxigraph serve` (the PyPI `oxigraph` package's binary) on a free loopback port."""
+    if not OXIGRAPH.exists():
+        pytest.fail(f"the oxigraph server binary is missing at {OXIGRAPH}: install the test extra (oxigraph==0.5.13)")
+    port = free_port()
+    process = subprocess.Popen([str(OXIGRAPH), "serve", "--location", str(tmp_path), "--bind", f"127.0.0.1:{port}",
+                                *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(url + "/query", params={"query": "ASK {}"}, timeout=1).status_code == 200:
+                return OxigraphServer(url, process)
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("oxigraph serve did not start")
+
+
+class ConnectionRecorder:
+    """A loopback TCP listener that records every connection made to it (and answers nothing)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.connections: list = []
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                conn, address = self.sock.accept()
+            except OSError:
+                return
+            self.connections.append(address)
+            conn.close()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class FileOpenRecorder:
+    """A FIFO whose opening for reading is recorded: a writer thread blocks until someone reads."""
+
+    def __init__(self, directory: Path) -> None:
+        import threading
+
+        self.path = directory / "secret.ttl"
+        os.mkfifo(self.path)
+        self.opened = False
+        self._closing = False
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        fd = os.open(self.path, os.O_WRONLY)  # blocks until a reader opens the FIFO
+        if not self._closing:
+            self.opened = True
+        try:
+            os.write(fd, b"<urn:a> <urn:b> <urn:c> .\n")
+        except OSError:
+            pass
+        os.close(fd)
+
+    def close(self) -> None:
+        self._closing = True
+        fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
+        self._thread.join(5)
+        os.close(fd)
