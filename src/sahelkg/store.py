@@ -554,7 +554,7 @@ class VirtuosoStore(RemoteStore):
     hidden_graph_prefixes = (
         "http://www.openlinksw.com/", "http://www.w3.org/ns/ldp", "http://localhost:8890/",
         "http://www.w3.org/2002/07/owl", "urn:activitystreams-owl:map", "urn:core:services:sparql",
-        "http://localhost/", "virtrdf:",
+        "http://localhost/", "virtrdf:", "http://localuriqaserver/",
     )
     batch_size = 500
 

@@ -169,3 +169,93 @@ class FileOpenRecorder:
         fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
         self._thread.join(5)
         os.close(fd)
+
+
+VIRTUOSO_INI = """[Database]
+DatabaseFile = {d}/virtuoso.db
+ErrorLogFile = {d}/virtuoso.log
+LockFile = {d}/virtuoso.lck
+TransactionFile = {d}/virtuoso.trx
+xa_persistent_file = {d}/virtuoso.pxa
+ErrorLogLevel = 7
+FileExtend = 200
+MaxCheckpointRemap = 2000
+Striping = 0
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = {d}/virtuoso-temp.db
+TransactionFile = {d}/virtuoso-temp.trx
+MaxCheckpointRemap = 2000
+Striping = 0
+
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DisableUnixSocket = 1
+MaxClientConnections = 10
+CheckpointInterval = 60
+CaseMode = 2
+DirsAllowed = ., {d}
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+ThreadsPerQuery = 2
+MaxQueryMem = 200M
+
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = /var/lib/virtuoso-opensource-7/vsp
+MaxClientConnections = 10
+ServerThreads = 10
+Charset = UTF-8
+
+[SPARQL]
+ResultSetMaxRows = 1000000
+MaxQueryExecutionTime = 60
+DefaultQuery = ASK {{}}
+"""
+
+
+@dataclass
+class VirtuosoServer:
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_virtuoso(directory: Path) -> VirtuosoServer:
+    """Start OpenLink Virtuoso (Debian virtuoso-opensource) on loopback with its database in `directory`.
+
+    Skips, saying why, when virtuoso-t is not installed (.ci/prepare-test-servers installs it as root).
+    """
+    import shutil
+
+    binary = shutil.which("virtuoso-t")
+    if binary is None:
+        pytest.skip("virtuoso-t is not installed (Debian package virtuoso-opensource; `.ci/prepare-test-servers` "
+                    "installs it when run as root with apt-get), so the Virtuoso remote-store tests cannot run")
+    http_port, sql_port = free_port(), free_port()
+    ini = directory / "virtuoso.ini"
+    ini.write_text(VIRTUOSO_INI.format(d=directory, sql_port=sql_port, http_port=http_port))
+    process = subprocess.Popen([binary, "+configfile", str(ini), "+wait", "+foreground"], cwd=directory,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{http_port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"virtuoso-t exited ({process.returncode}); see {directory / 'virtuoso.log'}")
+        try:
+            if httpx.get(url + "/sparql", params={"query": "ASK {}"}, timeout=2).status_code == 200:
+                return VirtuosoServer(url, process, directory / "virtuoso.log")
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    process.kill()
+    raise RuntimeError("Virtuoso did not start within 120 s")
