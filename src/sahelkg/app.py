@@ -16,6 +16,7 @@ store and settings, `run_blocking(request, fn, ...)` runs blocking work off the 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 from collections.abc import Iterable
 from contextlib import asynccontextmanager
@@ -37,6 +38,9 @@ from sahelkg.problems import Problem
 from sahelkg.store import EmbeddedStore, Store
 
 VOID = "http://rdfs.org/ns/void#"
+
+# Modules whose `router` every app includes (each is imported when an app is created).
+ROUTER_MODULES: list[str] = ["sahelkg.api.saved_queries"]
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None, *,
@@ -83,6 +87,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None, *,
     app.include_router(update.router)
     app.include_router(graph_store.router)
     app.include_router(void_router)
+    for module in ROUTER_MODULES:
+        app.include_router(importlib.import_module(module).router)
     for router in routers:
         app.include_router(router)
     return app

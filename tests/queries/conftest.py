@@ -42,3 +42,21 @@ def seed_store() -> EmbeddedStore:
     store = EmbeddedStore()
     store.load_quads(loading.dataset_quads(loading.seed_paths()))
     return store
+
+
+@pytest.fixture(scope="session")
+def seed_nquads(tmp_path_factory):
+    """The seed dataset (with its catalog graph) written to one N-Quads file, for servers to load."""
+    path = tmp_path_factory.mktemp("seed") / "seed.nq"
+    path.write_bytes(ox.serialize(list(loading.dataset_quads(loading.seed_paths())), format=ox.RdfFormat.N_QUADS))
+    return path
+
+
+@pytest.fixture(scope="session")
+def seed_server(seed_nquads):
+    """The real service (uvicorn, worker processes) serving the seed dataset, read-only."""
+    from tests.service.conftest import start_server
+
+    server = start_server(str(seed_nquads), env={"SAHELKG_WORKERS": "2"})
+    yield server
+    server.stop()
