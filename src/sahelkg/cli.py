@@ -16,7 +16,7 @@ from sahelkg import loading
 from sahelkg import namespaces as ns
 
 # Modules that add subcommands of their own (each has `register(subcommands)`).
-COMMAND_MODULES: list[str] = ["sahelkg.ontology_docs"]
+COMMAND_MODULES: list[str] = ["sahelkg.ontology_docs", "sahelkg.importers.commands"]
 
 QUERY_FORMATS = {
     "json": "application/sparql-results+json",
@@ -85,6 +85,13 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def _read_query(args: argparse.Namespace) -> str:
+    if getattr(args, "saved", None):
+        from sahelkg.saved_queries import InvalidParameter, bind_saved
+
+        try:
+            return bind_saved(args.saved, args.param or [])
+        except InvalidParameter as error:
+            raise UsageError(str(error)) from error
     if args.file:
         return Path(args.file).read_text(encoding="utf-8")
     if args.query is None:
@@ -194,6 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("query", help="run a SPARQL query")
     p.add_argument("query", nargs="?", help="the query text")
     p.add_argument("--file", "-f", metavar="FILE", help="read the query from FILE")
+    p.add_argument("--saved", metavar="NAME", help="run the saved query queries/NAME.rq")
+    p.add_argument("--param", action="append", metavar="K=V", help="a saved query's parameter (repeatable)")
     p.add_argument("--format", choices=[*QUERY_FORMATS, "table", *GRAPH_FORMATS], default="table")
     add_store_options(p)
     p.set_defaults(func=cmd_query)

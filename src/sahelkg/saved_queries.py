@@ -311,3 +311,23 @@ def load_queries(directory: Path | str | None = None) -> dict[str, SavedQuery]:
     directory = Path(directory) if directory is not None else default_directory()
     queries = [parse_query_file(path) for path in sorted(directory.glob("*.rq"))]
     return {q.name: q for q in queries}
+
+
+def bind_saved(name: str, pairs: list[str], directory: Path | str | None = None) -> str:
+    """Given a saved query's name and `k=v` strings (as on the command line), return the bound query text.
+
+    >>> "VALUES (?accused)" in bind_saved("cq2-disputed-allegations", ["accused=actor:fama"])
+    True
+    """
+    queries = load_queries(directory)
+    if name not in queries:
+        raise InvalidParameter(f"no saved query {name!r}; saved queries: {', '.join(queries)}")
+    values: dict[str, str] = {}
+    for pair in pairs:
+        key, equals, value = pair.partition("=")
+        if not equals:
+            raise InvalidParameter(f"--param takes NAME=VALUE, not {pair!r}")
+        if key in values:
+            raise InvalidParameter(f"parameter {key!r} is given more than once")
+        values[key] = value
+    return queries[name].bind(values)
