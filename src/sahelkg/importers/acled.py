@@ -1,0 +1,213 @@
+"""ACLED event exports (CSV) → sahelkg events, each with its own provenance.
+
+One row becomes:
+  event:acled-{id}       skg:Event, its ACLED sub-event type (our SKOS scheme mirrors ACLED's),
+                         place, location precision, time span, participations
+  doc:acled-{id}         the row as a record document: ID, timestamp (dcterms:hasVersion),
+                         SHA-256 of the row, part of the export file's document
+  count:acled-{id}-fatalities
+                         ACLED's fatality count: outcome vocab:outcome/fatalities, at least N
+                         (ACLED codes conservatively), asserted by a claim whose claimant is ACLED
+  claim:acled-{id}       ACLED reports the event and the count (stance 'reports'), anchored at
+                         the row of the export (RFC 7111 fragment)
+actor1/actor2 and the associated actors take part in the event in the roles
+vocab:role/acled-actor-1 … /acled-associated-actor-2: ACLED's order carries no direction, so no
+actor is made a perpetrator and the count is attributed to no side.
+
+Accepted layouts: the current export's 31 columns; older exports without disorder_type,
+civilian_targeting or tags, with legacy columns (data_id, event_id_no_cnty, iso3) and with
+population columns (ignored). inter1/inter2 as codes (1–8) or text ('State forces');
+event_date as YYYY-MM-DD or 'dd Month yyyy'.
+
+>>> from sahelkg.store import EmbeddedStore
+>>> report = AcledImporter().run(EmbeddedStore(), "tests/importers/data/acled.csv")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+from sahelkg import namespaces as ns
+from sahelkg.importers.common import (
+    A, DCT, PROV, RDFS, ROLE, SCHEMA, SKG, SKOS, Context, ImportReport, Importer, RowError,
+    dataset_claim, iri, lit, month_end, normalise, parse_coordinate, parse_date, parse_int,
+    resolve_actor, resolve_places, skg, slug, split_names)
+
+COLUMNS = (
+    "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
+    "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
+    "interaction", "civilian_targeting", "iso", "region", "country", "admin1", "admin2", "admin3",
+    "location", "latitude", "longitude", "geo_precision", "source", "source_scale", "notes",
+    "fatalities", "tags", "timestamp",
+)
+REQUIRED = ("event_id_cnty", "event_date", "time_precision", "event_type", "sub_event_type", "actor1",
+            "actor2", "country", "location", "geo_precision", "fatalities", "timestamp")
+LEGACY = ("data_id", "event_id_no_cnty", "iso3")
+POPULATION = ("population_1km", "population_2km", "population_5km", "population_best")
+
+TIME_PRECISION = {"1": "day", "2": "week", "3": "month"}
+
+
+class AcledImporter(Importer):
+    """Imports an ACLED CSV export; see the module docstring for the mapping."""
+
+    dataset = "acled"
+
+    def check_header(self, header: list[str], report: ImportReport) -> None:
+        missing = [c for c in REQUIRED if c not in header]
+        if missing:
+            raise RowError(1, missing[0], "required ACLED column is missing from the header"
+                           + (f" (also missing: {', '.join(missing[1:])})" if missing[1:] else ""))
+        absent = [c for c in COLUMNS if c not in header and c not in REQUIRED]
+        if absent:
+            report.warnings.append("older ACLED layout: no column " + ", ".join(absent))
+        unknown = [c for c in header if c not in COLUMNS + LEGACY + POPULATION]
+        if unknown:
+            report.warnings.append("columns not read: " + ", ".join(unknown))
+
+    def key(self, line: int, row: dict[str, str]) -> str:
+        value = row["event_id_cnty"]
+        if not value:
+            raise RowError(line, "event_id_cnty", "is empty; every ACLED row needs its event ID")
+        return value
+
+    def row_version(self, line: int, row: dict[str, str]) -> str:
+        return str(parse_int(row["timestamp"], line, "timestamp"))
+
+    def is_older(self, incoming: str, stored: str) -> bool:
+        return int(incoming) < int(stored)
+
+    def file_version(self, versions: list[str]) -> str:
+        if not versions:
+            return ""
+        newest = max(int(v) for v in versions)
+        return "timestamp " + _dt.datetime.fromtimestamp(newest, _dt.timezone.utc).isoformat()
+
+    def map_row(self, line: int, row: dict[str, str], digest: str, ctx: Context) -> None:
+        ref, sink = ctx.ref, ctx.sink
+        event_id = row["event_id_cnty"]
+        key = f"acled-{slug(event_id)}"
+        date = parse_date(row["event_date"], line, "event_date")
+        precision = TIME_PRECISION.get(row["time_precision"].strip())
+        if precision is None:
+            raise RowError(line, "time_precision", f"{row['time_precision']!r} is not an ACLED time precision (1, 2 or 3)")
+        event_type = ref.concept("event-type", "acled:" + row["event_type"])
+        if event_type is None:
+            raise RowError(line, "event_type", f"{row['event_type']!r} is not an ACLED event type")
+        sub_type = ref.concept("event-type", "acled:" + row["sub_event_type"])
+        if sub_type is None:
+            raise RowError(line, "sub_event_type", f"{row['sub_event_type']!r} is not an ACLED sub-event type")
+        geo = ref.concept("geo-precision", "acled:" + row["geo_precision"].strip())
+        if geo is None:
+            raise RowError(line, "geo_precision", f"{row['geo_precision']!r} is not an ACLED geo precision (1, 2 or 3)")
+        fatalities = parse_int(row["fatalities"], line, "fatalities")
+        timestamp = int(self.row_version(line, row))
+        latitude = parse_coordinate(row.get("latitude", ""), line, "latitude", 90)
+        longitude = parse_coordinate(row.get("longitude", ""), line, "longitude", 180)
+        inter = {}
+        for column in ("inter1", "inter2"):
+            cell = row.get(column, "").strip()
+            if cell == "0":  # legacy exports code "no actor" as 0
+                cell = ""
+            inter[column] = ref.inter(cell) if cell else None
+            if cell and inter[column] is None:
+                raise RowError(line, column, f"{cell!r} is not an ACLED actor category (1–8 or its name)")
+        if not row["actor1"]:
+            raise RowError(line, "actor1", "is empty; every ACLED event has an actor 1")
+
+        event, record = iri(f"{ns.ID}event/{key}"), iri(f"{ns.ID}document/{key}")
+        timespan, count = iri(f"{ns.ID}timespan/{key}"), iri(f"{ns.ID}count/{key}-fatalities")
+        place, _, _ = resolve_places(ctx, country=row["country"], admin1=row.get("admin1", ""),
+                                     location=row["location"], dataset="acled", latitude=latitude,
+                                     longitude=longitude, admin2=row.get("admin2", ""))
+
+        # The record: the row itself, with its identity, version and hash.
+        sink.add(record, A, skg("Document"))
+        sink.add(record, RDFS + "label", lit(f"ACLED record {event_id}", lang="en"))
+        sink.add(record, SKG + "publisher", iri(ns.ID + "actor/acled"))
+        sink.add(record, SKG + "partOfDocument", ctx.export)
+        sink.add(record, DCT + "identifier", lit(event_id))
+        sink.add(record, DCT + "hasVersion", lit(str(timestamp)))
+        sink.add(record, DCT + "modified", lit(_dt.datetime.fromtimestamp(timestamp, _dt.timezone.utc)))
+        sink.add(record, SKG + "sha256", lit(digest))
+        if row.get("source"):
+            sink.add(record, DCT + "source", lit(row["source"]))
+        if latitude and longitude:
+            sink.add(record, SCHEMA + "latitude", lit(latitude, "decimal"))
+            sink.add(record, SCHEMA + "longitude", lit(longitude, "decimal"))
+        for column in ("disorder_type", "interaction", "civilian_targeting", "source_scale", "tags",
+                       "admin2", "admin3"):
+            if row.get(column):
+                sink.add(record, SKOS + "note", lit(f"{column}: {row[column]}"))
+
+        # The event.
+        label = f"{row['sub_event_type']} in {row['location']}, {row['country']}, {date.day} {date:%B %Y} (ACLED {event_id})"
+        sink.add(event, A, skg("Event"))
+        sink.add(event, RDFS + "label", lit(label, lang="en"))
+        sink.add(event, DCT + "identifier", lit(event_id))
+        sink.add(event, SKG + "eventType", iri(sub_type))
+        sink.add(event, SKG + "location", iri(place))
+        sink.add(event, SKG + "locationPrecision", iri(geo))
+        sink.add(event, SKG + "timeSpan", timespan)
+        sink.add(event, PROV + "wasDerivedFrom", record)
+        if row.get("notes"):
+            sink.add(event, DCT + "description", lit(row["notes"], lang="en"))
+
+        start, end, resolution = date, date, None
+        if precision == "week":
+            start, end = date - _dt.timedelta(days=3), date + _dt.timedelta(days=3)
+            resolution = "ACLED time_precision 2: the source gives the week; the span is the coded date ± 3 days."
+        elif precision == "month":
+            start, end = date.replace(day=1), month_end(date)
+            resolution = "ACLED time_precision 3: the source gives the month; the span is that month."
+        dp = iri(f"{ns.VOCAB}date-precision/{precision}")
+        sink.add(timespan, A, skg("TimeSpan"))
+        sink.add(timespan, SKG + "startDate", lit(start))
+        sink.add(timespan, SKG + "endDate", lit(end))
+        sink.add(timespan, SKG + "startPrecision", dp)
+        sink.add(timespan, SKG + "endPrecision", dp)
+        sink.add(timespan, SKG + "originalWording", lit(row["event_date"], lang="en"))
+        if resolution:
+            sink.add(timespan, SKG + "dateResolution", lit(resolution, lang="en"))
+
+        # Participants: ACLED's coded actors, in roles that carry no responsibility.
+        sides = [("actor1", "acled-actor-1", inter["inter1"]), ("assoc_actor_1", "acled-associated-actor-1", None),
+                 ("actor2", "acled-actor-2", inter["inter2"]), ("assoc_actor_2", "acled-associated-actor-2", None)]
+        n = 0
+        for column, role, category in sides:
+            for name in split_names(row.get(column, "")):
+                klass = ref.inter_classes.get(category, SKG + "Actor") if category else SKG + "Actor"
+                note = (f"Created by the ACLED import of {ctx.path.name} from the {column} name {name!r}"
+                        + (f" (ACLED category {row.get('inter1' if column == 'actor1' else 'inter2')})" if category else "")
+                        + "; review and merge with an existing actor if it is the same.")
+                actor = resolve_actor(ctx, name, klass, "acled", note)
+                n += 1
+                participation = iri(f"{ns.ID}participation/{key}-{n}")
+                sink.add(event, SKG + "qualifiedParticipation", participation)
+                sink.add(event, SKG + "hadParticipant", iri(actor))
+                sink.add(participation, A, skg("Participation"))
+                sink.add(participation, SKG + "participant", iri(actor))
+                sink.add(participation, SKG + "participantRole", iri(ROLE + role))
+                sink.add(participation, SKG + "originalWording", lit(name, lang="en"))
+                if category:
+                    sink.add(participation, DCT + "type", iri(category))
+
+        # ACLED's fatality count, claimed by ACLED and attributed to no side.
+        sink.add(count, A, skg("Count"))
+        sink.add(count, SKG + "countOf", event)
+        sink.add(count, SKG + "outcome", iri(ns.VOCAB + "outcome/fatalities"))
+        sink.add(count, SKG + "unit", iri(ns.VOCAB + "unit/persons"))
+        sink.add(count, SKG + "qualifier", iri(ns.VOCAB + "count-qualifier/at-least"))
+        sink.add(count, SKG + "minimum", lit(fatalities))
+        sink.add(count, SKG + "originalWording", lit(f"fatalities: {fatalities}", lang="en"))
+        sink.add(count, SKOS + "note", lit("ACLED's fatality count: conservative, so stored as 'at least'; "
+                                           "not attributed to any actor.", lang="en"))
+        stated = _dt.datetime.fromtimestamp(timestamp, _dt.timezone.utc).date()
+        claim = dataset_claim(sink, dataset="acled", row_id=event_id, event=event, record=record,
+                              export=ctx.export, line=line, stated=stated, counts=[count], key=key)
+        sink.add(event, PROV + "wasDerivedFrom", claim)
+
+
+def import_acled(store, path, **options) -> ImportReport:
+    """Given a store and an ACLED CSV file, import it all or nothing; return the report."""
+    return AcledImporter().run(store, path, **options)

@@ -1,0 +1,250 @@
+"""UCDP Georeferenced Event Dataset (GED) CSV → sahelkg events, each with its own provenance.
+
+One row becomes:
+  event:ucdp-{relid}    skg:Event typed with its UCDP type of violence (vocab:ucdp-violence),
+                        place, where_prec → vocab:geo-precision, date_start/date_end with
+                        date_prec → vocab:date-precision, side A and side B as participants
+  doc:ucdp-{relid}      the row as a record: id, relid, dataset version, SHA-256 of the row
+  count:ucdp-{relid}-deaths
+                        low/best/high → minimum/bestEstimate/maximum (qualifier 'range'),
+                        with deaths_a, deaths_b, deaths_civilians, deaths_unknown as exact parts
+  claim:ucdp-{relid}    UCDP reports the event and the counts (stance 'reports')
+For one-sided violence (type 3) UCDP's coding itself holds side A responsible, so a second
+claim, claim:ucdp-{relid}-one-sided, is an skg:Allegation by UCDP accusing side A as perpetrator.
+State-based and non-state rows hold nobody responsible.
+
+Rows are identified across GED versions by `relid`; a row whose values changed replaces the
+stored one. Older GED files name the estimates best_est/low_est/high_est.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sahelkg import namespaces as ns
+from sahelkg.importers.common import (
+    A, DCT, PROV, RDFS, ROLE, SCHEMA, SKG, SKOS, Context, ImportReport, Importer, RowError,
+    dataset_claim, iri, lit, parse_coordinate, parse_date, parse_int, resolve_actor,
+    resolve_places, skg, slug)
+
+COLUMNS = (
+    "id", "relid", "year", "active_year", "code_status", "type_of_violence", "conflict_dset_id",
+    "conflict_new_id", "conflict_name", "dyad_dset_id", "dyad_new_id", "dyad_name", "side_a_dset_id",
+    "side_a_new_id", "side_a", "side_b_dset_id", "side_b_new_id", "side_b", "number_of_sources",
+    "source_article", "source_office", "source_date", "source_headline", "source_original",
+    "where_prec", "where_coordinates", "where_description", "adm_1", "adm_2", "latitude", "longitude",
+    "geom_wkt", "priogrid_gid", "country", "country_id", "region", "event_clarity", "date_prec",
+    "date_start", "date_end", "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "best",
+    "high", "low", "gwnoa", "gwnob",
+)
+LEGACY_NAMES = {"best_est": "best", "low_est": "low", "high_est": "high"}
+REQUIRED = ("id", "relid", "type_of_violence", "side_a", "side_b", "where_prec", "country",
+            "date_prec", "date_start", "date_end", "best", "low", "high")
+UCDP_EVENT_TYPES = {"1": "ucdp-state-based", "2": "ucdp-non-state", "3": "ucdp-one-sided"}
+_PLACE_SUFFIX = re.compile(r"\s+(town|village|city|commune|department|province|district|cercle|area)$", re.I)
+
+
+class UcdpImporter(Importer):
+    """Imports a UCDP GED CSV file; see the module docstring for the mapping."""
+
+    dataset = "ucdp"
+
+    def __init__(self, version: str | None = None):
+        self.version = version
+
+    def check_header(self, header: list[str], report: ImportReport) -> None:
+        names = {LEGACY_NAMES.get(h, h) for h in header}
+        missing = [c for c in REQUIRED if c not in names]
+        if missing:
+            raise RowError(1, missing[0], "required UCDP GED column is missing from the header"
+                           + (f" (also missing: {', '.join(missing[1:])})" if missing[1:] else ""))
+        if any(h in LEGACY_NAMES for h in header):
+            report.warnings.append("older GED layout: best_est/low_est/high_est read as best/low/high")
+        absent = [c for c in COLUMNS if c not in names and c not in REQUIRED]
+        if absent:
+            report.warnings.append("columns absent: " + ", ".join(absent))
+
+    def key(self, line: int, row: dict[str, str]) -> str:
+        if not row.get("relid"):
+            raise RowError(line, "relid", "is empty; every GED row needs its relid")
+        return row["relid"]
+
+    def row_version(self, line: int, row: dict[str, str]) -> str:
+        return self.version or ""
+
+    def file_version(self, versions: list[str]) -> str:
+        return self.version or "unversioned"
+
+    def map_row(self, line: int, row: dict[str, str], digest: str, ctx: Context) -> None:
+        for legacy, name in LEGACY_NAMES.items():
+            if legacy in row and name not in row:
+                row[name] = row[legacy]
+        ref, sink = ctx.ref, ctx.sink
+        relid = row["relid"]
+        key = f"ucdp-{slug(relid)}"
+        violence = row["type_of_violence"].strip()
+        if violence not in ("1", "2", "3"):
+            raise RowError(line, "type_of_violence", f"{violence!r} is not a UCDP type of violence (1, 2 or 3)")
+        where = ref.concept("geo-precision", "ucdp:" + row["where_prec"].strip())
+        if where is None:
+            raise RowError(line, "where_prec", f"{row['where_prec']!r} is not a UCDP where_prec (1–7)")
+        when = ref.concept("date-precision", "ucdp:" + row["date_prec"].strip())
+        if when is None:
+            raise RowError(line, "date_prec", f"{row['date_prec']!r} is not a UCDP date_prec (1–5)")
+        start = parse_date(row["date_start"].split(" ")[0] if ":" in row["date_start"] else row["date_start"],
+                           line, "date_start")
+        end = parse_date(row["date_end"].split(" ")[0] if ":" in row["date_end"] else row["date_end"],
+                         line, "date_end")
+        if end < start:
+            raise RowError(line, "date_end", f"{end} is before date_start {start}")
+        best = parse_int(row["best"], line, "best_est" if "best_est" in row else "best")
+        low = parse_int(row["low"], line, "low_est" if "low_est" in row else "low")
+        high = parse_int(row["high"], line, "high_est" if "high_est" in row else "high")
+        if not low <= best <= high:
+            raise RowError(line, "best", f"low {low}, best {best}, high {high} are not in order")
+        parts = {c: parse_int(row.get(c, ""), line, c, optional=True)
+                 for c in ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown")}
+        latitude = parse_coordinate(row.get("latitude", ""), line, "latitude", 90)
+        longitude = parse_coordinate(row.get("longitude", ""), line, "longitude", 180)
+        for column in ("side_a", "side_b"):
+            if not row[column]:
+                raise RowError(line, column, "is empty; every GED event has two sides")
+
+        event, record = iri(f"{ns.ID}event/{key}"), iri(f"{ns.ID}document/{key}")
+        timespan, total = iri(f"{ns.ID}timespan/{key}"), iri(f"{ns.ID}count/{key}-deaths")
+        where_prec = int(row["where_prec"])
+        location = _PLACE_SUFFIX.sub("", row.get("where_coordinates", "").split(";")[0].strip())
+        admin1 = row.get("adm_1", "").strip()
+        if where_prec >= 4 and admin1:
+            location = admin1
+        if where_prec >= 6:
+            location = row["country"]
+        place, _, _ = resolve_places(ctx, country=_country_name(row["country"]), admin1=admin1,
+                                     location=location, dataset="ucdp", latitude=latitude,
+                                     longitude=longitude, admin2=row.get("adm_2", ""))
+
+        sink.add(record, A, skg("Document"))
+        sink.add(record, RDFS + "label", lit(f"UCDP GED record {relid} (id {row['id']})", lang="en"))
+        sink.add(record, SKG + "publisher", iri(ns.ID + "actor/ucdp"))
+        sink.add(record, SKG + "partOfDocument", ctx.export)
+        sink.add(record, DCT + "identifier", lit(relid))
+        sink.add(record, DCT + "hasVersion", lit(self.file_version([])))
+        sink.add(record, SKG + "sha256", lit(digest))
+        if row.get("source_article"):
+            sink.add(record, DCT + "source", lit(row["source_article"]))
+        if latitude and longitude:
+            sink.add(record, SCHEMA + "latitude", lit(latitude, "decimal"))
+            sink.add(record, SCHEMA + "longitude", lit(longitude, "decimal"))
+        for column in ("id", "conflict_name", "dyad_name", "code_status", "event_clarity", "number_of_sources",
+                       "source_headline", "source_original", "where_description", "adm_2", "priogrid_gid"):
+            if row.get(column):
+                sink.add(record, SKOS + "note", lit(f"{column}: {row[column]}"))
+
+        label = (f"{row.get('dyad_name') or row['side_a'] + ' – ' + row['side_b']} in {location or row['country']}, "
+                 f"{start.isoformat()}{'' if end == start else ' to ' + end.isoformat()} (UCDP {relid})")
+        sink.add(event, A, skg("Event"))
+        sink.add(event, RDFS + "label", lit(label, lang="en"))
+        sink.add(event, DCT + "identifier", lit(relid))
+        sink.add(event, SKG + "eventType", iri(f"{ns.VOCAB}event-type/{UCDP_EVENT_TYPES[violence]}"))
+        sink.add(event, SKG + "location", iri(place))
+        sink.add(event, SKG + "locationPrecision", iri(where))
+        sink.add(event, SKG + "timeSpan", timespan)
+        sink.add(event, PROV + "wasDerivedFrom", record)
+        if row.get("where_description"):
+            sink.add(event, DCT + "description", lit(row["where_description"], lang="en"))
+
+        sink.add(timespan, A, skg("TimeSpan"))
+        sink.add(timespan, SKG + "startDate", lit(start))
+        sink.add(timespan, SKG + "endDate", lit(end))
+        sink.add(timespan, SKG + "startPrecision", iri(when))
+        sink.add(timespan, SKG + "endPrecision", iri(when))
+        sink.add(timespan, SKG + "originalWording", lit(f"{row['date_start']} – {row['date_end']}", lang="en"))
+
+        sides = {}
+        for n, (column, role) in enumerate((("side_a", "ucdp-side-a"), ("side_b", "ucdp-side-b")), 1):
+            name = row[column].strip()
+            klass = _side_class(name, violence, column)
+            actor = resolve_actor(ctx, name, klass, "ucdp",
+                                  f"Created by the UCDP import of {ctx.path.name} from the {column} name {name!r}; "
+                                  "review and merge with an existing actor if it is the same.")
+            sides[column] = actor
+            participation = iri(f"{ns.ID}participation/{key}-{n}")
+            sink.add(event, SKG + "qualifiedParticipation", participation)
+            sink.add(event, SKG + "hadParticipant", iri(actor))
+            sink.add(participation, A, skg("Participation"))
+            sink.add(participation, SKG + "participant", iri(actor))
+            sink.add(participation, SKG + "participantRole", iri(ROLE + role))
+            sink.add(participation, SKG + "originalWording", lit(name, lang="en"))
+
+        counts = [total]
+        sink.add(total, A, skg("Count"))
+        sink.add(total, SKG + "countOf", event)
+        sink.add(total, SKG + "outcome", iri(ns.VOCAB + "outcome/fatalities"))
+        sink.add(total, SKG + "unit", iri(ns.VOCAB + "unit/persons"))
+        sink.add(total, SKG + "qualifier", iri(ns.VOCAB + "count-qualifier/range"))
+        sink.add(total, SKG + "minimum", lit(low))
+        sink.add(total, SKG + "maximum", lit(high))
+        sink.add(total, SKG + "bestEstimate", lit(best))
+        sink.add(total, SKG + "originalWording", lit(f"low {low}, best {best}, high {high}", lang="en"))
+        if any(v for v in parts.values()):
+            sink.add(total, SKG + "partsMutuallyExclusive", lit(True))
+        categories = {"deaths_a": ("combatants", row["side_a"]), "deaths_b": ("combatants", row["side_b"]),
+                      "deaths_civilians": ("civilians", None), "deaths_unknown": ("unknown", None)}
+        for column, value in parts.items():
+            if not value:
+                continue
+            part = iri(f"{ns.ID}count/{key}-{column.replace('_', '-')}")
+            category, side = categories[column]
+            counts.append(part)
+            sink.add(part, A, skg("Count"))
+            sink.add(part, SKG + "countOf", event)
+            sink.add(part, SKG + "outcome", iri(ns.VOCAB + "outcome/fatalities"))
+            sink.add(part, SKG + "unit", iri(ns.VOCAB + "unit/persons"))
+            sink.add(part, SKG + "qualifier", iri(ns.VOCAB + "count-qualifier/exact"))
+            sink.add(part, SKG + "minimum", lit(value))
+            sink.add(part, SKG + "maximum", lit(value))
+            sink.add(part, SKG + "victimCategory", iri(f"{ns.VOCAB}victim-category/{category}"))
+            sink.add(part, SKG + "partOf", total)
+            sink.add(part, SKG + "originalWording", lit(f"{column}: {value}", lang="en"))
+            if side:
+                sink.add(part, SKOS + "note", lit(f"Deaths among {side} (UCDP {column}; best estimate).", lang="en"))
+
+        claim = dataset_claim(sink, dataset="ucdp", row_id=relid, event=event, record=record, export=ctx.export,
+                              line=line, stated=end, counts=counts, key=key)
+        sink.add(event, PROV + "wasDerivedFrom", claim)
+        if violence == "3":
+            allegation = iri(f"{ns.ID}claim/{key}-one-sided")
+            accusation = iri(f"{ns.ID}accusation/{key}-side-a")
+            sink.add(allegation, A, skg("Allegation"))
+            sink.add(allegation, SKG + "stance", iri(ns.VOCAB + "stance/accuses"))
+            sink.add(allegation, SKG + "claimant", iri(ns.ID + "actor/ucdp"))
+            sink.add(allegation, SKG + "qualifiedClaimAttribution", iri(f"{ns.ID}attribution/ucdp-dataset"))
+            sink.add(allegation, SKG + "about", event)
+            sink.add(allegation, SKG + "statedOn", lit(end))
+            sink.add(allegation, SKG + "reportedIn", record)
+            sink.add(allegation, SKG + "originallyStatedIn", ctx.export)
+            sink.add(allegation, SKG + "anchor", iri(f"{ns.ID}anchor/{key}"))
+            sink.add(allegation, SKG + "accused", iri(sides["side_a"]))
+            sink.add(allegation, SKG + "qualifiedAccusation", accusation)
+            sink.add(allegation, SKOS + "note", lit("UCDP codes one-sided violence as carried out by side A.", lang="en"))
+            sink.add(accusation, A, skg("Accusation"))
+            sink.add(accusation, SKG + "accusedActor", iri(sides["side_a"]))
+            sink.add(accusation, SKG + "allegedRole", iri(ROLE + "perpetrator"))
+
+
+def _country_name(text: str) -> str:
+    """GED writes 'Mali' or 'Mali (Mali)'; return the country name."""
+    return re.sub(r"\s*\(.*\)$", "", text.strip())
+
+
+def _side_class(name: str, violence: str, column: str) -> str:
+    if name.lower().startswith("government of"):
+        return SKG + "Government"
+    if name.lower() == "civilians":
+        return SKG + "PopulationGroup"
+    return SKG + "NonStateArmedGroup"
+
+
+def import_ucdp(store, path, *, version: str | None = None, **options) -> ImportReport:
+    """Given a store and a UCDP GED CSV file, import it all or nothing; return the report."""
+    return UcdpImporter(version).run(store, path, version=version, **options)
