@@ -116,6 +116,8 @@ def negotiate(accept: str | None, offers: tuple[str, ...], *, format_param: str 
 
 def offers_for(kind: str) -> tuple[str, ...]:
     """Given a result kind, return the media types we can write it in."""
+    if kind == "query":
+        return tuple(dict.fromkeys(RESULT_TYPES + GRAPH_TYPES))
     return {"solutions": RESULT_TYPES, "boolean": BOOLEAN_TYPES, "graph": GRAPH_TYPES}[kind]
 
 

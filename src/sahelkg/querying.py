@@ -12,6 +12,9 @@ stop a running query is to end the process running it. Design (measured costs in
   generation number and forks N fresh workers; workers of older generations finish the query
   they are running on their snapshot and are then retired. A query always goes to a worker of
   the newest generation, so an acknowledged write is visible to the next query.
+- With an on-disk store (RocksDB) the keeper writes every change to disk first and then to an
+  in-memory mirror; workers fork from the mirror only, because a forked child must never touch
+  RocksDB files its parent is writing (cost: the data is held in memory a second time).
 - On timeout the app SIGKILLs the worker; the keeper reaps it and forks a replacement.
 - Updates are dry-run in a worker (its copy-on-write store is private), which reports the exact
   Change and then exits; the Change passes the SHACL gate and is then applied by the keeper.
@@ -306,11 +309,16 @@ class IsolatedStore(Store):
 def _keeper_main(spec: dict) -> None:
     authkey = bytes.fromhex(os.environ.pop("SAHELKG_POOL_AUTHKEY"))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the app stops us with ("stop",)
-    store = EmbeddedStore(spec["path"])
-    if spec.get("dump"):
-        store.load_file(spec["dump"])
-    for path in spec["load"]:
-        store.load_file(path)
+    # Workers only ever see an in-memory store. With an on-disk store the keeper keeps an
+    # in-memory mirror: a forked child must never touch RocksDB files its parent writes to.
+    durable = EmbeddedStore(spec["path"]) if spec["path"] else None
+    store = EmbeddedStore()
+    if durable is not None:
+        store.load_quads(durable.quads())
+    targets = [s for s in (durable, store) if s is not None]
+    for path in ([spec["dump"]] if spec.get("dump") else []) + spec["load"]:
+        for target in targets:
+            target.load_file(path)
     address = spec["address"]
     control = Client(address, family="AF_UNIX", authkey=authkey)
     control.send(("keeper", os.getpid()))
@@ -350,12 +358,14 @@ def _keeper_main(spec: dict) -> None:
         try:
             if message[0] == "apply":
                 _, removals, additions = message
-                store.apply(Change(additions=tuple(quads_from_nquads(additions)),
-                                   removals=tuple(quads_from_nquads(removals))))
+                change = Change(additions=tuple(quads_from_nquads(additions)),
+                                removals=tuple(quads_from_nquads(removals)))
+                for target in targets:  # disk first: acknowledged means durable
+                    target.apply(change)
                 generation += 1
                 control.send(("applied", generation))
             elif message[0] == "load":
-                n = store.load_file(message[1])
+                n = [target.load_file(message[1]) for target in targets][0]
                 generation += 1
                 control.send(("loaded", generation, n))
             else:
@@ -368,7 +378,8 @@ def _keeper_main(spec: dict) -> None:
             os.waitpid(pid, 0)
         except (ProcessLookupError, ChildProcessError):
             pass
-    store.close()
+    for target in targets:
+        target.close()
 
 
 def _graph_arg(text):
