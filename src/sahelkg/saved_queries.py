@@ -202,11 +202,12 @@ def values_block(terms: Mapping[str, ox.NamedNode | ox.Literal | None]) -> str:
     if not terms:
         return ""
     variables = " ".join(f"?{name}" for name in terms)
-    row = " ".join("UNDEF" if term is None else _term_text(term) for term in terms.values())
+    row = " ".join("UNDEF" if term is None else sparql_term(term) for term in terms.values())
     return f"\n  VALUES ({variables}) {{ ({row}) }}\n"
 
 
-def _term_text(term: ox.NamedNode | ox.Literal) -> str:
+def sparql_term(term: ox.NamedNode | ox.Literal) -> str:
+    """Given a term built by pyoxigraph, return its SPARQL form (escaped N-Triples)."""
     # Only terms built by pyoxigraph reach here: str() gives their escaped N-Triples form, which is
     # valid SPARQL (IRIs were refused if they held '>', quotes or spaces; literals escape '"', '\', newlines).
     if not isinstance(term, (ox.NamedNode, ox.Literal)):
