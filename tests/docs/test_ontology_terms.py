@@ -39,3 +39,24 @@ def test_each_term_has_english_label_definition_is_defined_by_and_example(term):
     assert GRAPH.value(term, SKOS.definition) is not None, "no skos:definition"
     assert GRAPH.value(term, RDFS.isDefinedBy) == ONTOLOGY, "no rdfs:isDefinedBy the ontology"
     assert GRAPH.value(term, SKOS.example) is not None, "no skos:example"
+
+
+def test_examples_that_cite_the_seed_use_its_real_iris():
+    import re
+
+    import pyoxigraph as ox
+
+    from sahelkg import loading
+
+    store = ox.Store()
+    store.bulk_extend(loading.dataset_quads(loading.seed_paths()))
+    minted = {prefix: iri for prefix, iri in ns.PREFIXES.items() if iri.startswith(ns.ID)}
+    missing = []
+    for term, example in sorted(GRAPH.subject_objects(SKOS.example)):
+        # Names of seed nodes start with the source id (a000-…); other examples are hypothetical.
+        for prefix, name in re.findall(r"\b([a-z]+):(a000[\w\-]*)", str(example)):
+            if prefix in minted:
+                node = ox.NamedNode(minted[prefix] + name)
+                if not any(True for _ in store.quads_for_pattern(node, None, None)):
+                    missing.append(f"{term}: {prefix}:{name}")
+    assert not missing
