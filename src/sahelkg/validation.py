@@ -379,7 +379,7 @@ def label_of(data: rdflib.Graph, node) -> str | None:
 
 def _read_results(results_graph: rdflib.Graph, data: rdflib.Graph) -> list[ValidationResult]:
     out = []
-    for node in results_graph.subjects(RDF.type, SH.ValidationResult):
+    for node in results_graph.objects(None, SH.result):  # top-level results, not sh:detail
         focus = results_graph.value(node, SH.focusNode)
         path = results_graph.value(node, SH.resultPath)
         value = results_graph.value(node, SH.value)

@@ -1,0 +1,65 @@
+"""Shared helpers for the SHACL tests: fixtures, the seed dataset, result keys."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from sahelkg import loading
+
+FIXTURES = Path(__file__).parent / "fixtures"
+BASE = FIXTURES / "base.trig"
+PREFIX_LINE = re.compile(r"@prefix\s+([\w-]*):\s*<([^>]*)>")
+EXTRA_PREFIXES = {"rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#"}
+
+
+def parse_trig(path: Path) -> list[ox.Quad]:
+    """Given a TriG file, return its quads."""
+    return list(ox.parse(path=str(path), format=ox.RdfFormat.TRIG))
+
+
+def prefixes_of(path: Path) -> dict[str, str]:
+    """Given a Turtle/TriG file, return the prefixes it declares (plus rdf:)."""
+    found = dict(EXTRA_PREFIXES)
+    found.update(PREFIX_LINE.findall(path.read_text(encoding="utf-8")))
+    return found
+
+
+def expand(curie: str, prefixes: dict[str, str]) -> str | None:
+    """Given a CURIE, <IRI>, ^CURIE (inverse path) or '-', return the full form used in reports."""
+    if curie == "-":
+        return None
+    if curie.startswith("^"):
+        return "^" + expand(curie[1:], prefixes)
+    if curie.startswith("<") and curie.endswith(">"):
+        return curie[1:-1]
+    prefix, local = curie.split(":", 1)
+    return prefixes[prefix] + local
+
+
+def expected_results(path: Path) -> set[tuple]:
+    """Given a fixture, return its '# expect:' lines as (severity, focus, shape, constraint, path)."""
+    prefixes = prefixes_of(path)
+    out = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("# expect:"):
+            continue
+        severity, focus, shape, result_path = (part.strip() for part in line[len("# expect:"):].split("|"))
+        shape_parts = shape.split()
+        constraint = expand(shape_parts[1], prefixes) if len(shape_parts) > 1 else None
+        out.add((severity, expand(focus, prefixes), expand(shape_parts[0], prefixes), constraint,
+                 expand(result_path, prefixes)))
+    return out
+
+
+def result_keys(report) -> set[tuple]:
+    """Given a report, return its results as (severity, focus, shape, constraint, path)."""
+    return {(r.severity, r.focus_node, r.source_shape, r.source_constraint, r.path) for r in report.results}
+
+
+@pytest.fixture(scope="session")
+def seed_quads() -> list[ox.Quad]:
+    return list(loading.dataset_quads(loading.seed_paths()))
