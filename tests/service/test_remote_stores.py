@@ -62,7 +62,7 @@ def remote_app(request, tmp_path_factory):
     try:
         subprocess.run([str(SAHELKG), "load", *map(str, loading.seed_paths()), *store_args], check=True,
                        capture_output=True, timeout=300)
-        app = start_server("--no-gate", *app_args, token=TOKEN)
+        app = start_server(*app_args, token=TOKEN)
     except BaseException:
         backend.stop()
         raise

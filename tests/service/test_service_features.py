@@ -145,7 +145,7 @@ def test_without_a_token_configured_writes_are_refused_and_say_why(read_only_ser
 @pytest.fixture(scope="module")
 def writable(tmp_path_factory):
     directory = tmp_path_factory.mktemp("store")
-    server = start_server("--no-gate", "--store", str(directory), token=TOKEN, env={"SAHELKG_WORKERS": "2"})
+    server = start_server("--store", str(directory), token=TOKEN, env={"SAHELKG_WORKERS": "2"})
     yield server, directory
     server.stop()
 
@@ -195,7 +195,7 @@ def test_a_failing_update_changes_nothing(writable):
 
 
 def test_acknowledged_writes_survive_a_restart(tmp_path):
-    server = start_server("--no-gate", "--store", str(tmp_path), token=TOKEN, env={"SAHELKG_WORKERS": "2"})
+    server = start_server("--store", str(tmp_path), token=TOKEN, env={"SAHELKG_WORKERS": "2"})
     graph = "https://w3id.org/sahelkg/graph/test/durable"
     try:
         for i in range(5):
@@ -211,17 +211,3 @@ def test_acknowledged_writes_survive_a_restart(tmp_path):
         assert response.json()["results"]["bindings"][0]["n"]["value"] == "5"
     finally:
         again.stop()
-
-
-def test_writes_are_refused_while_the_shacl_gate_is_missing(tmp_path):
-    from sahelkg.api.common import load_gate
-
-    if load_gate() is not None:
-        pytest.skip("sahelkg.validation.check_change is installed; test_shacl_gate covers gated writes")
-    server = start_server(token=TOKEN, env={"SAHELKG_WORKERS": "1"})
-    try:
-        r = httpx.post(server.url + "/update", content=b"INSERT DATA { <urn:a> <urn:b> <urn:c> }",
-                       headers={**server.auth(), "content-type": "application/sparql-update"})
-        assert r.status_code == 503 and "SHACL gate" in r.json()["detail"]
-    finally:
-        server.stop()

@@ -23,7 +23,7 @@ def test_graph_store_manifests_are_present():
 
 @pytest.fixture(scope="module")
 def server():
-    server = start_server("--no-gate", token=TOKEN, env={"SAHELKG_WORKERS": "2"})
+    server = start_server(token=TOKEN, env={"SAHELKG_WORKERS": "2"})
     yield server
     server.stop()
 

@@ -27,7 +27,7 @@ def test_protocol_manifest_is_present_and_complete():
 
 @pytest.fixture(scope="module")
 def server():
-    server = start_server("--no-gate", token=TOKEN, env={"SAHELKG_WORKERS": "2"})
+    server = start_server(token=TOKEN, env={"SAHELKG_WORKERS": "2"})
     yield server
     server.stop()
 
