@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 import xml.etree.ElementTree as ET
 
@@ -47,12 +48,24 @@ def test_generation_is_deterministic(generated):
     assert ontology_docs.generate() == generated
 
 
+def run_docs(*argv: str) -> int:
+    """Run `sahelkg docs ARGV` through the subcommand's own parser (independent of other modules)."""
+    parser = argparse.ArgumentParser(prog="sahelkg")
+    ontology_docs.register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["docs", *argv])
+    return args.func(args)
+
+
+def test_the_docs_subcommand_is_registered_with_the_cli():
+    assert "sahelkg.ontology_docs" in cli.COMMAND_MODULES
+
+
 def test_docs_check_exits_1_naming_the_stale_file(tmp_path, capsys):
-    ontology_docs.cmd_docs(cli.build_parser().parse_args(["docs", "--output-dir", str(tmp_path)]))
-    assert cli.main(["docs", "--check", "--output-dir", str(tmp_path)]) == 0
+    assert run_docs("--output-dir", str(tmp_path)) == 0
+    assert run_docs("--check", "--output-dir", str(tmp_path)) == 0
     (tmp_path / "ontology.svg").write_text("<svg/>", encoding="utf-8")
     capsys.readouterr()
-    assert cli.main(["docs", "--check", "--output-dir", str(tmp_path)]) == 1
+    assert run_docs("--check", "--output-dir", str(tmp_path)) == 1
     err = capsys.readouterr().err
     assert "ontology.svg" in err and "ontology.md" not in err
 
