@@ -51,7 +51,14 @@ _ACRONYM = re.compile(r"^(?=(?:.*[A-Z]){2})[A-Za-z-]{2,8}$")
 
 
 class AuditError(ValueError):
-    """The audit cannot run as asked (unknown or ambiguous actor, claim or document)."""
+    """The audit cannot run as asked (unknown or ambiguous actor, claim or document).
+
+    `status` is the HTTP status the service answers with: 404 for nothing found, 400 otherwise.
+    """
+
+    def __init__(self, message: str, *, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(kw_only=True)
@@ -180,7 +187,7 @@ def resolve_actor(store, reference: str) -> str:
     } ORDER BY ?actor""", wanted=[ox.Literal(reference)])
     actors = [r["actor"].value for r in rows]
     if not actors:
-        raise AuditError(f"no actor is called {reference!r} (give an IRI, actor:slug or a name)")
+        raise AuditError(f"no actor is called {reference!r} (give an IRI, actor:slug or a name)", status=404)
     if len(actors) > 1:
         raise AuditError(f"{reference!r} names {len(actors)} actors: {', '.join(short(a) for a in actors)}; "
                          "give one of these")
@@ -195,7 +202,7 @@ def resolve_node(store, reference: str, kind: str, class_iri: str) -> str:
                        node=candidates, **{"class": [ox.NamedNode(class_iri)]})
         if found:
             return found[0]["node"].value
-    raise AuditError(f"no {kind.rstrip('/')} {reference!r} in the store")
+    raise AuditError(f"no {kind.rstrip('/')} {reference!r} in the store", status=404)
 
 
 def _iri_candidates(reference: str, kind: str) -> list[ox.NamedNode]:
@@ -583,7 +590,8 @@ def source_chain(store, claim: str) -> Report:
             if a["person"].value == agent:
                 basis = f"per {short(a['basis'].value)}" if "basis" in a else "no claim recorded"
                 steps.append((agent, _local(a["kind"].value).replace("-", " "), a["organisation"].value, basis))
-    names = labels(store, {s[0] for s in steps} | {s[2] for s in steps} | {iri})
+    names = labels(store, {s[0] for s in steps} | {s[2] for s in steps} | {iri} | {a for a, _ in f.accused})
+    names[iri] = f.stance + (": " + ", ".join(f"{names[a]} as {r}" for a, r in f.accused) if f.accused else "")
     rows = [{"step": str(i), "from": short(a), "relation": rel, "to": short(b),
              "name": names.get(b, short(b)), "details": det} for i, (a, rel, b, det) in enumerate(steps, start=1)]
     header = (f"{short(iri)}: {f.stance}" + (" (allegation)" if f.allegation else "") +
@@ -679,7 +687,9 @@ def source_impact(store, document: str) -> Report:
     for c in claims:
         f = facts[c]
         others = [d for d in f.reported_in if d not in doc_set]
-        alone = not others
+        # A claim rests on the source alone when the source is its original statement (every report
+        # of it derives from that), or when no other document reports it.
+        alone = any(d in doc_set for d in f.original) or not others
         rows.append({"claim": short(c), "stance": f.stance, "date": describe_date(f.stated_on, f.precision),
                      "how it rests on the source": "; ".join(sorted(how[c])),
                      "other reporting documents": "; ".join(short(d) for d in others),
