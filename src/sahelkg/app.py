@@ -40,7 +40,7 @@ from sahelkg.store import EmbeddedStore, Store
 VOID = "http://rdfs.org/ns/void#"
 
 # Modules whose `router` every app includes (each is imported when an app is created).
-ROUTER_MODULES: list[str] = ["sahelkg.api.saved_queries", "sahelkg.api.audit"]
+ROUTER_MODULES: list[str] = ["sahelkg.api.saved_queries", "sahelkg.api.audit", "sahelkg.api.linked_data"]
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None, *,

@@ -600,6 +600,17 @@ class Importer:
     def run(self, store, path: Path | str, *, version: str | None = None,
             progress: Callable[[str], None] | None = None, dry_run: bool = False) -> ImportReport:
         """Given a store and a CSV file, import it all or nothing and return the report."""
+        report, change = self.plan(store, path, version=version, progress=progress)
+        if change is not None and not dry_run:
+            if progress:
+                progress(f"writing {len(change.additions):,} quads (removing {len(change.removals):,})")
+            apply_import(store, change, Path(path))
+        return report
+
+    def plan(self, store, path: Path | str, *, version: str | None = None,
+             progress: Callable[[str], None] | None = None) -> tuple[ImportReport, Change | None]:
+        """Given a store and a CSV file, return the report and the Change an import would apply
+        (None when there is nothing to write); the store is not touched."""
         path = Path(path)
         started = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
         sha256 = file_sha256(path)
@@ -607,7 +618,7 @@ class Importer:
         report = ImportReport(self.dataset, str(path), sha256, graph)
         if any(g.value == graph for g in store.named_graphs() if isinstance(g, ox.NamedNode)):
             report.already_imported = True
-            return report
+            return report, None
         ref = Reference.load(store)
         if not ref.notations:
             raise ImportFailed(path, message=f"{path}: the store holds no vocabularies (event types, precisions); "
@@ -660,17 +671,13 @@ class Importer:
             progress(f"mapped {report.rows:,} rows: {len(report.added):,} new, {len(report.revised):,} revised, "
                      f"{len(report.unchanged):,} unchanged")
         if not report.added and not report.revised:
-            return report
+            return report, None
         catalog = describe_import(sink, dataset=self.dataset, path=path, sha256=sha256,
                                   version=version or self.file_version(versions), rows=report.rows,
                                   started=started)
         change = Change(additions=tuple(sink.quads) + tuple(catalog), removals=tuple(removals))
         report.quads_added, report.quads_removed = len(change.additions), len(change.removals)
-        if not dry_run:
-            if progress:
-                progress(f"writing {len(change.additions):,} quads (removing {len(change.removals):,})")
-            apply_import(store, change, path)
-        return report
+        return report, change
 
 
 def split_names(cell: str) -> list[str]:
