@@ -4,6 +4,8 @@
     sahelkg audit corroboration --seed --format csv
     sahelkg audit claim a000-s4-csp-dpa-accuses --seed --svg chain.svg
     sahelkg audit retract doc:a000 --store var/store
+    sahelkg audit nanopub claim:a000-s4-csp-dpa-accuses --seed     (all allegations when no claim is given)
+    sahelkg audit prov --seed -o claims.prov.ttl
 """
 
 from __future__ import annotations
@@ -38,6 +40,15 @@ def register(subcommands) -> None:
             p.add_argument("--svg", metavar="FILE", help="also write the chain diagram as SVG to FILE")
         add_store_options(p)
         p.set_defaults(func=cmd_audit)
+    p = audits.add_parser("nanopub", help="export allegations as nanopublications (TriG): one claim, or all")
+    p.add_argument("target", nargs="?", help=_TARGETS["claim"] + " (all allegations when omitted)")
+    p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    add_store_options(p)
+    p.set_defaults(func=cmd_export)
+    p = audits.add_parser("prov", help="export the claim layer as PROV-O (Turtle)")
+    p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    add_store_options(p)
+    p.set_defaults(func=cmd_export)
     p = audits.add_parser("retract", help="mark a source document retracted (validated by the SHACL gate)")
     p.add_argument("target", help=_TARGETS["source"])
     p.add_argument("--undo", action="store_true", help="mark it not retracted")
@@ -61,6 +72,29 @@ def cmd_audit(args: argparse.Namespace) -> int:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     if getattr(args, "svg", None) and report.svg:
         Path(args.svg).write_text(report.svg, encoding="utf-8")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write nanopublications (TriG) or the PROV-O claim layer (Turtle)."""
+    from sahelkg import provenance_export as export
+
+    store = open_store(args)
+    try:
+        if args.audit == "prov":
+            data = export.prov_o_turtle(store)
+        elif args.target:
+            data = export.nanopublication_trig(store, args.target)
+        else:
+            data = export.all_nanopublications_trig(store)
+    except audit.AuditError as error:
+        raise UsageError(str(error)) from error
+    finally:
+        store.close()
+    if args.output:
+        Path(args.output).write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
     return 0
 
 

@@ -6,6 +6,8 @@
     GET  /audit/claim/{claim}            source chain; /audit/claim/{claim}/diagram.svg for the diagram
     GET  /audit/source/{document}        everything derived from a document
     POST /audit/source/{document}/retraction?retracted=true|false   (bearer token; SHACL gate)
+    GET  /audit/claim/{claim}/nanopub    the allegation as a nanopublication (TriG)
+    GET  /audit/prov                     the claim layer as PROV-O (Turtle)
 
 Formats: JSON (default), HTML, Markdown or CSV, by Accept or `?format=json|html|markdown|csv`.
 """
@@ -79,6 +81,28 @@ async def claim_diagram(request: Request, claim: str) -> Response:
     except audit.AuditError as error:
         raise Problem(error.status, "Audit target not found", str(error)) from error
     return Response(report.svg, media_type="image/svg+xml")
+
+
+@router.get("/claim/{claim:path}/nanopub", summary="Nanopublication of an allegation",
+            responses={200: {"content": {"application/trig": {}}}})
+async def nanopublication(request: Request, claim: str) -> Response:
+    """The claim as a nanopublication: head, assertion, provenance and publication-info graphs, in TriG."""
+    from sahelkg import provenance_export
+
+    try:
+        body = await run_blocking(request, provenance_export.nanopublication_trig, store_of(request), claim)
+    except audit.AuditError as error:
+        raise Problem(error.status, "Audit target not found", str(error)) from error
+    return Response(body, media_type=protocol.content_type_header("application/trig"))
+
+
+@router.get("/prov", summary="The claim layer as PROV-O", responses={200: {"content": {"text/turtle": {}}}})
+async def prov_o(request: Request) -> Response:
+    """Claims, documents and claimants as PROV-O (entities, agents, attributions, delegation, quotation)."""
+    from sahelkg import provenance_export
+
+    body = await run_blocking(request, provenance_export.prov_o_turtle, store_of(request))
+    return Response(body, media_type=protocol.content_type_header("text/turtle"))
 
 
 @router.get("/claim/{claim:path}", summary="Source chain of a claim", responses=_RESPONSES)
