@@ -120,3 +120,22 @@ def test_a_verified_row_without_an_id_is_refused(tmp_path):
                     path)
     with pytest.raises(CrosswalkError, match=r":2: column 'status'"):
         read_crosswalk(path)
+
+
+def test_the_federated_example_joins_our_crosswalk_with_wikidata_through_service(seed_store, endpoint, tmp_path):
+    """queries/examples/wikidata-federated.rq, with its SERVICE pointed at the local Wikidata-shaped endpoint."""
+    from sahelkg.saved_queries import parse_query_file
+
+    query = parse_query_file(CROSSWALK_PATH.parents[1] / "queries" / "examples" / "wikidata-federated.rq")
+    rows, _ = reconcile(seed_store, http_runner(endpoint), [VERIFIED], endpoint=endpoint)
+    path = tmp_path / "crosswalk.csv"
+    write_crosswalk(rows, path)
+    store = EmbeddedStore()
+    store.load_quads(loading.dataset_quads(loading.seed_paths()))
+    load_crosswalk(store, path)
+    text = query.bind({"entity": "https://w3id.org/sahelkg/id/place/niono"})
+    assert "SERVICE <https://query.wikidata.org/sparql>" in text
+    result = store.query(text.replace("https://query.wikidata.org/sparql", endpoint))
+    answer = [tuple(t.value if t is not None else None for t in row) for row in result.rows]
+    assert answer == [("https://w3id.org/sahelkg/id/place/niono", "Niono", "candidate",
+                       "http://www.wikidata.org/entity/Q900004", "Niono", "Mali", "9000004")]
