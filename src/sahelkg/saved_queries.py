@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -149,6 +150,12 @@ class SavedQuery:
     examples: tuple[str, ...]
     text: str
     values_at: int  # offset in `text` just after the `{` opening the WHERE clause
+    body_at: int = 0  # offset in `text` where the header comment ends
+
+    @property
+    def body(self) -> str:
+        """Return the query text without its header comment (what is sent to the store)."""
+        return self.text[self.body_at:]
 
     def parameter(self, name: str) -> Parameter | None:
         """Given a name, return that parameter (None if the query has none of that name)."""
@@ -184,7 +191,8 @@ class SavedQuery:
         True
         """
         terms = self.bindings(values or {})
-        return self.text[:self.values_at] + values_block(terms) + self.text[self.values_at:]
+        # The header is left out: some clients guess the query form from its words ("load", "describe").
+        return self.text[self.body_at:self.values_at] + values_block(terms) + self.text[self.values_at:]
 
     def run(self, store, values: Mapping[str, str] | None = None, **options):
         """Given a Store and parameter values, return the QueryResult."""
@@ -216,10 +224,10 @@ def sparql_term(term: ox.NamedNode | ox.Literal) -> str:
 
 
 def default_directory() -> Path:
-    """Return the project's `queries/` directory."""
+    """Return the saved-query directory: $SAHELKG_QUERIES, else the project's `queries/`."""
     from sahelkg.loading import project_root
 
-    return project_root() / "queries"
+    return Path(os.environ.get("SAHELKG_QUERIES") or project_root() / "queries")
 
 
 def parse_query_file(path: Path | str) -> SavedQuery:
@@ -265,7 +273,7 @@ def parse_query_file(path: Path | str) -> SavedQuery:
     values_at = len(header_text) + (match.end() if match else 0)
     query = SavedQuery(name=name, path=path, title=fields["title"][0][1], description=fields["description"][0][1],
                        parameters=tuple(parameters), examples=tuple(v for _, v in fields["example"]),
-                       text=text, values_at=values_at)
+                       text=text, values_at=values_at, body_at=len(header_text))
     _check_syntax(query, body_start)
     return query
 

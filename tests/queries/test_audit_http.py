@@ -112,3 +112,14 @@ def test_the_audit_command_writes_json_and_svg(capsys, tmp_path):
 def test_the_audit_command_names_a_bad_target(capsys):
     assert cli.main(["audit", "source", "doc:nothing", "--seed"]) == 2
     assert "no document 'doc:nothing' in the store" in capsys.readouterr().err
+
+
+def test_retraction_from_the_command_line_on_a_store_on_disk(capsys, tmp_path, seed_nquads):
+    store_dir = str(tmp_path / "store")
+    assert cli.main(["load", str(seed_nquads), "--store", store_dir]) == 0
+    assert cli.main(["audit", "retract", "doc:a000-kal-akal-statement", "--store", store_dir]) == 0
+    assert cli.main(["audit", "actor", "Kal Akal", "--store", store_dir, "--format", "json"]) == 0
+    out = capsys.readouterr().out
+    ledger = json.loads(out[out.index("{"):])
+    assert [(r["claim"], r["flags"]) for r in ledger["rows"]] == [
+        ("claim:a000-s3-kal-akal-accuses", "RESTS ON RETRACTED SOURCE")]

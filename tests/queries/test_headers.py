@@ -54,3 +54,17 @@ def test_loading_a_directory_stops_at_the_first_broken_file(tmp_path):
     write(tmp_path, GOOD.replace("#+ title: t\n", "#+ titel: t\n"), "b.rq")
     with pytest.raises(HeaderError, match=r"b\.rq:1: "):
         load_queries(tmp_path)
+
+
+def test_the_service_refuses_to_start_with_a_malformed_query_file(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    write(tmp_path, GOOD, "fine.rq")
+    write(tmp_path, GOOD.replace("IRI optional", "URI optional"), "broken.rq")
+    env = dict(os.environ, SAHELKG_QUERIES=str(tmp_path))
+    process = subprocess.run([sys.executable, "-m", "sahelkg.app", "--port", "1"], env=env, capture_output=True,
+                             text=True, timeout=60)
+    assert process.returncode != 0
+    assert f"{tmp_path / 'broken.rq'}:3: parameter 'actor' has type 'URI'" in process.stderr

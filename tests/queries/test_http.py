@@ -88,3 +88,12 @@ def test_each_saved_query_is_in_the_openapi_document_with_its_parameters(seed_se
     assert all(f"/queries/{name}" in spec["paths"] for name in
                ["cq1-accusations-of-event", "cq2-disputed-allegations", "cq3-affiliates-of",
                 "cq4-counts-by-perpetrator", "cq5-everything-about-actor", "cq6-claims-by-claimant"])
+
+
+def test_saved_queries_give_the_same_rows_on_a_remote_store(seed_server, seed_store):
+    from sahelkg.saved_queries import load_queries
+    from sahelkg.store import RemoteStore
+
+    remote = RemoteStore(seed_server.url + "/sparql")
+    for query in load_queries().values():
+        assert query.run(remote, {}).rows == query.run(seed_store, {}).rows, query.name

@@ -61,8 +61,8 @@ def test_a_plain_value_finds_the_actor(seed_store, by_label):
 def test_a_hostile_string_stays_one_literal(seed_store, by_label, value):
     bound = by_label.bind({"label": value})
     block = values_block({"label": ox.Literal(value)})
-    # The text outside the VALUES block is the file's text, untouched …
-    assert bound.replace(block, "", 1) == by_label.text
+    # The text outside the VALUES block is the file's query text, untouched …
+    assert bound.replace(block, "", 1) == by_label.body
     # … and the engine reads the block back as exactly one term equal to the value.
     probe = ox.Store().query("SELECT ?label WHERE {" + block + "}")
     solutions = list(probe)
@@ -83,7 +83,7 @@ def test_an_iri_is_bound_as_an_iri_not_as_text(seed_store):
     bound = query.bind({"accused": "https://w3id.org/sahelkg/id/actor/fama"})
     assert "VALUES (?accused) { (<https://w3id.org/sahelkg/id/actor/fama>) }" in bound
     assert bound.replace(values_block({"accused": ox.NamedNode("https://w3id.org/sahelkg/id/actor/fama")}), "", 1) \
-        == query.text
+        == query.body
 
 
 @pytest.mark.parametrize(("kind", "value"), [
