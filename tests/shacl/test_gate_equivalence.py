@@ -1,0 +1,115 @@
+"""The gate returns what full validation returns: random changes to the seed dataset.
+
+For a random change (valid or not), with A the focus nodes the gate says the change can affect:
+  - the gate's results equal full pyshacl validation of the changed dataset restricted to A;
+  - outside A, full validation gives the same results before and after the change (so A is
+    not missing anything);
+  - the gate's verdict equals full validation's verdict (the seed has no violation).
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+from hypothesis import HealthCheck, Phase, event, given, settings
+from hypothesis import strategies as st
+
+from sahelkg import namespaces as ns
+from sahelkg import validation
+from sahelkg.change import Change
+from sahelkg.store import EmbeddedStore
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SKG = ns.SKG
+RDF_TYPE = ox.NamedNode(validation.RDF_TYPE)
+NEW_SOURCE = ox.NamedNode(ns.SOURCE_GRAPH_PREFIX + "z999")
+# Predicates the shapes read, so that random additions often matter.
+PREDICATES = [ox.NamedNode(SKG + p) for p in (
+    "minimum", "maximum", "bestEstimate", "qualifier", "partOf", "partsMutuallyExclusive", "unit", "outcome",
+    "stance", "claimant", "accused", "deniedActor", "disputes", "about", "reportedIn", "statedOn",
+    "startDate", "endDate", "timeSpan", "eventType", "anchor", "withActor", "accusedActor", "allegedRole",
+    "participantRole", "qualifiedAffiliation", "datePublished")] + [RDF_TYPE]
+CLASSES = [ox.NamedNode(SKG + c) for c in (
+    "Claim", "Allegation", "Count", "Event", "EventPattern", "Place", "Person", "TimeSpan", "Accusation",
+    "Document", "SourceGraph")]
+
+
+def _key(r):
+    return tuple(x or "" for x in (r.severity, r.focus_node, r.source_shape, r.source_constraint, r.path, r.value))
+
+
+class World:
+    """The seed dataset in a store, its full report, and term pools to draw changes from."""
+
+    def __init__(self, quads: list[ox.Quad]):
+        self.quads = quads
+        self.store = EmbeddedStore()
+        self.store.load_quads(quads)
+        self.before = validation.validate_quads(quads)
+        data = [q for q in quads if q.graph_name != ox.NamedNode(ns.ONTOLOGY_GRAPH)]
+        self.mutable = [q for q in data if q.graph_name.value.startswith(ns.SOURCE_GRAPH_PREFIX)
+                        or q.graph_name.value == ns.CATALOG_GRAPH or q.predicate == RDF_TYPE]
+        self.nodes = sorted({q.subject for q in data if isinstance(q.subject, ox.NamedNode)}, key=str)
+        self.graphs = sorted({q.graph_name for q in data}, key=str) + [NEW_SOURCE]
+
+
+@pytest.fixture(scope="module")
+def world(seed_quads) -> World:
+    return World(seed_quads)
+
+
+def literals():
+    return st.one_of(
+        st.integers(min_value=-3, max_value=60).map(lambda n: ox.Literal(str(n), datatype=ox.NamedNode(XSD + "integer"))),
+        st.dates(min_value=__import__("datetime").date(2019, 12, 25), max_value=__import__("datetime").date(2025, 1, 20))
+          .map(lambda d: ox.Literal(d.isoformat(), datatype=ox.NamedNode(XSD + "date"))),
+        st.sampled_from([ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean")), ox.Literal("plain"),
+                         ox.Literal("tagged", language="en")]),
+    )
+
+
+@st.composite
+def changes(draw, world: World) -> Change:
+    removals, additions = [], []
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        kind = draw(st.sampled_from(["remove", "replace-object", "add", "retype"]))
+        if kind in ("remove", "replace-object"):
+            quad = draw(st.sampled_from(world.mutable))
+            removals.append(quad)
+            if kind == "replace-object":
+                obj = draw(st.one_of(st.sampled_from(world.nodes), literals()))
+                additions.append(ox.Quad(quad.subject, quad.predicate, obj, quad.graph_name))
+        elif kind == "add":
+            subject = draw(st.sampled_from(world.nodes))
+            predicate = draw(st.sampled_from(PREDICATES))
+            obj = draw(st.one_of(st.sampled_from(world.nodes), st.sampled_from(CLASSES), literals()))
+            additions.append(ox.Quad(subject, predicate, obj, draw(st.sampled_from(world.graphs))))
+        else:
+            subject = draw(st.sampled_from(world.nodes))
+            additions.append(ox.Quad(subject, RDF_TYPE, draw(st.sampled_from(CLASSES)), draw(st.sampled_from(world.graphs))))
+    return Change(additions=tuple(additions), removals=tuple(removals))
+
+
+def after(quads: list[ox.Quad], change: Change) -> list[ox.Quad]:
+    removed = set(change.removals)
+    kept = [q for q in quads if q not in removed]
+    present = set(kept)
+    return kept + [q for q in dict.fromkeys(change.additions) if q not in present]
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_gate_equals_full_validation_on_random_changes(world, data):
+    change = data.draw(changes(world))
+    affected = {n.value for n in validation.affected_focus_nodes(world.store, change)}
+    gate = validation.check_change(world.store, change)
+    full = validation.validate_quads(after(world.quads, change))
+
+    assert sorted(map(_key, gate.results)) == sorted(_key(r) for r in full.results if r.focus_node in affected)
+    assert sorted(_key(r) for r in full.results if r.focus_node not in affected) == \
+        sorted(_key(r) for r in world.before.results if r.focus_node not in affected)
+    assert gate.conforms == full.conforms
+    event("refused" if not gate.conforms else "accepted")
+    event(f"{len(affected)} affected focus nodes" if len(affected) < 5 else "5+ affected focus nodes")
+    assert world.store.triple_count() == len(set((q.subject, q.predicate, q.object, q.graph_name) for q in world.quads))
