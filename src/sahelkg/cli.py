@@ -16,7 +16,8 @@ from sahelkg import loading
 from sahelkg import namespaces as ns
 
 # Modules that add subcommands of their own (each has `register(subcommands)`).
-COMMAND_MODULES: list[str] = ["sahelkg.ontology_docs", "sahelkg.importers.commands", "sahelkg.audit_cli", "sahelkg.wikidata"]
+COMMAND_MODULES: list[str] = ["sahelkg.ontology_docs", "sahelkg.importers.commands", "sahelkg.audit_cli", "sahelkg.wikidata",
+                              "sahelkg.validation_cli"]
 
 QUERY_FORMATS = {
     "json": "application/sparql-results+json",

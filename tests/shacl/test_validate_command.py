@@ -1,0 +1,64 @@
+"""`sahelkg validate`, run as a user would: exit codes 0 / 1 / 2 and the three report formats."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from sahelkg import loading
+
+from .conftest import BASE, FIXTURES
+
+ROOT = loading.project_root()
+
+
+def sahelkg(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sahelkg.cli", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+
+
+def test_the_seed_files_conform_exit_0():
+    result = sahelkg("validate", "ontology/sahelkg.ttl", "data")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("conforms: 0 violation(s), 0 warning(s), 2 info(s)")
+    assert "== Info (2) ==" in result.stdout
+
+
+def test_violations_exit_1_with_json_results(tmp_path):
+    broken = FIXTURES / "invalid" / "count-minimum-above-maximum.trig"
+    result = sahelkg("validate", str(BASE), str(broken), "--format", "json")
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert report["conforms"] is False
+    assert {(r["focus_node"], r["source_shape"]) for r in report["results"]} == {
+        ("https://w3id.org/sahelkg/id/count/t001-x", "https://w3id.org/sahelkg/ontology#CountShape-minimumNotAboveMaximum")}
+
+
+def test_turtle_report_is_a_shacl_validation_report():
+    result = sahelkg("validate", "ontology/sahelkg.ttl", "data", "--format", "turtle")
+    assert result.returncode == 0
+    assert "sh:ValidationReport" in result.stdout and "sh:conforms true" in result.stdout
+
+
+def test_an_unreadable_file_exits_2_with_line_and_column(tmp_path):
+    bad = tmp_path / "bad.trig"
+    bad.write_text("<https://w3id.org/sahelkg/graph/x> {\n <urn:a> <urn:b> .\n}\n")
+    result = sahelkg("validate", str(bad))
+    assert result.returncode == 2
+    assert f"{bad}:2:" in result.stderr
+
+
+def test_files_against_a_store_are_checked_as_a_change(tmp_path):
+    store = tmp_path / "store"
+    assert sahelkg("load", "ontology/sahelkg.ttl", "data", "--store", str(store)).returncode == 0
+    article = tmp_path / "a001.trig"
+    article.write_text(
+        "@prefix skg: <https://w3id.org/sahelkg/ontology#> .\n"
+        "<https://w3id.org/sahelkg/graph/source/a001> {\n"
+        "  <https://w3id.org/sahelkg/id/count/a001-x> a skg:Count .\n}\n")
+    result = sahelkg("validate", str(article), "--store", str(store))
+    assert result.returncode == 1
+    assert "count/a001-x" in result.stdout and "skg:CountShape-countOf" in result.stdout
+    whole = sahelkg("validate", "--store", str(store))
+    assert whole.returncode == 0, whole.stdout
