@@ -44,6 +44,14 @@ def seed_store() -> EmbeddedStore:
     return store
 
 
+@pytest.fixture
+def fresh_store() -> EmbeddedStore:
+    """A seed store of its own, for tests that write."""
+    store = EmbeddedStore()
+    store.load_quads(loading.dataset_quads(loading.seed_paths()))
+    return store
+
+
 @pytest.fixture(scope="session")
 def seed_nquads(tmp_path_factory):
     """The seed dataset (with its catalog graph) written to one N-Quads file, for servers to load."""

@@ -30,14 +30,6 @@ def pick(report, *columns):
     return [tuple(row[c] for c in columns) for row in report.rows]
 
 
-@pytest.fixture
-def fresh_store():
-    """A seed store of its own, for tests that write."""
-    store = EmbeddedStore()
-    store.load_quads(loading.dataset_quads(loading.seed_paths()))
-    return store
-
-
 def test_the_fama_ledger_in_date_order(seed_store):
     report = audit.actor_ledger(seed_store, "FAMa")
     assert report.title == "Actor ledger: Malian Armed Forces (FAMa)"

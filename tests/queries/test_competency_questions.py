@@ -212,3 +212,16 @@ def test_cq6_since_a_date_keeps_only_later_claims(seed_store):
 @pytest.mark.parametrize("name", sorted(QUERIES))
 def test_every_saved_query_orders_its_results(name):
     assert "ORDER BY" in QUERIES[name].text
+
+
+def test_a_claimant_without_an_english_name_is_still_listed(fresh_store):
+    from sahelkg.change import Change
+
+    kal_akal = ox.NamedNode("https://w3id.org/sahelkg/id/actor/kal-akal")
+    labels = [q for q in fresh_store.quads(kal_akal, ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"))
+              if q.object.language == "en"]
+    assert labels
+    fresh_store.apply(Change(removals=tuple(labels)))
+    result = run(fresh_store, "cq6-claims-by-claimant", claimant="actor:kal-akal")
+    assert rows(result, "claimantName", "claim") == [(None, "claim/a000-s3-kal-akal-accuses")]
+    assert len(run(fresh_store, "cq1-accusations-of-event").rows) == 4
