@@ -75,8 +75,8 @@ class Parameter:
     def term(self, value: str) -> ox.NamedNode | ox.Literal:
         """Given a value as text, return it as an RDF term of this parameter's type, or raise InvalidParameter.
 
-        >>> Parameter(name="n", type="integer").term("12")
-        <Literal value=12 datatype=<http://www.w3.org/2001/XMLSchema#integer>>
+        >>> str(Parameter(name="n", type="integer").term("12"))
+        '"12"^^<http://www.w3.org/2001/XMLSchema#integer>'
         """
         return to_term(value, self.type, self.name)
 
