@@ -263,7 +263,7 @@ def claim_facts(store, claims: Iterable[str]) -> dict[str, ClaimFacts]:
           ?claim skg:stance ?stance .
           OPTIONAL { ?claim skg:statedOn ?statedOn . }
           OPTIONAL { ?claim skg:statementTime ?time . ?time skg:startPrecision ?precision . }
-          BIND(EXISTS { ?claim a skg:Allegation } AS ?allegation)
+          BIND(EXISTS { ?claim a/rdfs:subClassOf* skg:Allegation } AS ?allegation)
         }"""):
         f = facts[r["claim"].value]
         f.stance = _local(r["stance"].value)
@@ -403,7 +403,7 @@ def actor_ledger(store, actor: str) -> Report:
       { ?claim skg:qualifiedAccusation ?accusation .
         ?accusation skg:accusedActor ?actor .
         ?accusation skg:allegedRole ?role .
-        ?claim a skg:Allegation .
+        ?claim a/rdfs:subClassOf* skg:Allegation .
         BIND("accused" AS ?relation) }
       UNION { ?claim skg:claimant ?actor . BIND("claimant" AS ?relation) }
       UNION { ?claim skg:deniedActor ?actor . BIND("part denied" AS ?relation) }
@@ -471,7 +471,7 @@ def corroboration(store) -> Report:
     that report the same original statement count once.
     """
     rows_in = select(store, """SELECT ?allegation ?about ?accused ?role ?agent ?behalf ?statement WHERE {
-      ?allegation a skg:Allegation .
+      ?allegation a/rdfs:subClassOf* skg:Allegation .
       ?allegation skg:stance stance:accuses .
       ?allegation skg:about ?about .
       ?allegation skg:qualifiedAccusation ?accusation .

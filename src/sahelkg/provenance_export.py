@@ -75,7 +75,7 @@ _PUBINFO = """SELECT ?graph ?document ?sha ?file WHERE {
 
 def allegations(store) -> list[str]:
     """Return the IRIs of every allegation in the store, sorted."""
-    result = store.query(PROLOGUE + "SELECT DISTINCT ?claim WHERE { ?claim a skg:Allegation . } ORDER BY ?claim")
+    result = store.query(PROLOGUE + "SELECT DISTINCT ?claim WHERE { ?claim a/rdfs:subClassOf* skg:Allegation . } ORDER BY ?claim")
     return [row[0].value for row in result.rows]
 
 
