@@ -113,3 +113,14 @@ def test_unknown_and_missing_parameters_are_refused(by_label):
         by_label.bind({"label": "x", "other": "y"})
     with pytest.raises(InvalidParameter, match="required"):
         by_label.bind({})
+
+
+@pytest.mark.parametrize("iri", ["http://example.org/a#frag", "http://example.org/x?q=1&y=';DROP%20ALL",
+                                 "urn:x:a(b)*c", "http://example.org/é/ü"])
+def test_an_unusual_but_valid_iri_is_bound_exactly(iri):
+    query = load_queries()["cq2-disputed-allegations"]
+    bound = query.bind({"accused": iri})
+    block = values_block({"accused": ox.NamedNode(iri)})
+    assert bound.replace(block, "", 1) == query.body
+    solutions = list(ox.Store().query("SELECT ?accused WHERE {" + block + "}"))
+    assert [s["accused"] for s in solutions] == [ox.NamedNode(iri)]
