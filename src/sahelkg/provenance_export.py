@@ -160,8 +160,6 @@ _PROV_O = """CONSTRUCT {
     OPTIONAL { ?claim skos:prefLabel|rdfs:label ?claimLabel . }
     BIND(?claim AS ?claimNode) }
   UNION { ?claim skg:claimant ?claimant .
-          # The organisation a speaker speaks for is reached by delegation (prov:actedOnBehalfOf), not by
-          # a second attribution: one attribution per claim, to the speaker.
           OPTIONAL { ?claim skg:qualifiedClaimAttribution ?claimAttribution .
                      ?claimAttribution prov:agent ?claimant .
                      BIND(?claimant AS ?speakerClaimant) }
@@ -169,7 +167,6 @@ _PROV_O = """CONSTRUCT {
           OPTIONAL { ?claimant a skg:Person . BIND(prov:Person AS ?agentClass) }
           OPTIONAL { ?claimant a/rdfs:subClassOf* skg:Organisation . BIND(prov:Organization AS ?agentClass) } }
   UNION { ?claim skg:qualifiedClaimAttribution ?sharedAttribution .
-          # A PROV qualified influence belongs to one entity: mint one attribution per claim.
           BIND(IRI(CONCAT(STR(?sharedAttribution), "--", STRAFTER(STR(?claim), "/claim/"))) AS ?attribution)
           ?sharedAttribution prov:agent ?speaker .
           OPTIONAL { ?sharedAttribution prov:hadRole ?role . }
@@ -187,7 +184,12 @@ _PROV_O = """CONSTRUCT {
 
 def prov_o(store) -> list[ox.Triple]:
     """Return the claim layer as plain PROV-O: claims and documents as entities, claimants as agents,
-    qualified attributions with roles, delegation (spokesperson → organisation), quotation and derivation."""
+    qualified attributions with roles, delegation (spokesperson → organisation), quotation and derivation.
+
+    A PROV qualified influence belongs to one entity, so one attribution is minted per claim (the seed
+    shares a skg:ClaimAttribution among claims). The organisation a speaker speaks for is reached by
+    delegation (prov:actedOnBehalfOf), not by a second attribution of the claim.
+    """
     text = PROLOGUE + _PROV_O
     triples = list(store.query(text).triples)
     # Agents that only appear as speakers or document authors are agents too.

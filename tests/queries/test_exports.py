@@ -142,3 +142,13 @@ def test_the_exports_from_the_command_line_and_over_http(capsys, tmp_path, seed_
     assert len([g for g in dataset.graphs() if len(g)]) == 4
     assert (CLAIM["a000-s9-hrw-fama-wagner"], PROV.wasQuotedFrom, DOC.a000) in \
         rdflib.Graph().parse(data=turtle.text, format="turtle")
+
+
+def test_the_exports_are_the_same_from_a_remote_store(seed_server, seed_store):
+    from sahelkg.store import RemoteStore
+
+    remote = RemoteStore(seed_server.url + "/sparql")
+    assert set(export.prov_o(remote)) == set(export.prov_o(seed_store))
+    created = "2026-01-01T00:00:00Z"
+    assert set(export.nanopublication(remote, "a000-s9-hrw-fama-wagner", created=created)) == \
+        set(export.nanopublication(seed_store, "a000-s9-hrw-fama-wagner", created=created))
