@@ -598,7 +598,7 @@ def affected_focus_nodes(store, change: Change) -> set:
             affected |= nodes
         else:
             affected |= _reverse_prefix(store, nodes, list(prefix))
-    return {n for n in affected if isinstance(n, ox.NamedNode)}
+    return {n for n in affected if isinstance(n, (ox.NamedNode, ox.BlankNode))}
 
 
 def _pull(after: _AfterChange, nodes: set, tree: dict, out: set) -> None:

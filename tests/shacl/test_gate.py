@@ -117,3 +117,20 @@ def test_removing_a_triple_another_graph_still_holds_changes_nothing(store):
 def test_an_empty_change_has_an_empty_report(store):
     report = validation.check_change(store, Change())
     assert report.conforms and report.results == []
+
+
+def test_a_blank_node_affiliation_is_refused_like_full_validation_refuses_it(store):
+    affiliation = ox.BlankNode()
+    wagner = node("actor/wagner-group")
+    quads = (
+        ox.Quad(wagner, skg("qualifiedAffiliation"), affiliation, A000),
+        ox.Quad(affiliation, ox.NamedNode(validation.RDF_TYPE), skg("Affiliation"), A000),
+        ox.Quad(affiliation, skg("affiliationKind"), ox.NamedNode("https://w3id.org/sahelkg/vocab/affiliation-kind/supports"), A000),
+        ox.Quad(affiliation, skg("withActor"), node("actor/fama"), A000),
+        ox.Quad(affiliation, ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom"), node("claim/a000-s7-wagner-supports-fama"), A000),
+    )
+    report = validation.check_change(store, Change(additions=quads))
+    sh = "http://www.w3.org/ns/shacl#"
+    assert {(r.severity, r.focus_node, r.source_shape, r.constraint_component) for r in report.results} == {
+        ("Violation", affiliation.value, SKG + "AffiliationShape", sh + "NodeKindConstraintComponent"),
+        ("Violation", affiliation.value, SKG + "AffiliationShape", sh + "PatternConstraintComponent")}

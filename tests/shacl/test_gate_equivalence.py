@@ -72,7 +72,7 @@ def literals():
 def changes(draw, world: World) -> Change:
     removals, additions = [], []
     for _ in range(draw(st.integers(min_value=1, max_value=3))):
-        kind = draw(st.sampled_from(["remove", "replace-object", "add", "retype"]))
+        kind = draw(st.sampled_from(["remove", "replace-object", "add", "retype", "blank"]))
         if kind in ("remove", "replace-object"):
             quad = draw(st.sampled_from(world.mutable))
             removals.append(quad)
@@ -84,9 +84,13 @@ def changes(draw, world: World) -> Change:
             predicate = draw(st.sampled_from(PREDICATES))
             obj = draw(st.one_of(st.sampled_from(world.nodes), st.sampled_from(CLASSES), literals()))
             additions.append(ox.Quad(subject, predicate, obj, draw(st.sampled_from(world.graphs))))
-        else:
+        elif kind == "retype":
             subject = draw(st.sampled_from(world.nodes))
             additions.append(ox.Quad(subject, RDF_TYPE, draw(st.sampled_from(CLASSES)), draw(st.sampled_from(world.graphs))))
+        else:  # a new blank node, typed, linked from an existing node
+            blank, graph = ox.BlankNode(), draw(st.sampled_from(world.graphs))
+            additions.append(ox.Quad(blank, RDF_TYPE, draw(st.sampled_from(CLASSES)), graph))
+            additions.append(ox.Quad(draw(st.sampled_from(world.nodes)), draw(st.sampled_from(PREDICATES)), blank, graph))
     return Change(additions=tuple(additions), removals=tuple(removals))
 
 
