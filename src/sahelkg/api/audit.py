@@ -21,7 +21,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sahelkg import audit, protocol
-from sahelkg.api.common import commit, require_write_access, run_blocking, store_of, store_problem
+from sahelkg.api.common import (commit, request_timeout, require_write_access, run_blocking, settings_of, store_of,
+                                store_problem)
 from sahelkg.problems import Problem
 
 router = APIRouter(prefix="/audit", tags=["audits"])
@@ -29,6 +30,26 @@ router = APIRouter(prefix="/audit", tags=["audits"])
 MEDIA_TYPES = {"json": "application/json", "html": "text/html", "markdown": "text/markdown", "csv": "text/csv"}
 _OFFERS = tuple(MEDIA_TYPES.values())
 _RESPONSES = {200: {"content": {t: {} for t in _OFFERS}}}
+
+
+class _TimedStore:
+    """A store whose queries default to the service's query timeout (an audit runs several queries)."""
+
+    def __init__(self, store, timeout: float) -> None:
+        self._store, self._timeout = store, timeout
+
+    def query(self, sparql: str, **options):
+        """Given a query, run it on the wrapped store with the timeout unless one is given."""
+        options.setdefault("timeout", self._timeout)
+        return self._store.query(sparql, **options)
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+
+def _reading_store(request: Request):
+    # Guard: every audit query is bounded by the service's timeout, so a large graph cannot hold a worker.
+    return _TimedStore(store_of(request), request_timeout(request.query_params.get("timeout"), settings_of(request)))
 
 
 async def _report(request: Request, kind: str, target: str | None = None) -> Response:
@@ -42,7 +63,7 @@ async def _report(request: Request, kind: str, target: str | None = None) -> Res
                       "(or ?format=json|html|markdown|csv).")
     name = next(k for k, v in MEDIA_TYPES.items() if v == media_type)
     try:
-        report = await run_blocking(request, audit.run_audit, store_of(request), kind, target)
+        report = await run_blocking(request, audit.run_audit, _reading_store(request), kind, target)
         body = await run_blocking(request, audit.render, report, name)
     except audit.AuditError as error:
         raise Problem(error.status, "Audit target not found" if error.status == 404 else "Bad audit request",
@@ -77,9 +98,11 @@ async def corroboration(request: Request) -> Response:
 async def claim_diagram(request: Request, claim: str) -> Response:
     """The source chain of a claim as an SVG diagram generated from the graph."""
     try:
-        report = await run_blocking(request, audit.source_chain, store_of(request), claim)
+        report = await run_blocking(request, audit.source_chain, _reading_store(request), claim)
     except audit.AuditError as error:
         raise Problem(error.status, "Audit target not found", str(error)) from error
+    except Exception as error:
+        raise store_problem(error) from error
     return Response(report.svg, media_type="image/svg+xml")
 
 
@@ -90,9 +113,11 @@ async def nanopublication(request: Request, claim: str) -> Response:
     from sahelkg import provenance_export
 
     try:
-        body = await run_blocking(request, provenance_export.nanopublication_trig, store_of(request), claim)
+        body = await run_blocking(request, provenance_export.nanopublication_trig, _reading_store(request), claim)
     except audit.AuditError as error:
         raise Problem(error.status, "Audit target not found", str(error)) from error
+    except Exception as error:
+        raise store_problem(error) from error
     return Response(body, media_type=protocol.content_type_header("application/trig"))
 
 
@@ -101,7 +126,10 @@ async def prov_o(request: Request) -> Response:
     """Claims, documents and claimants as PROV-O (entities, agents, attributions, delegation, quotation)."""
     from sahelkg import provenance_export
 
-    body = await run_blocking(request, provenance_export.prov_o_turtle, store_of(request))
+    try:
+        body = await run_blocking(request, provenance_export.prov_o_turtle, _reading_store(request))
+    except Exception as error:
+        raise store_problem(error) from error
     return Response(body, media_type=protocol.content_type_header("text/turtle"))
 
 
