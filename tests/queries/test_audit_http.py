@@ -123,3 +123,11 @@ def test_retraction_from_the_command_line_on_a_store_on_disk(capsys, tmp_path, s
     ledger = json.loads(out[out.index("{"):])
     assert [(r["claim"], r["flags"]) for r in ledger["rows"]] == [
         ("claim:a000-s3-kal-akal-accuses", "RESTS ON RETRACTED SOURCE")]
+
+
+def test_an_audit_is_bounded_by_the_query_timeout(seed_server):
+    with seed_server.client() as client:
+        response = client.get("/audit/corroboration", params={"timeout": "0.000001"})
+        after = client.get("/audit/contested")
+    assert response.status_code == 503 and response.json()["type"].endswith("/query-timeout")
+    assert after.status_code == 200
