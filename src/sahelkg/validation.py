@@ -481,7 +481,9 @@ def _chunks(items: list, size: int = 400) -> Iterator[list]:
 def _neighbours(store, nodes: set, predicate: str, inverse: bool) -> set[tuple]:
     """Given nodes, return the store's triples (s, p, o) that leave them along predicate
     (entering them when inverse); predicate "*" is any predicate."""
-    addressable = sorted((n for n in nodes if isinstance(n, ox.NamedNode)), key=lambda n: n.value)
+    # Literals can only be objects: they are looked up when entering them (inverse).
+    kinds = (ox.NamedNode, ox.Literal) if inverse else (ox.NamedNode,)
+    addressable = sorted((n for n in nodes if isinstance(n, kinds)), key=str)
     triples: set[tuple] = set()
     if predicate == "*":
         pattern = "?x ?p ?n" if inverse else "?n ?p ?x"
@@ -587,9 +589,7 @@ def affected_focus_nodes(store, change: Change) -> set:
         for prefix, (predicate, inverse) in _walk_reads(READS, []):
             if predicate != "*" and quad.predicate.value != predicate:
                 continue
-            near = quad.object if inverse else quad.subject
-            if isinstance(near, ox.Literal):
-                continue
+            near = quad.object if inverse else quad.subject  # a literal too: sh:targetObjectsOf
             starts[tuple(prefix)].add(near)
         if _is_source_graph(quad.graph_name):
             affected.add(quad.graph_name)
@@ -598,7 +598,7 @@ def affected_focus_nodes(store, change: Change) -> set:
             affected |= nodes
         else:
             affected |= _reverse_prefix(store, nodes, list(prefix))
-    return {n for n in affected if isinstance(n, (ox.NamedNode, ox.BlankNode))}
+    return affected
 
 
 def _pull(after: _AfterChange, nodes: set, tree: dict, out: set) -> None:
@@ -607,7 +607,6 @@ def _pull(after: _AfterChange, nodes: set, tree: dict, out: set) -> None:
         out |= triples
         if subtree:
             following = {s if inverse else o for s, _p, o in triples}
-            following = {n for n in following if not isinstance(n, ox.Literal)}
             if following:
                 _pull(after, following, subtree, out)
 

@@ -60,6 +60,29 @@ def result_keys(report) -> set[tuple]:
     return {(r.severity, r.focus_node, r.source_shape, r.source_constraint, r.path) for r in report.results}
 
 
+def ontology_quads() -> list[ox.Quad]:
+    """Return the ontology file's triples in the ontology graph (what `sahelkg load` stores)."""
+    graph = ox.NamedNode("https://w3id.org/sahelkg/graph/ontology")
+    path = loading.project_root() / "ontology" / "sahelkg.ttl"
+    return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
+
+
+def full_keys(report) -> list[tuple]:
+    """Given a report, return every result's identifying fields, sorted (a multiset)."""
+    return sorted(tuple(x or "" for x in (r.severity, r.focus_node, r.source_shape, r.source_constraint, r.path,
+                                          r.value, r.constraint_component)) for r in report.results)
+
+
+def compiled_report(quads: list[ox.Quad]):
+    """Given quads, load them in a fresh store and return the compiled (SPARQL) validator's report."""
+    from sahelkg import validation_sparql
+    from sahelkg.store import EmbeddedStore
+
+    store = EmbeddedStore()
+    store.load_quads(quads)
+    return validation_sparql.validate_store(store)
+
+
 @pytest.fixture(scope="session")
 def seed_quads() -> list[ox.Quad]:
     return list(loading.dataset_quads(loading.seed_paths()))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sahelkg import validation
 
+from .conftest import compiled_report, full_keys
+
 CLAIM = "https://w3id.org/sahelkg/id/claim/"
 
 
@@ -40,3 +42,7 @@ def test_report_serialises_to_json_and_turtle(seed_quads):
     report = validation.validate_quads(seed_quads)
     assert '"conforms": true' in report.to_json()
     assert "sh:ValidationReport" in report.to_turtle()
+
+
+def test_compiled_validator_agrees_with_pyshacl_on_the_seed(seed_quads):
+    assert full_keys(compiled_report(seed_quads)) == full_keys(validation.validate_quads(seed_quads))
