@@ -6,11 +6,13 @@ For each size: an in-memory store holds the seed dataset plus `bench/synthetic.p
 (about 19 triples each). Then, in the same run:
   - gate, new article: check_change for the seed article's graph copied under a fresh id
     (about 1,200 triples, with its catalog provenance), the write a researcher makes;
+  - gate, 200 quads: the first 200 quads of that copy (the size of a short article);
   - gate, small edit: replace one count's minimum in the seed article (2 quads);
   - gate, hub retype: retype one synthetic actor, which every accusation naming it reads
     (the one kind of change whose cost grows with the store, by design);
-  - full: pyshacl over the whole dataset as `sahelkg validate --store` does it (skipped above
-    --full-up-to events).
+  - full, compiled: every shape compiled to SPARQL and run in Oxigraph (sahelkg.validation_sparql);
+  - full, pyshacl: pyshacl over the whole dataset as `sahelkg validate FILES` does it (skipped
+    above --full-up-to events), and whether both full validators return the same results.
 Each gate figure is the median of --repeat runs. Writes bench/RESULTS-shacl.md.
 """
 
@@ -31,7 +33,7 @@ sys.path.insert(0, str(ROOT / "src"))
 import pyoxigraph as ox  # noqa: E402
 import synthetic  # noqa: E402
 
-from sahelkg import loading, validation  # noqa: E402
+from sahelkg import loading, validation, validation_sparql  # noqa: E402
 from sahelkg import namespaces as ns  # noqa: E402
 from sahelkg.change import Change  # noqa: E402
 from sahelkg.store import EmbeddedStore  # noqa: E402
@@ -99,17 +101,25 @@ def run_size(events: int, seed: list[ox.Quad], repeat: int, full: bool) -> dict:
     row = {"events": events, "triples": store.triple_count()}
     article = new_article(seed, "b001")
     row["article_quads"] = len(article.additions)
-    for name, change in (("gate_article", article), ("gate_edit", small_edit(store)), ("gate_hub", hub_retype(store))):
+    validation.check_change(store, Change(additions=article.additions[:20]))  # warm-up: parse shapes once
+    slice_200 = Change(additions=article.additions[:200])
+    for name, change in (("gate_article", article), ("gate_200", slice_200), ("gate_edit", small_edit(store)),
+                         ("gate_hub", hub_retype(store))):
         seconds, report = timed(lambda: validation.check_change(store, change), repeat)
         row[name] = seconds
         row[name + "_focus"] = report.focus_nodes
         row[name + "_conforms"] = report.conforms
+    start = time.perf_counter()
+    compiled = validation_sparql.validate_store(store)
+    row["compiled"] = time.perf_counter() - start
+    row["compiled_results"] = len(compiled.results)
     if full:
         start = time.perf_counter()
         quads = list(store.quads())
         report = validation.validate_quads(quads)
         row["full"] = time.perf_counter() - start
         row["full_results"] = len(report.results)
+        row["same_results"] = sorted(r.key() for r in report.results) == sorted(r.key() for r in compiled.results)
     print(row, flush=True)
     return row
 
@@ -130,15 +140,19 @@ def write_results(rows: list[dict], command: str, path: Path) -> None:
         "- Gate = `sahelkg.validation.check_change` (median of repeated runs); full = pyshacl over the",
         "  whole dataset (what `sahelkg validate --store` does), same run, same data.",
         "",
-        "| synthetic events | triples | gate: new article (quads) | gate: small edit | gate: hub actor retyped | full pyshacl |",
-        "|---|---|---|---|---|---|",
+        "| synthetic events | triples | gate: new article (quads) | gate: 200 quads | gate: small edit "
+        "| gate: hub actor retyped | full, compiled SPARQL in Oxigraph | full, pyshacl |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        full = f"{r['full']:.1f} s ({r['full_results']:,} results)" if "full" in r else "not run"
+        full = (f"{r['full']:.1f} s ({r['full_results']:,} results; "
+                f"{'same' if r['same_results'] else 'DIFFERENT'} results as compiled)") if "full" in r else "not run"
+        compiled = f"{r['compiled']:.1f} s ({r['compiled_results']:,} results)"
         out.append(
             f"| {r['events']:,} | {r['triples']:,} | {r['gate_article']:.2f} s ({r['article_quads']:,}; "
-            f"{r['gate_article_focus']} focus nodes) | {r['gate_edit']:.2f} s ({r['gate_edit_focus']} focus nodes) | "
-            f"{r['gate_hub']:.2f} s ({r['gate_hub_focus']} focus nodes) | {full} |")
+            f"{r['gate_article_focus']} focus nodes) | {r['gate_200']:.2f} s ({r['gate_200_focus']} focus nodes) "
+            f"| {r['gate_edit']:.2f} s ({r['gate_edit_focus']} focus nodes) | "
+            f"{r['gate_hub']:.2f} s ({r['gate_hub_focus']} focus nodes) | {compiled} | {full} |")
     out += [
         "",
         "Notes:",

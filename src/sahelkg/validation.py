@@ -340,22 +340,53 @@ def _install_prepared_sparql() -> None:
     SPARQLBasedConstraint._sahelkg_prepared = True
 
 
+def _install_top_level_focus() -> None:
+    """Make pyshacl's `focus_nodes` option choose top-level focus nodes only.
+
+    pyshacl 0.40 also filters the value nodes that sh:node, sh:not and sh:qualifiedValueShape
+    hand to nested shapes against `focus_nodes`, so they pass unchecked (a stance outside its
+    scheme is accepted). Nested calls get their focus explicitly; for them the option is
+    switched off.
+    """
+    from pyshacl.shape import Shape
+
+    if getattr(Shape.validate, "_sahelkg_top_level_focus", False):
+        return
+    original = Shape.validate
+
+    def validate(self, executor, target_graph, focus=None, _evaluation_path=None):
+        if focus is None or executor.focus_nodes is None:
+            return original(self, executor, target_graph, focus, _evaluation_path)
+        saved, executor.focus_nodes = executor.focus_nodes, None
+        try:
+            return original(self, executor, target_graph, focus, _evaluation_path)
+        finally:
+            executor.focus_nodes = saved
+
+    validate._sahelkg_top_level_focus = True
+    validate._sahelkg_nested_focus_fix = True  # the importers' copy of this fix sees it as installed
+    Shape.validate = validate
+
+
 def run_shacl(data: rdflib.Graph, focus_nodes: Iterable[str] | None = None) -> ValidationReport:
     """Given a working graph (and optionally the only focus nodes to check), return the report."""
     import pyshacl
 
     _install_prepared_sparql()
-    # pyshacl's own focus_nodes option is not used: pyshacl 0.40 also applies it to the value
-    # nodes that sh:node, sh:not and sh:qualifiedValueShape check, which then pass unchecked
-    # (a stance outside its scheme is accepted). The sub-graph is small, so it is validated
-    # whole and the results are restricted afterwards.
+    _install_top_level_focus()
+    # pyshacl checks only the given focus nodes (with nested shapes fixed, above); literal and
+    # blank focus nodes are not accepted by that option, so then the whole sub-graph is checked.
+    # Either way the results are restricted to the focus nodes afterwards.
+    option = None
     if focus_nodes is not None:
         focus = set(focus_nodes)
         if not focus:
             return ValidationReport(results=[], focus_nodes=0)
+        if all(f.startswith(("http://", "https://", "urn:")) for f in focus):
+            option = [rdflib.URIRef(f) for f in sorted(focus)]
     _conforms, results_graph, _text = pyshacl.validate(
         data, shacl_graph=shapes_graph(), inference=None, advanced=False, inplace=True,
-        allow_warnings=True, allow_infos=True,
+        allow_warnings=True, allow_infos=True, focus_nodes=option,
     )
     results = _read_results(results_graph, data)
     if focus_nodes is None:
