@@ -35,3 +35,19 @@ def test_invalid_fixture_gives_exactly_its_expected_results(fixture):
     assert all(r.message for r in report.results)
     # The validator compiled to SPARQL (run in Oxigraph) returns exactly pyshacl's results.
     assert full_keys(compiled_report(quads)) == full_keys(report)
+
+
+def test_every_rule_of_the_shapes_has_an_invalid_fixture():
+    """Every property shape, SPARQL constraint and node-level constraint is expected by a fixture."""
+    from rdflib.namespace import SH
+
+    shapes = validation.shapes_graph()
+    rules = set()
+    for shape in set(shapes.subjects(SH.targetClass)) | set(shapes.subjects(SH.targetObjectsOf)):
+        rules |= {str(p) for p in shapes.objects(shape, SH.property)}
+        rules |= {str(c) for c in shapes.objects(shape, SH.sparql)}
+        if any((shape, p, None) in shapes for p in (SH.nodeKind, SH.pattern, SH["not"])):
+            rules.add(str(shape))
+    covered = {constraint or shape for fixture in INVALID
+               for _severity, _focus, shape, constraint, _path in expected_results(fixture)}
+    assert sorted(rules - covered) == []
