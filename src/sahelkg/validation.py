@@ -25,9 +25,9 @@ The gate is incremental. The shapes read, from a focus node, only the paths list
 triple can therefore only affect the focus nodes that reach it along a prefix of one of those
 paths; `affected_focus_nodes` finds them with SPARQL on the store. The gate then pulls, with
 SPARQL, exactly the triples those paths read from each affected node, in the store as it would
-be after the change, validates that sub-graph, and keeps the results whose focus node is affected:
-those are the results full validation would give for those nodes. tests/shacl/test_gate_equivalence.py checks this on
-random changes.
+be after the change, and validates the affected nodes in that sub-graph: the results are those
+full validation would give for them. tests/shacl/test_gate_equivalence.py checks this on random
+changes.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from typing import Iterable, Iterator
 
 import pyoxigraph as ox
 import rdflib
-from rdflib.namespace import RDF, RDFS, SH, SKOS, XSD
+from rdflib.namespace import RDF, RDFS, SH, SKOS
 
 from sahelkg import namespaces as ns
 from sahelkg.change import Change
@@ -426,7 +426,7 @@ def _read_results(results_graph: rdflib.Graph, data: rdflib.Graph) -> list[Valid
         out.append(ValidationResult(
             focus_node=str(focus),
             severity=str(severity).rsplit("#", 1)[-1],
-            source_shape=str(shape) if isinstance(shape, rdflib.URIRef) else _describe_blank_shape(shape),
+            source_shape=str(shape) if isinstance(shape, rdflib.URIRef) else f"_:{shape}",
             message=" ".join(sorted(messages)),
             path=None if path is None else _path_text(results_graph, path),
             value=None if value is None else _term_text(value),
@@ -437,10 +437,6 @@ def _read_results(results_graph: rdflib.Graph, data: rdflib.Graph) -> list[Valid
     out.sort(key=lambda r: (SEVERITIES.index(r.severity) if r.severity in SEVERITIES else 9,
                             r.focus_node, r.path or "", r.source_shape))
     return out
-
-
-def _describe_blank_shape(shape) -> str:
-    return "_:anonymous-shape"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -496,12 +492,8 @@ def validate_store(store) -> ValidationReport:
 # The write gate
 # ---------------------------------------------------------------------------------------------
 
-def _sparql_term(term) -> str:
-    return str(term)
-
-
 def _values(nodes: Iterable) -> str:
-    return " ".join(_sparql_term(n) for n in nodes)
+    return " ".join(str(n) for n in nodes)  # pyoxigraph terms print as SPARQL/N-Triples terms
 
 
 def _chunks(items: list, size: int = 400) -> Iterator[list]:
