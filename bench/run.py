@@ -137,8 +137,9 @@ def wait_ready(url: str, process: subprocess.Popen, timeout: float = 1800) -> No
 
 def start_ours(data: Path, workers: int) -> Server:
     port = free_port()
-    env = dict(os.environ, SAHELKG_WORKERS=str(workers), SAHELKG_QUERY_TIMEOUT="30",
-               SAHELKG_MAX_RESULT_ROWS="1000000")
+    env = dict(os.environ, SAHELKG_QUERY_TIMEOUT="30", SAHELKG_MAX_RESULT_ROWS="1000000")
+    if workers:
+        env["SAHELKG_WORKERS"] = str(workers)
     started = time.monotonic()
     process = subprocess.Popen([sys.executable, "-m", "sahelkg.app", "--port", str(port), str(data)], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -173,7 +174,7 @@ def start_rdflib(data: Path) -> Server:
 
 def pyoxigraph_bulk_load(data: Path) -> float:
     code = ("import time, pyoxigraph as ox; t = time.monotonic(); s = ox.Store(); "
-            f"s.bulk_extend(ox.parse(path={str(data)!r}, format=ox.RdfFormat.N_QUADS)); "
+            f"s.bulk_load(path={str(data)!r}, format=ox.RdfFormat.N_QUADS); "
             "print(time.monotonic() - t)")
     return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
 
@@ -213,9 +214,21 @@ def run_mix(server: Server, mix, clients: int, duration: float, seed: int) -> di
         t.join()
     wall = time.monotonic() - started
     done = sum(len(v) for v in latencies.values())
-    return {"throughput": done / wall, "completed": done, "wall": wall,
+    return {"throughput": done / wall, "completed": done, "wall": wall, "latencies": latencies,
             "per_query": {n: {"n": len(v), "failed": failures[n], "p50": pct(v, 50), "p99": pct(v, 99)}
                           for n, v in latencies.items()}}
+
+
+def merge(windows: list[dict]) -> dict:
+    """Given the results of several measurement windows, return them combined."""
+    wall = sum(w["wall"] for w in windows)
+    done = sum(w["completed"] for w in windows)
+    per_query = {}
+    for name in windows[0]["per_query"]:
+        lat = [x for w in windows for x in w["latencies"][name]]
+        per_query[name] = {"n": len(lat), "failed": sum(w["per_query"][name]["failed"] for w in windows),
+                           "p50": pct(lat, 50), "p99": pct(lat, 99)}
+    return {"throughput": done / wall, "completed": done, "wall": wall, "per_query": per_query}
 
 
 def pct(values: list[float], p: float) -> float | None:
@@ -274,7 +287,7 @@ def main() -> None:
     parser.add_argument("--rdflib-events", type=int, nargs="*", default=[8000])
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=None, help="sahelkg query workers (default: Settings)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     results = {"machine": machine(), "command": " ".join([Path(sys.executable).name, *sys.argv]), "sizes": []}
@@ -289,22 +302,34 @@ def main() -> None:
         starters = [("sahelkg", lambda: start_ours(data, args.workers)), ("oxigraph serve", lambda: start_oxigraph(data))]
         if n in args.rdflib_events:
             starters.append(("rdflib-endpoint", lambda: start_rdflib(data)))
-        for name, start in starters:
-            server = start()
-            try:
-                entry = {"load_seconds": server.load_seconds, "memory_mb": memory_mb(server.process.pid)}
+        servers: dict[str, Server] = {}
+        try:
+            # All servers stay up; measurement windows alternate between them so that background
+            # load on a shared machine falls on every server alike.
+            for name, start in starters:
+                servers[name] = start()
+                size["servers"][name] = {"load_seconds": servers[name].load_seconds,
+                                         "memory_mb": memory_mb(servers[name].process.pid)}
+                print(f"  {name}: load {servers[name].load_seconds:.1f} s", flush=True)
+            for name, server in servers.items():
                 run_mix(server, mix, args.clients, min(5.0, args.duration), seed=1)  # warm-up
-                entry["mix"] = run_mix(server, mix, args.clients, args.duration, seed=2)
+            rounds = max(1, int(args.duration // 10))
+            windows: dict[str, list] = {name: [] for name in servers}
+            for r in range(rounds):
+                for name, server in servers.items():
+                    windows[name].append(run_mix(server, mix, args.clients, args.duration / rounds, seed=2 + r))
+            for name, server in servers.items():
+                entry = size["servers"][name]
+                entry["mix"] = merge(windows[name])
                 if name != "rdflib-endpoint":
                     entry["runaway"] = lookups_under_runaway(server, n)
                 entry["memory_mb_after"] = memory_mb(server.process.pid)
-            finally:
+                print(f"  {name}: {entry['mix']['throughput']:.1f} q/s, {entry['memory_mb_after']:.0f} MB", flush=True)
+        finally:
+            for server in servers.values():
                 server.stop()
-            size["servers"][name] = entry
-            print(f"  {name}: load {entry['load_seconds']:.1f} s, {entry['mix']['throughput']:.1f} q/s, "
-                  f"{entry['memory_mb_after']:.0f} MB", flush=True)
         results["sizes"].append(size)
-        (OUT / "results.json").write_text(json.dumps(results, indent=2))
+        (OUT / "results.json").write_text(json.dumps(results, indent=2, default=str))
     write_report(results)
 
 
@@ -335,7 +360,7 @@ def write_report(results: dict) -> None:
         row("throughput, queries/s (mix)", lambda s: s["mix"]["throughput"])
         row("load time, s", lambda s: s["load_seconds"])
         row("memory after run, MB (PSS of process tree)", lambda s: s["memory_mb_after"], fmt=lambda v: f"{v:.0f}")
-        lines += ["", f"pyoxigraph's own bulk load of the same file: {size['pyoxigraph_bulk_load']:.1f} s "
+        lines += ["", f"pyoxigraph's own bulk load of the same file (`Store().bulk_load(path=…)`, in-process): {size['pyoxigraph_bulk_load']:.1f} s "
                   f"(sahelkg load incl. process start / pyoxigraph: {_ratio(ours['load_seconds'], size['pyoxigraph_bulk_load'])})", "",
                   "| query | sahelkg p50 / p99 ms | oxigraph p50 / p99 ms | rdflib p50 / p99 ms | n (sahelkg / oxigraph / rdflib) |",
                   "|---|---|---|---|---|"]

@@ -39,8 +39,9 @@ class Settings:
     # Refuse writes while the SHACL gate (sahelkg.validation.check_change) is not installed.
     # Only protocol-conformance tests turn this off; production keeps the default.
     require_shacl_gate: bool = True
-    # Query worker processes (embedded store); each runs one query at a time.
-    workers: int = field(default_factory=lambda: max(3, (os.cpu_count() or 1) + 1))
+    # Query worker processes (embedded store); each runs one query at a time. More workers than
+    # cores keeps point lookups from queueing behind long queries (copy-on-write: cheap in memory).
+    workers: int = field(default_factory=lambda: max(4, 2 * (os.cpu_count() or 1) + 2))
 
     @property
     def writes_enabled(self) -> bool:

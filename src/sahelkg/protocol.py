@@ -386,8 +386,9 @@ def _unescape(text: str) -> str:
     return _ESCAPE.sub(repl, text)
 
 
-def _code_regions(text: str) -> str:
-    """Given SPARQL text, return it with strings, IRIs and comments blanked (IRIs kept as <…>)."""
+def _code_regions(text: str, keep_iris: bool = True) -> str:
+    """Given SPARQL text, return it with strings and comments blanked, same length; IRIs are kept
+    as <…> or, with keep_iris False, blanked too."""
     out: list[str] = []
     i, n = 0, len(text)
     while i < n:
@@ -408,7 +409,7 @@ def _code_regions(text: str) -> str:
         elif c == "<":
             match = _IRIREF.match(text, i)
             if match:
-                out.append(match.group(0))
+                out.append(match.group(0) if keep_iris else "<" + " " * (len(match.group(0)) - 2) + ">")
                 i = match.end()
             else:
                 out.append(c)
@@ -431,9 +432,10 @@ def safety_scan(text: str) -> Scan:
     problems: list[str] = []
     for variant in {text, _unescape(text)}:
         code = _code_regions(variant)
+        bare = _code_regions(variant, keep_iris=False)  # same positions, IRIs blanked
         prefixes = {m.group(1) or "": m.group(2) for m in _PREFIX_DECL.finditer(code)}
         for word in _KEYWORDS:
-            for match in re.finditer(rf"(?i)(?<![\w:?$\-]){word}(?![\w:\-])", code):
+            for match in re.finditer(rf"(?i)(?<![\w:?$\-]){word}(?![\w:\-])", bare):
                 keywords.add(word)
                 if word != "SERVICE":
                     continue
@@ -458,7 +460,7 @@ def safety_scan(text: str) -> Scan:
 
 def has_dataset_clause(text: str) -> bool:
     """Given a query, return True when it has FROM or FROM NAMED (outside strings and comments)."""
-    return re.search(r"(?i)(?<![\w:?$\-])FROM(?![\w:\-])", _code_regions(text)) is not None
+    return re.search(r"(?i)(?<![\w:?$\-])FROM(?![\w:\-])", _code_regions(text, keep_iris=False)) is not None
 
 
 def check_query_safety(text: str, allow_list: tuple[str, ...]) -> None:

@@ -391,6 +391,12 @@ def _graph_arg(text):
 def _worker_main(store: EmbeddedStore, address: str, authkey: bytes, generation: int) -> None:
     from sahelkg import protocol
 
+    import ctypes
+
+    try:
+        malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        malloc_trim = None
     conn = Client(address, family="AF_UNIX", authkey=authkey)
     conn.send(("hello", os.getpid(), generation))
     while True:
@@ -398,6 +404,7 @@ def _worker_main(store: EmbeddedStore, address: str, authkey: bytes, generation:
             message = conn.recv()
         except (EOFError, OSError):
             return
+        started = time.monotonic()
         try:
             reply = _handle(store, message, protocol)
         except SyntaxError as error:
@@ -411,6 +418,8 @@ def _worker_main(store: EmbeddedStore, address: str, authkey: bytes, generation:
         conn.send(reply)
         if message[0] == "dry_run":
             return  # this worker's store copy now holds the update: never reuse it
+        if malloc_trim is not None and time.monotonic() - started > 0.05:
+            malloc_trim(0)  # give a big query's freed heap back, or idle workers hoard it
 
 
 def _handle(store: EmbeddedStore, message: tuple, protocol):

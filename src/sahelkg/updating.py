@@ -79,7 +79,8 @@ def plan_update(text: str, *, using_graph_uris: list[str] | None = None,
     try:
         operations = translateUpdate(parseUpdate(text)).algebra
     except ParseException as error:
-        raise syntax_problem(f"error at {error.lineno}:{error.col}: {error.msg}", text, "update") from error
+        raise syntax_problem(_oxigraph_syntax_message(text) or f"error at {error.lineno}:{error.col}: {error.msg}",
+                             text, "update") from error
     except Exception as error:  # rdflib raises assorted errors for unknown prefixes and the like
         raise Problem(400, "Malformed update", str(error), kind="malformed-update") from error
 
@@ -121,6 +122,22 @@ def plan_update(text: str, *, using_graph_uris: list[str] | None = None,
     return UpdatePlan(text=text, patterns=_dedupe(patterns))
 
 
+def _oxigraph_syntax_message(text: str) -> str | None:
+    """Given update text rdflib cannot parse, return Oxigraph's message (it gives the position)."""
+    import pyoxigraph as ox
+
+    from sahelkg.protocol import check_update_safety
+
+    try:
+        check_update_safety(text, ())  # Guard: never run LOAD/SERVICE, even on a scratch store.
+        ox.Store().update(text)  # an empty scratch store: only the parser's verdict matters
+    except SyntaxError as error:
+        return str(error)
+    except Exception:
+        return None
+    return None
+
+
 def _dedupe(patterns):
     if any(p == [None, None, None, None] for p in patterns):
         return [[None, None, None, None]]
@@ -134,7 +151,7 @@ def _dedupe(patterns):
 def _inject_using(text: str, default: list[str], named: list[str]) -> str:
     """Given update text, add USING/USING NAMED before the WHERE of every DELETE/INSERT operation."""
     clause = " ".join([f"USING <{g}>" for g in default] + [f"USING NAMED <{g}>" for g in named]) + " "
-    code = _code_regions(text)
+    code = _code_regions(text, keep_iris=False)
     depth = 0
     positions = []
     for match in re.finditer(r"(?i)[{}]|(?<![\w:?$\-])(WHERE|DELETE|INSERT|DATA)(?![\w:\-])", code):

@@ -108,6 +108,30 @@ def _list(g: rdflib.Graph, head) -> list:
     return list(rdflib.collection.Collection(g, head))
 
 
+NUMERIC = ", ".join(f"<http://www.w3.org/2001/XMLSchema#{t}>" for t in (
+    "integer", "decimal", "double", "float", "long", "int", "short", "byte", "nonNegativeInteger", "positiveInteger",
+    "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte"))
+
+
+def _ordered(a: str, b: str, strict: bool) -> str:
+    """Return a SPARQL expression: a < b (strict) or a <= b, ordered as pyshacl orders them.
+
+    pyshacl compares strings and IRIs as text (a string against anything else never passes),
+    numbers by value, and other literals of different datatypes by their datatype IRIs
+    (rdflib's total order); otherwise SPARQL's operators decide.
+    """
+    op = "<" if strict else "<="
+
+    def is_text(x: str) -> str:
+        return f"(isIRI({x}) || LANG({x}) != \"\" || datatype({x}) = <http://www.w3.org/2001/XMLSchema#string>)"
+
+    return (f"IF({is_text(a)} || {is_text(b)}, "
+            f"{is_text(a)} && {is_text(b)} && STR({a}) {op} STR({b}), "
+            f"IF(datatype({a}) IN ({NUMERIC}) && datatype({b}) IN ({NUMERIC}), COALESCE({a} {op} {b}, false), "
+            f"IF(datatype({a}) != datatype({b}), STR(datatype({a})) < STR(datatype({b})), "
+            f"COALESCE({a} {op} {b}, false))))")
+
+
 def _value_query(target: str, path: str, condition: str) -> str:
     return (f"SELECT DISTINCT ?this ?value WHERE {{ {target} GRAPH ?__g {{ ?this {path} ?value }} "
             f"FILTER (?__g != <{ns.ONTOLOGY_GRAPH}>) {condition} }}")
@@ -159,11 +183,10 @@ def _compile_property(g, node_shape, prop, target) -> list[Check]:
             add("MinInclusiveConstraintComponent", _value_query(
                 target, path, f"FILTER (!COALESCE(?value >= {_n3(o)}, false))"))
         elif p in (SH.lessThan, SH.lessThanOrEquals):
-            op = "<" if p == SH.lessThan else "<="
             component = "LessThanConstraintComponent" if p == SH.lessThan else "LessThanOrEqualsConstraintComponent"
             add(component, _value_query(target, path, f"GRAPH ?__h {{ ?this {_n3(o)} ?other }} "
                                                       f"FILTER (?__h != <{ns.ONTOLOGY_GRAPH}>) "
-                                                      f"FILTER (!COALESCE(?value {op} ?other, false))"))
+                                                      f"FILTER (!({_ordered('?value', '?other', p == SH.lessThan)}))"))
         elif p == SH.uniqueLang:
             if o.toPython() is True:
                 add("UniqueLangConstraintComponent",

@@ -52,7 +52,7 @@ def expected():
 def remote_app(request, tmp_path_factory):
     directory = tmp_path_factory.mktemp(request.param)
     if request.param == "oxigraph":
-        backend = start_oxigraph(directory)
+        backend = start_oxigraph(directory, "--union-default-graph")  # as our default graph
         store_args = ["--remote-query", backend.url + "/query", "--remote-update", backend.url + "/update"]
         app_args = ["--remote-query", backend.url + "/query", "--remote-update", backend.url + "/update"]
     else:

@@ -573,6 +573,9 @@ def apply_import(store, change: Change, path: Path) -> None:
         report = check_change(store, change)
         if not report.conforms:
             text = report.to_text() if hasattr(report, "to_text") else str(report)
+            lines = text.splitlines()
+            if len(lines) > 60:  # the first results say what is wrong; thousands of lines would not
+                text = "\n".join(lines[:60] + [f"… ({len(lines) - 60} more lines of the validation report)"])
             raise ImportFailed(path, message=f"{path}: the import would break the SHACL shapes; nothing was "
                                              f"written.\n{text}")
     store.apply(change)
