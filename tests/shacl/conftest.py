@@ -67,10 +67,19 @@ def ontology_quads() -> list[ox.Quad]:
     return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
 
 
+def _blank(text: str | None) -> str:
+    """Blank node labels differ between a store and the quads it was loaded from: compare them as one."""
+    if text is None:
+        return ""
+    if text.startswith("_:") or not text.startswith(("http://", "https://", "urn:", '"')) and not text[:1].isdigit():
+        return "_:blank"
+    return text
+
+
 def full_keys(report) -> list[tuple]:
     """Given a report, return every result's identifying fields, sorted (a multiset)."""
-    return sorted(tuple(x or "" for x in (r.severity, r.focus_node, r.source_shape, r.source_constraint, r.path,
-                                          r.value, r.constraint_component)) for r in report.results)
+    return sorted((r.severity, _blank(r.focus_node), r.source_shape, r.source_constraint or "", r.path or "",
+                   _blank(r.value), r.constraint_component or "") for r in report.results)
 
 
 def compiled_report(quads: list[ox.Quad]):
