@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import functools
+import gc
 import hashlib
 import re
 import sys
@@ -142,6 +144,7 @@ class ImportReport:
 # ---------------------------------------------------------------------------------------------
 # Text helpers
 # ---------------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=65536)
 def normalise(text: str) -> str:
     """Given a name, return it folded for matching: no accents, lower case, words only."""
     text = unicodedata.normalize("NFKD", text.replace("’", "'"))
@@ -441,10 +444,15 @@ class QuadSink:
         self.graph = ox.NamedNode(graph)
         self.quads: list[ox.Quad] = []
 
+    _predicates: dict[str, ox.NamedNode] = {}
+
     def add(self, subject, predicate, obj) -> None:
         """Given a triple (predicate as node or IRI string), add it to the graph."""
         if isinstance(predicate, str):
-            predicate = ox.NamedNode(predicate)
+            node = self._predicates.get(predicate)
+            if node is None:
+                node = self._predicates[predicate] = ox.NamedNode(predicate)
+            predicate = node
         self.quads.append(ox.Quad(subject, predicate, obj, self.graph))
 
 
@@ -667,6 +675,8 @@ class Importer:
         errors: list[RowError] = []
         seen: dict[str, int] = {}
         versions: list[str] = []
+        collecting = gc.isenabled()
+        gc.disable()  # millions of small objects that live until the end: collection cycles only cost time
         try:
             for line, row in rows:
                 report.rows += 1
@@ -697,6 +707,9 @@ class Importer:
                         break
         except RowError as error:  # raised by the CSV reader itself (wrong field count)
             errors.append(error)
+        finally:
+            if collecting:
+                gc.enable()
         if errors:
             raise ImportFailed(path, errors)
         if progress:

@@ -1,0 +1,78 @@
+"""Time an ACLED import of N synthetic rows (default 100 000): mapping, SHACL gate, and write.
+
+    .venv/bin/python bench/import_acled.py [ROWS] [--no-gate]
+
+The rows are generated in the current export's 31-column layout (invented IDs ZZZ…, a few
+Malian locations and actors drawn in turn), written to a temporary CSV, and imported into an
+in-memory store holding the seed dataset. Prints one line per phase.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sahelkg import loading
+from sahelkg.importers.acled import COLUMNS, AcledImporter
+from sahelkg.importers.common import apply_import
+from sahelkg.store import EmbeddedStore
+
+PLACES = [("Segou", "Niono", "Niono", "14.25", "-5.99"), ("Mopti", "Douentza", "Boni", "15.04", "-1.97"),
+          ("Kidal", "Tinessako", "Tinzaouaten", "19.95", "2.92"), ("Timbuktu", "Goundam", "Goundam", "16.41", "-3.67")]
+PAIRS = [("Military Forces of Mali (2021-)", "State forces", "JNIM: Group for Support of Islam and Muslims", "Rebel group",
+          "Battles", "Armed clash"),
+         ("Islamic State (Greater Sahara)", "Rebel group", "Civilians (Mali)", "Civilians",
+          "Violence against civilians", "Attack"),
+         ("Military Forces of Mali (2021-)", "State forces", "Civilians (Mali)", "Civilians",
+          "Explosions/Remote violence", "Air/drone strike")]
+
+
+def write_rows(path: Path, rows: int) -> None:
+    rng = random.Random(6)
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for i in range(rows):
+            admin1, admin2, location, lat, lon = PLACES[i % len(PLACES)]
+            a1, i1, a2, i2, et, st = PAIRS[i % len(PAIRS)]
+            writer.writerow({
+                "event_id_cnty": f"ZZZ{i:07d}", "event_date": f"{1 + i % 28:02d} January 2024", "year": "2024",
+                "time_precision": str(1 + i % 3), "disorder_type": "Political violence", "event_type": et,
+                "sub_event_type": st, "actor1": a1, "assoc_actor_1": "Wagner Group" if i % 5 == 0 else "",
+                "inter1": i1, "actor2": a2, "assoc_actor_2": "", "inter2": i2, "interaction": f"{i1}-{i2}",
+                "civilian_targeting": "Civilian targeting" if i2 == "Civilians" else "", "iso": "466",
+                "region": "Western Africa", "country": "Mali", "admin1": admin1, "admin2": admin2, "admin3": "",
+                "location": location, "latitude": lat, "longitude": lon, "geo_precision": str(1 + i % 3),
+                "source": "Synthetic", "source_scale": "National", "notes": f"Synthetic row {i}, for timing.",
+                "fatalities": str(rng.randint(0, 12)), "tags": "", "timestamp": str(1706745600 + i)})  # February 2024, after every event
+
+
+def main(argv: list[str]) -> None:
+    rows = int(argv[0]) if argv and argv[0].isdigit() else 100_000
+    gate = "--no-gate" not in argv
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "acled-bench.csv"
+        started = time.perf_counter()
+        write_rows(path, rows)
+        print(f"generated {rows:,} rows in {time.perf_counter() - started:.1f} s")
+        store = EmbeddedStore()
+        store.load_quads(loading.dataset_quads(loading.seed_paths()))
+        started = time.perf_counter()
+        report, change = AcledImporter().plan(store, path)
+        mapped = time.perf_counter()
+        print(f"mapped {report.rows:,} rows to {len(change.additions):,} quads in {mapped - started:.1f} s")
+        if gate:
+            apply_import(store, change, path)
+        else:
+            store.apply(change)
+        done = time.perf_counter()
+        print(f"{'gate + ' if gate else ''}write in {done - mapped:.1f} s; total import {done - started:.1f} s "
+              f"({rows / (done - started):,.0f} rows/s)")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
