@@ -31,7 +31,18 @@ from sahelkg import namespaces as ns
 from sahelkg import validation
 from sahelkg.validation import ValidationReport, ValidationResult
 
-TYPE_PATH = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/<http://www.w3.org/2000/01/rdf-schema#subClassOf>*"
+RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+# Subclasses of each class (itself included), from the store's ontology graph; set by
+# compiled_checks() before compiling, so that class membership is a VALUES lookup, not a path.
+_subclasses: dict[str, tuple[str, ...]] = {}
+_counter = iter(range(10**9))
+
+
+def _is_a(var: str, cls) -> str:
+    """Given a variable and a class, return a SPARQL group: var is an instance of the class or a subclass."""
+    t = f"?__t{next(_counter)}"
+    members = " ".join(f"<{c}>" for c in _subclasses.get(str(cls), (str(cls),)))
+    return f"{{ VALUES {t} {{ {members} }} {var} {RDF_TYPE} {t} }}"
 SHACL = str(SH)
 
 
@@ -71,9 +82,10 @@ def _target(g: rdflib.Graph, shape) -> str:
     parts = []
     for cls in g.objects(shape, SH.targetClass):
         if str(cls) == validation.SKGV + "StoredSourceGraph":
-            parts.append(f"{{ GRAPH ?this {{ ?__s ?__p ?__o }} FILTER (STRSTARTS(STR(?this), \"{ns.SOURCE_GRAPH_PREFIX}\")) }}")
+            parts.append(f"{{ GRAPH ?this {{ }} FILTER (STRSTARTS(STR(?this), \"{ns.SOURCE_GRAPH_PREFIX}\")) "
+                         f"FILTER EXISTS {{ GRAPH ?this {{ ?__s ?__p ?__o }} }} }}")
         else:
-            parts.append(f"{{ ?this {TYPE_PATH} {_n3(cls)} }}")
+            parts.append(_is_a("?this", cls))
     for prop in g.objects(shape, SH.targetObjectsOf):
         parts.append(f"{{ ?__x {_n3(prop)} ?this }}")
     for unsupported in (SH.targetNode, SH.targetSubjectsOf, SH.target):
@@ -157,7 +169,7 @@ def _compile_property(g, node_shape, prop, target) -> list[Check]:
             add("MaxCountConstraintComponent", f"SELECT ?this WHERE {{ {target} {values} }} GROUP BY ?this "
                                                f"HAVING (COUNT(DISTINCT ?value) > {int(o)})")
         elif p == SH["class"]:
-            add("ClassConstraintComponent", _value_query(target, path, f"FILTER NOT EXISTS {{ ?value {TYPE_PATH} {_n3(o)} }}"))
+            add("ClassConstraintComponent", _value_query(target, path, f"FILTER NOT EXISTS {_is_a('?value', o)}"))
         elif p == SH.node:
             scheme_path, scheme = _scheme_of_node_shape(g, o)
             add("NodeConstraintComponent", _value_query(target, path, f"FILTER NOT EXISTS {{ ?value {scheme_path} {scheme} }}"))
@@ -207,7 +219,7 @@ def _compile_property(g, node_shape, prop, target) -> list[Check]:
             minimum = int(g.value(prop, SH.qualifiedMinCount))
             add("QualifiedMinCountConstraintComponent",
                 f"SELECT ?this WHERE {{ {target} OPTIONAL {{ GRAPH ?__g {{ ?this {path} ?value }} "
-                f"FILTER (?__g != <{ns.ONTOLOGY_GRAPH}>) ?value {TYPE_PATH} {_n3(cls)} }} }} "
+                f"FILTER (?__g != <{ns.ONTOLOGY_GRAPH}>) {_is_a('?value', cls)} }} }} "
                 f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) < {minimum})")
         else:
             raise NotImplementedError(f"{prop}: {p} is not compiled")
@@ -247,7 +259,7 @@ def _compile_node_level(g, shape, target) -> list[Check]:
             cls = g.value(o, SH["class"])
             if cls is None or set(g.predicates(o)) - {SH["class"], RDF.type}:
                 raise NotImplementedError(f"{shape}: sh:not is compiled for sh:class only")
-            condition, component = f"FILTER EXISTS {{ ?this {TYPE_PATH} {_n3(cls)} }}", "NotConstraintComponent"
+            condition, component = f"FILTER EXISTS {_is_a('?this', cls)}", "NotConstraintComponent"
         elif p in (SH.targetClass, SH.targetObjectsOf, SH.property, SH.sparql, SH.message, SH.severity, RDF.type,
                    rdflib.RDFS.label, rdflib.RDFS.comment):
             continue
@@ -259,9 +271,16 @@ def _compile_node_level(g, shape, target) -> list[Check]:
     return checks
 
 
-@functools.lru_cache(maxsize=1)
-def compiled_checks() -> tuple[Check, ...]:
-    """Return every constraint of the shapes file compiled to a SPARQL query (compiled once)."""
+@functools.lru_cache(maxsize=4)
+def compiled_checks(hierarchy: frozenset[tuple[str, str]] = frozenset()) -> tuple[Check, ...]:
+    """Given (class, superclass) pairs, return every constraint of the shapes file compiled to a
+    SPARQL query (compiled once per hierarchy)."""
+    global _subclasses
+    subclasses: dict[str, set[str]] = {}
+    for sub, supers in validation.superclass_map(hierarchy).items():
+        for sup in supers:
+            subclasses.setdefault(sup, {sup}).add(sub)
+    _subclasses = {c: tuple(sorted(members)) for c, members in subclasses.items()}
     g = validation.shapes_graph()
     checks: list[Check] = []
     for shape in sorted(set(g.subjects(SH.targetClass)) | set(g.subjects(SH.targetObjectsOf)), key=str):
@@ -291,7 +310,7 @@ def validate_store(store) -> ValidationReport:
     if not has_ontology.boolean:
         raise ValueError(f"the store has no ontology graph <{ns.ONTOLOGY_GRAPH}>: load ontology/sahelkg.ttl first")
     results: list[ValidationResult] = []
-    for check in compiled_checks():
+    for check in compiled_checks(frozenset(validation._subclass_pairs(store))):
         answer = store.query(check.sparql)
         names = answer.variables
         for row in answer.rows:
