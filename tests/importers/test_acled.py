@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from sahelkg.importers.acled import import_acled
+from sahelkg.importers.acled import AcledImporter, import_acled
 from sahelkg.importers.common import ImportFailed
 
 from .conftest import DATA, ask, select
@@ -249,3 +249,23 @@ def test_an_acled_event_joins_the_articles_allegation_about_the_same_incident(st
                                     "https://w3id.org/sahelkg/id/claim/a000-s4-csp-dpa-accuses"}
     assert {r[4] for r in rows} == {"https://w3id.org/sahelkg/id/actor/fama", "https://w3id.org/sahelkg/id/actor/wagner-group"}
     assert "Both groups accused Malian forces and Russian mercenaries" in {r[5] for r in rows}
+
+
+def test_progress_is_reported_while_reading_a_large_file(store, tmp_path):
+    lines = (DATA / "acled.csv").read_text().splitlines()
+    template = lines[2]  # MLI90002
+    body = [template.replace("MLI90002", f"MLI{7000000 + i}", 1) for i in range(10_001)]
+    path = tmp_path / "large.csv"
+    path.write_text("\n".join([lines[0], *body]) + "\n")
+    messages: list[str] = []
+    report, change = AcledImporter().plan(store, path, progress=messages.append)
+    assert "read 10,000 rows" in messages and len(report.added) == 10_001
+    assert store.triple_count() < len(change.additions)  # planned, not written
+
+
+def test_a_dry_run_checks_every_row_and_writes_nothing(tmp_path, capsys):
+    from sahelkg import cli
+
+    assert cli.main(["import", "acled", str(DATA / "acled.csv"), "--seed", "--dry-run", "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "added 3" in out and "dry run: nothing written" in out

@@ -30,7 +30,7 @@ import datetime as _dt
 from sahelkg import namespaces as ns
 from sahelkg.importers.common import (
     A, DCT, PROV, RDFS, ROLE, SCHEMA, SKG, SKOS, Context, ImportReport, Importer, RowError,
-    dataset_claim, iri, lit, month_end, normalise, parse_coordinate, parse_date, parse_int,
+    dataset_claim, iri, lit, month_end, parse_coordinate, parse_date, parse_int,
     resolve_actor, resolve_places, skg, slug, split_names)
 
 COLUMNS = (
