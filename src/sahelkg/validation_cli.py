@@ -1,7 +1,7 @@
 """`sahelkg validate`: check files, a store, or files against a store with the SHACL shapes.
 
   sahelkg validate FILES…             the files as a dataset (with the catalog the loader would write)
-  sahelkg validate --store DIR         everything in the store
+  sahelkg validate --store DIR         everything in the store (shapes compiled to SPARQL, run in the store)
   sahelkg validate FILES… --store DIR  the files as a change to the store (the write gate's answer)
 
 Exit codes: 0 conforms (warnings and infos allowed), 1 violations, 2 the input could not be read.
@@ -25,6 +25,9 @@ def register(subcommands) -> None:
     p.add_argument("files", nargs="*", type=Path, help="RDF files or directories; with a store, validated as a change to it")
     p.add_argument("--format", choices=["text", "turtle", "json"], default="text", help="report format (default: text)")
     p.add_argument("--graph", metavar="IRI", help="target graph for triples-only files")
+    p.add_argument("--engine", choices=["auto", "sparql", "pyshacl"], default="auto",
+                   help="whole-store validation: shapes compiled to SPARQL (fast; needs the ontology graph) "
+                        "or pyshacl (default auto: sparql when the store holds the ontology graph)")
     cli.add_store_options(p)
     p.set_defaults(func=cmd_validate)
 
@@ -46,7 +49,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         store = cli.open_store(args)
         try:
             if quads is None:
-                report = validation.validate_store(store)
+                report = _validate_whole_store(store, args.engine)
             else:
                 report = validation.check_change(store, Change(additions=tuple(quads)))
         finally:
@@ -60,3 +63,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     else:
         print(report.to_text(), end="")
     return 0 if report.conforms else 1
+
+
+def _validate_whole_store(store, engine: str):
+    from sahelkg import validation_sparql
+
+    if engine == "pyshacl":
+        return validation.validate_store(store)
+    try:
+        return validation_sparql.validate_store(store)
+    except ValueError:  # no ontology graph in the store
+        if engine == "sparql":
+            raise cli.UsageError("--engine sparql needs the ontology graph in the store (sahelkg load ontology/sahelkg.ttl)")
+        return validation.validate_store(store)

@@ -60,5 +60,9 @@ def test_files_against_a_store_are_checked_as_a_change(tmp_path):
     result = sahelkg("validate", str(article), "--store", str(store))
     assert result.returncode == 1
     assert "count/a001-x" in result.stdout and "skg:CountShape-countOf" in result.stdout
-    whole = sahelkg("validate", "--store", str(store))
+    whole = sahelkg("validate", "--store", str(store), "--format", "json")
     assert whole.returncode == 0, whole.stdout
+    by_pyshacl = sahelkg("validate", "--store", str(store), "--format", "json", "--engine", "pyshacl")
+    assert by_pyshacl.returncode == 0
+    assert json.loads(whole.stdout)["counts"] == json.loads(by_pyshacl.stdout)["counts"] == \
+        {"Violation": 0, "Warning": 0, "Info": 2}
