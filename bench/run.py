@@ -384,6 +384,9 @@ def write_report(results: dict) -> None:
                          else f"runaway {ra.get('status')}")
                 lines.append(f"- {name}: {_ms(r['idle_p99'])} → {_ms(r['busy_p99'])} ({_ratio(r['busy_p99'], r['idle_p99'])}); {ended}")
         lines.append("")
+    notes = ROOT / "bench" / "NOTES.md"  # hand-written reading of the numbers, kept across runs
+    if notes.exists():
+        lines += ["", notes.read_text()]
     (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines) + "\n")
 
 

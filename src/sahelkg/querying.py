@@ -133,10 +133,13 @@ class IsolatedStore(Store):
             while True:
                 if self._closed:
                     raise StoreError("the store is closed")
-                while self._idle and self._idle[-1].generation != self._generation:
-                    self._idle.pop().conn.close()
+                stale = [w for w in self._idle if w.generation != self._generation]
+                for w in stale:
+                    self._idle.remove(w)
+                    w.conn.close()
                 if self._idle:
-                    worker = self._idle.pop()
+                    # Least recently used first: a worker just released may still be trimming memory.
+                    worker = self._idle.pop(0)
                     self._busy.add(worker.pid)
                     return worker
                 remaining = deadline - time.monotonic()
@@ -158,6 +161,16 @@ class IsolatedStore(Store):
                 except OSError:
                     pass
 
+    #: Seconds after which a running query's worker is lowered in CPU priority.
+    LONG_QUERY = 0.5
+
+    def _nice(self, worker: _Worker) -> bool:
+        try:
+            os.setpriority(os.PRIO_PROCESS, worker.pid, 10)
+            return True
+        except OSError:
+            return False
+
     def _kill(self, worker: _Worker) -> None:
         try:
             os.kill(worker.pid, signal.SIGKILL)
@@ -173,13 +186,18 @@ class IsolatedStore(Store):
         deadline = time.monotonic() + timeout
         worker = self._acquire(deadline)
         reusable = False
+        niced = False
         try:
             worker.conn.send(message)
-            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
-                self._kill(worker)
-                raise QueryTimeout(f"the query did not finish within {timeout:g} s and was stopped")
+            if not worker.conn.poll(min(self.LONG_QUERY, max(0.0, deadline - time.monotonic()))):
+                # A long query yields the CPU to short ones (point lookups stay fast); its worker
+                # is replaced afterwards since an unprivileged process cannot raise priority again.
+                niced = self._nice(worker)
+                if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                    self._kill(worker)
+                    raise QueryTimeout(f"the query did not finish within {timeout:g} s and was stopped")
             reply = worker.conn.recv()
-            reusable = message[0] != "dry_run"
+            reusable = message[0] != "dry_run" and not niced
         except (EOFError, OSError) as error:
             self._kill(worker)
             raise StoreError(f"a query worker failed: {error}") from error
@@ -319,6 +337,9 @@ def _keeper_main(spec: dict) -> None:
     for path in ([spec["dump"]] if spec.get("dump") else []) + spec["load"]:
         for target in targets:
             target.load_file(path)
+    from sahelkg import protocol  # noqa: F401  imported once here, shared by every forked worker
+
+    _trim_heap()  # the bulk loader's scratch memory would otherwise be inherited by every worker
     address = spec["address"]
     control = Client(address, family="AF_UNIX", authkey=authkey)
     control.send(("keeper", os.getpid()))
@@ -382,6 +403,16 @@ def _keeper_main(spec: dict) -> None:
         target.close()
 
 
+def _trim_heap() -> None:
+    """Return freed heap memory to the system (glibc malloc_trim; a no-op elsewhere)."""
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _graph_arg(text):
     if text == "DEFAULT":
         return ox.DefaultGraph()
@@ -391,12 +422,6 @@ def _graph_arg(text):
 def _worker_main(store: EmbeddedStore, address: str, authkey: bytes, generation: int) -> None:
     from sahelkg import protocol
 
-    import ctypes
-
-    try:
-        malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):
-        malloc_trim = None
     conn = Client(address, family="AF_UNIX", authkey=authkey)
     conn.send(("hello", os.getpid(), generation))
     while True:
@@ -418,8 +443,8 @@ def _worker_main(store: EmbeddedStore, address: str, authkey: bytes, generation:
         conn.send(reply)
         if message[0] == "dry_run":
             return  # this worker's store copy now holds the update: never reuse it
-        if malloc_trim is not None and time.monotonic() - started > 0.05:
-            malloc_trim(0)  # give a big query's freed heap back, or idle workers hoard it
+        if time.monotonic() - started > 0.05:
+            _trim_heap()  # give a big query's freed heap back, or idle workers hoard it
 
 
 def _handle(store: EmbeddedStore, message: tuple, protocol):
