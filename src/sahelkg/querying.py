@@ -161,16 +161,6 @@ class IsolatedStore(Store):
                 except OSError:
                     pass
 
-    #: Seconds after which a running query's worker is lowered in CPU priority.
-    LONG_QUERY = 0.5
-
-    def _nice(self, worker: _Worker) -> bool:
-        try:
-            os.setpriority(os.PRIO_PROCESS, worker.pid, 10)
-            return True
-        except OSError:
-            return False
-
     def _kill(self, worker: _Worker) -> None:
         try:
             os.kill(worker.pid, signal.SIGKILL)
@@ -186,18 +176,13 @@ class IsolatedStore(Store):
         deadline = time.monotonic() + timeout
         worker = self._acquire(deadline)
         reusable = False
-        niced = False
         try:
             worker.conn.send(message)
-            if not worker.conn.poll(min(self.LONG_QUERY, max(0.0, deadline - time.monotonic()))):
-                # A long query yields the CPU to short ones (point lookups stay fast); its worker
-                # is replaced afterwards since an unprivileged process cannot raise priority again.
-                niced = self._nice(worker)
-                if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
-                    self._kill(worker)
-                    raise QueryTimeout(f"the query did not finish within {timeout:g} s and was stopped")
+            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                self._kill(worker)
+                raise QueryTimeout(f"the query did not finish within {timeout:g} s and was stopped")
             reply = worker.conn.recv()
-            reusable = message[0] != "dry_run" and not niced
+            reusable = message[0] != "dry_run"
         except (EOFError, OSError) as error:
             self._kill(worker)
             raise StoreError(f"a query worker failed: {error}") from error
