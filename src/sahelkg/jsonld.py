@@ -45,10 +45,11 @@ TERMS: dict[str, tuple[str, bool]] = {
         "endPrecision", "eventType", "subEventOf", "timeSpan", "location", "locationPrecision", "routeOrigin",
         "routeDestination", "qualifiedParticipation", "hadParticipant", "participant", "participantRole",
         "populationCategory", "countOf", "outcome", "victimCategory", "unit", "qualifier", "partOf", "stance",
-        "claimant", "qualifiedClaimAttribution", "onBehalfOf", "attributionCertainty", "about", "accused",
+        "claimant", "qualifiedClaimAttribution", "onBehalfOf", "attributionCertainty", "about", "involves",
+        "qualifiedInvolvement", "involvedActor", "accused",
         "qualifiedAccusation", "accusedActor", "allegedRole", "disputes", "deniedActor", "assertsCount",
         "allegedViolation", "statementTime", "reportedIn", "originallyStatedIn", "publisher", "author",
-        "creditedTo", "depicts", "partOfDocument", "publicationTime", "derivedFromDocument", "mapsToClass",
+        "creditedTo", "depicts", "partOfDocument", "publicationTime", "creationTime", "derivedFromDocument", "mapsToClass",
         "acledActorCategory", "shortcutProperty")},
     **{name: (ns.SKG + name, _DATA) for name in (
         "nameInSource", "unnamedInSource", "startDate", "endDate", "originalWording", "dateResolution",

@@ -33,6 +33,7 @@ PREFIXES: dict[str, str] = {
     "doc": ID + "document/",
     "affiliation": ID + "affiliation/",
     "accusation": ID + "accusation/",
+    "involvement": ID + "involvement/",
     "attribution": ID + "attribution/",
     "participation": ID + "participation/",
     "timespan": ID + "timespan/",

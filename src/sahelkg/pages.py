@@ -114,6 +114,18 @@ ACTOR_SECTIONS = [
   OPTIONAL { ?claim skg:reportedIn ?source }
   OPTIONAL { ?claim skg:anchor/oa:hasSelector/oa:exact ?quote }
 } ORDER BY ?date ?claim"""),
+    ("Claims that name this actor as acting (not presented as harm)", """SELECT ?claim ?stance ?role ?claimant ?about ?date ?source ?quote WHERE {
+  ?claim skg:involves ?this ;
+         skg:stance ?stance .
+  OPTIONAL { ?claim skg:qualifiedInvolvement ?involvement .
+             ?involvement skg:involvedActor ?this ;
+                          skg:allegedRole ?role }
+  OPTIONAL { ?claim skg:claimant ?claimant }
+  OPTIONAL { ?claim skg:about ?about }
+  OPTIONAL { ?claim skg:statedOn ?date }
+  OPTIONAL { ?claim skg:reportedIn ?source }
+  OPTIONAL { ?claim skg:anchor/oa:hasSelector/oa:exact ?quote }
+} ORDER BY ?date ?claim"""),
     ("Claims that deny this actor's involvement", """SELECT ?claim ?claimant ?about ?date ?source ?quote WHERE {
   ?claim skg:deniedActor ?this .
   OPTIONAL { ?claim skg:claimant ?claimant }
@@ -153,6 +165,7 @@ CLAIM_SECTIONS = [
     ("What it is about, and whom it holds responsible", """SELECT ?about ?accused ?role ?denied ?disputes ?disputedBy WHERE {
   { ?this skg:about ?about }
   UNION { ?this skg:qualifiedAccusation ?accusation . ?accusation skg:accusedActor ?accused ; skg:allegedRole ?role }
+  UNION { ?this skg:qualifiedInvolvement ?involvement . ?involvement skg:involvedActor ?accused ; skg:allegedRole ?role }
   UNION { ?this skg:deniedActor ?denied }
   UNION { ?this skg:disputes ?disputes }
   UNION { ?disputedBy skg:disputes ?this }

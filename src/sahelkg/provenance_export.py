@@ -44,9 +44,9 @@ _ASSERTION = """CONSTRUCT {
   ?count ?countP ?countO .
 } WHERE {
   { ?claim ?p ?o .
-    FILTER(?p IN (rdf:type, skg:stance, skg:about, skg:accused, skg:qualifiedAccusation, skg:assertsCount,
-                  skg:allegedViolation, skg:disputes, skg:deniedActor)) }
-  UNION { ?claim skg:qualifiedAccusation ?accusation . ?accusation ?accusationP ?accusationO . }
+    FILTER(?p IN (rdf:type, skg:stance, skg:about, skg:accused, skg:qualifiedAccusation, skg:involves,
+                  skg:qualifiedInvolvement, skg:assertsCount, skg:allegedViolation, skg:disputes, skg:deniedActor)) }
+  UNION { ?claim skg:qualifiedAccusation|skg:qualifiedInvolvement ?accusation . ?accusation ?accusationP ?accusationO . }
   UNION { ?claim skg:assertsCount ?count . ?count ?countP ?countO . }
 }"""
 

@@ -135,5 +135,5 @@ def test_svg_draws_object_properties_between_main_classes(generated):
                  "countOf", "location", "qualifiedAffiliation", "withActor", "reportedIn", "derivedFromDocument"):
         assert prop in labels, prop
     _, arrows, subclass = ontology_docs.diagram_model(ontology_docs.read_ontology(PATHS["ontology"]))
-    assert ("Claim", "Actor", ["accused", "claimant", "deniedActor"]) in arrows
+    assert ("Claim", "Actor", ["accused", "claimant", "deniedActor", "involves"]) in arrows
     assert ("Allegation", "Claim") in subclass and ("EventPattern", "Occurrence") in subclass

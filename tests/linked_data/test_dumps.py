@@ -45,3 +45,13 @@ def test_the_context_file_is_served_and_kept_in_docs(server):
         served = client.get("/context.jsonld").json()
     assert served == jsonld.context()
     assert json.loads(jsonld.CONTEXT_PATH.read_text()) == served
+
+
+def test_the_context_names_every_property_of_the_ontology():
+    import rdflib
+
+    ontology = rdflib.Graph().parse(jsonld.CONTEXT_PATH.parents[1] / "ontology" / "sahelkg.ttl")
+    owl = rdflib.OWL
+    properties = {str(p) for kind in (owl.ObjectProperty, owl.DatatypeProperty) for p in ontology.subjects(rdflib.RDF.type, kind)}
+    named = {iri for iri, _ in jsonld.TERMS.values()}
+    assert sorted(properties - named) == []

@@ -157,8 +157,8 @@ def test_cq5_everything_about_wagner_each_statement_with_its_source(seed_store):
 
     wagner = "actor/wagner-group"
     assert [r for r in got if r[0] != "graph:reference"] == [
-        claimed("accusation/a000-s1-wagner-initiator", "skg:accusedActor", wagner, "claim/a000-s1-wagner-operating"),
-        claimed("claim/a000-s1-wagner-operating", "skg:accused", wagner, "claim/a000-s1-wagner-operating"),
+        claimed("claim/a000-s1-wagner-operating", "skg:involves", wagner, "claim/a000-s1-wagner-operating"),
+        claimed("involvement/a000-s1-wagner-initiator", "skg:involvedActor", wagner, "claim/a000-s1-wagner-operating"),
         claimed("accusation/a000-s3-kal-akal-wagner-group", "skg:accusedActor", wagner, "claim/a000-s3-kal-akal-accuses"),
         claimed("claim/a000-s3-kal-akal-accuses", "skg:accused", wagner, "claim/a000-s3-kal-akal-accuses"),
         claimed("accusation/a000-s4-csp-dpa-wagner-group", "skg:accusedActor", wagner, "claim/a000-s4-csp-dpa-accuses"),

@@ -6,7 +6,7 @@ def test_no_direct_link_from_an_occurrence_to_an_accused_actor(select):
     # accuses of it, other than the explicit non-perpetrator participation roles.
     rows = select("""
         SELECT DISTINCT ?occurrence ?property ?actor WHERE {
-          ?claim skg:about ?occurrence ; skg:accused ?actor .
+          ?claim skg:about ?occurrence ; skg:accused|skg:involves ?actor .
           ?occurrence a/rdfs:subClassOf* skg:Occurrence .
           { ?occurrence ?property ?actor }
           UNION
@@ -22,6 +22,13 @@ def test_no_direct_link_from_an_occurrence_to_an_accused_actor(select):
 
 def test_no_participation_uses_the_perpetrator_role(ask):
     assert not ask("?p skg:participantRole <https://w3id.org/sahelkg/vocab/role/perpetrator>")
+
+
+def test_each_claim_has_its_own_attribution_nodes(select):
+    # PROV: a qualified attribution belongs to exactly one entity.
+    rows = select("""SELECT ?attribution WHERE { ?claim skg:qualifiedClaimAttribution ?attribution }
+                     GROUP BY ?attribution HAVING (COUNT(DISTINCT ?claim) > 1)""")
+    assert rows == []
 
 
 def test_every_accusation_is_made_by_an_attributed_sourced_claim(select):

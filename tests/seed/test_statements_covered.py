@@ -11,7 +11,8 @@ SOURCE = "GRAPH <https://w3id.org/sahelkg/graph/source/a000>"
 STATEMENTS = {
     "S1 Wagner in Mali since the coups of 2020 and 2021": f"""
         {SOURCE} {{
-          ?claim skg:about ?deployment ; skg:accused actor:wagner-group ; skg:reportedIn doc:a000 .
+          ?claim skg:about ?deployment ; skg:involves actor:wagner-group ; skg:reportedIn doc:a000 .
+          FILTER NOT EXISTS {{ ?claim skg:accused ?anyone }}
           ?deployment skg:eventType <https://w3id.org/sahelkg/vocab/event-type/military-deployment> ;
                       skg:location place:mali ; skg:timeSpan/skg:startDate "2020-01-01"^^xsd:date .
           ?coupClaim skg:about event:a000-coup-2020 , event:a000-coup-2021 .
@@ -19,7 +20,7 @@ STATEMENTS = {
         }}""",
     "S1 the junta expelled French and UN troops": f"""
         {SOURCE} {{
-          ?claim skg:about ?expulsion ; skg:qualifiedAccusation [ skg:accusedActor actor:malian-junta ;
+          ?claim skg:about ?expulsion ; skg:qualifiedInvolvement [ skg:involvedActor actor:malian-junta ;
                                                                    skg:allegedRole <https://w3id.org/sahelkg/vocab/role/initiator> ] .
           ?expulsion skg:eventType <https://w3id.org/sahelkg/vocab/event-type/expulsion-of-foreign-forces> ;
                      skg:hadParticipant actor:french-armed-forces , actor:minusma .
@@ -67,7 +68,7 @@ STATEMENTS = {
         {SOURCE} {{
           ?photo a skg:Photograph ; skg:creditedTo actor:etat-major-des-armees ; skg:depicts ?deployment .
           ?deployment skg:location place:mali .
-          ?claim skg:about ?deployment ; skg:accused actor:french-special-forces .
+          ?claim skg:about ?deployment ; skg:involves actor:french-special-forces .
         }}""",
     "S7 Wagner supports Malian forces against Islamist insurgents and Tuareg separatists": f"""
         {SOURCE} {{
