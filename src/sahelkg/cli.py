@@ -141,17 +141,25 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    """Write one graph, or the whole dataset; a whole-dataset TriG, N-Quads or JSON-LD export
+    carries the same VoID description as the service's /dump files."""
     import pyoxigraph as ox
 
+    from sahelkg import dumps, pages
+
     store = open_store(args)
-    graph = ox.NamedNode(args.graph) if args.graph else None
-    quads = list(store.quads(graph=graph))
-    fmt = getattr(ox.RdfFormat, EXPORT_FORMATS[args.format])
-    if not fmt.supports_datasets:
-        quads = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
-    prefixes = {p: iri for p, iri in ns.PREFIXES.items() if p != "sh"}
-    kwargs = {"prefixes": prefixes} if args.format in ("trig", "turtle") else {}
-    data = ox.serialize(quads, format=fmt, **kwargs) or b""
+    dump_format = {"trig": "trig", "nquads": "nq", "jsonld": "jsonld"}.get(args.format)
+    if args.graph is None and dump_format:
+        data = dumps.dump_bytes(store, dump_format, base_url=args.endpoint, site=pages.Site())
+    else:
+        graph = ox.NamedNode(args.graph) if args.graph else None
+        quads = list(store.quads(graph=graph))
+        fmt = getattr(ox.RdfFormat, EXPORT_FORMATS[args.format])
+        if not fmt.supports_datasets:
+            quads = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+        prefixes = {p: iri for p, iri in ns.PREFIXES.items() if p != "sh"}
+        kwargs = {"prefixes": prefixes} if args.format in ("trig", "turtle") else {}
+        data = ox.serialize(quads, format=fmt, **kwargs) or b""
     if args.output:
         Path(args.output).write_bytes(data)
     else:
@@ -212,6 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=list(EXPORT_FORMATS), default="trig")
     p.add_argument("--graph", metavar="IRI", help="only this named graph")
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    p.add_argument("--endpoint", metavar="URL", default="http://127.0.0.1:8000/",
+                   help="where the service runs, for the VoID description's endpoint and dump links")
     add_store_options(p)
     p.set_defaults(func=cmd_export)
 

@@ -88,3 +88,22 @@ def test_export_trig_keeps_every_graph(seeded_store):
     graphs = {line.rsplit(" ", 2)[-2] for line in out.splitlines() if line}
     assert {"<https://w3id.org/sahelkg/graph/source/a000>", "<https://w3id.org/sahelkg/graph/reference>",
             "<https://w3id.org/sahelkg/graph/ontology>", "<https://w3id.org/sahelkg/graph/catalog>"} <= graphs
+
+
+def test_whole_dataset_export_carries_a_void_description(seeded_store):
+    import pyoxigraph as ox
+
+    out = sahelkg("export", "--format", "nquads", "--store", str(seeded_store)).stdout
+    quads = list(ox.parse(out.encode(), format=ox.RdfFormat.N_QUADS))
+    void_graph = ox.NamedNode("https://w3id.org/sahelkg/graph/void")
+    data = [q for q in quads if q.graph_name != void_graph]
+    per_graph: dict[str, int] = {}
+    for q in data:
+        per_graph[q.graph_name.value] = per_graph.get(q.graph_name.value, 0) + 1
+    void = ox.Store()
+    void.extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads if q.graph_name == void_graph)
+    described = {r["g"].value: int(r["n"].value) for r in void.query(
+        "SELECT ?g ?n WHERE { ?d <http://rdfs.org/ns/void#subset> ?s . "
+        "?s <http://www.w3.org/ns/sparql-service-description#name> ?g ; <http://rdfs.org/ns/void#triples> ?n }")}
+    assert described == per_graph
+    assert "https://w3id.org/sahelkg/graph/source/a000" in described

@@ -18,7 +18,6 @@ then use that base for every one of our IRIs, and pages link there.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import os
 import re
@@ -29,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sahelkg import jsonld, namespaces as ns, pages, protocol
+from sahelkg.dumps import DUMP_TYPES, dump_bytes
 from sahelkg.api.common import run_blocking, settings_of, store_of, store_problem
 from sahelkg.problems import Problem
 from sahelkg.store import EmbeddedStore
@@ -41,12 +41,7 @@ EXTENSIONS = {"html": "text/html", "ttl": "text/turtle", "jsonld": "application/
 EXTENSION_OF = {media: ext for ext, media in EXTENSIONS.items()}
 FORMAT_NAMES = {"text/html": "HTML", "text/turtle": "Turtle", "application/ld+json": "JSON-LD",
                 "application/n-triples": "N-Triples", "application/rdf+xml": "RDF/XML"}
-DUMP_TYPES = {"trig": "application/trig", "nq": "application/n-quads", "jsonld": "application/ld+json"}
-VOID = "http://rdfs.org/ns/void#"
-DCT = "http://purl.org/dc/terms/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-VOID_GRAPH = ns.GRAPH + "void"
 # Guard: a path segment may only hold IRI-safe characters; anything else is not one of our IRIs.
 _SAFE_PATH = re.compile(r"^[A-Za-z0-9._~%!$&'()*+,;=:@/-]+$")
 
@@ -238,57 +233,6 @@ async def context_document() -> Response:
 # ---------------------------------------------------------------------------------------------
 # Dumps
 # ---------------------------------------------------------------------------------------------
-def void_quads(counts: dict[str, int], *, base_url: str, site: pages.Site) -> list[ox.Quad]:
-    """Given triple counts per graph, return the VoID description (in graph/void) of the dataset."""
-    graph = ox.NamedNode(site.public(VOID_GRAPH))
-    dataset = ox.NamedNode(site.public(ns.BASE + "dataset"))
-    out: list[ox.Quad] = []
-
-    def add(s, p, o):
-        out.append(ox.Quad(s, ox.NamedNode(p), o, graph))
-
-    def integer(n: int) -> ox.Literal:
-        return ox.Literal(str(n), datatype=ox.NamedNode(XSD + "integer"))
-
-    add(dataset, RDF_TYPE, ox.NamedNode(VOID + "Dataset"))
-    add(dataset, DCT + "title", ox.Literal("sahelkg: conflict actors in the Sahel and the allegations made about them", language="en"))
-    add(dataset, DCT + "license", ox.NamedNode("https://creativecommons.org/licenses/by/4.0/"))
-    add(dataset, DCT + "modified", ox.Literal(_dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
-                                              datatype=ox.NamedNode(XSD + "dateTime")))
-    add(dataset, VOID + "sparqlEndpoint", ox.NamedNode(base_url + "sparql"))
-    for ext in DUMP_TYPES:
-        add(dataset, VOID + "dataDump", ox.NamedNode(f"{base_url}dump.{ext}"))
-    add(dataset, VOID + "uriSpace", ox.Literal(site.public(ns.ID)))
-    add(dataset, VOID + "vocabulary", ox.NamedNode(site.public(ns.SKG)))
-    add(dataset, VOID + "rootResource", ox.NamedNode(site.public(ns.ONTOLOGY)))
-    add(dataset, VOID + "triples", integer(sum(counts.values())))
-    for graph_iri, count in sorted(counts.items()):
-        subset = ox.NamedNode(site.public(graph_iri))
-        add(dataset, VOID + "subset", subset)
-        add(subset, RDF_TYPE, ox.NamedNode(VOID + "Dataset"))
-        add(subset, "http://www.w3.org/ns/sparql-service-description#name", ox.NamedNode(site.public(graph_iri)))
-        add(subset, VOID + "triples", integer(count))
-    return out
-
-
-def dump_bytes(store, fmt: str, *, base_url: str, site: pages.Site) -> bytes:
-    """Given a store and 'trig' | 'nq' | 'jsonld', return the whole dataset plus its VoID graph."""
-    quads = list(store.quads())
-    counts: dict[str, int] = {}
-    for quad in quads:
-        if isinstance(quad.graph_name, ox.NamedNode):
-            counts[quad.graph_name.value] = counts.get(quad.graph_name.value, 0) + 1
-    quads = [ox.Quad(site.rewrite(q.subject), q.predicate, site.rewrite(q.object), site.rewrite(q.graph_name))
-             for q in quads] if site.public_base else quads
-    quads += void_quads(counts, base_url=base_url, site=site)
-    if fmt == "jsonld":
-        return json.dumps(jsonld.compact(quads, context_ref=jsonld.context()["@context"], named_graphs=True),
-                          ensure_ascii=False).encode()
-    rdf_format = ox.RdfFormat.TRIG if fmt == "trig" else ox.RdfFormat.N_QUADS
-    kwargs = {"prefixes": {k: site.public(v) for k, v in ns.PREFIXES.items()}} if fmt == "trig" else {}
-    return ox.serialize(quads, format=rdf_format, **kwargs) or b""
-
-
 @router.get("/dump.{fmt}", summary="The whole dataset, with a VoID description")
 async def dump(request: Request, fmt: str) -> Response:
     """Return every named graph (TriG, N-Quads or JSON-LD) and a VoID graph describing them."""
