@@ -7,6 +7,7 @@ the same questions are asked through our service and compared with the embedded 
 from __future__ import annotations
 
 import subprocess
+import time
 import sys
 from pathlib import Path
 
@@ -115,3 +116,16 @@ def test_safety_checks_apply_in_front_of_remote_stores(remote_app):
         assert response.status_code == 403
         response = client.get("/sparql", params={"query": "DEFINE get:soft \"soft\" SELECT * FROM <http://127.0.0.1:9/> { ?s ?p ?o }"})
         assert response.status_code == 400
+
+
+def test_a_remote_query_over_time_is_answered_with_503_in_time(remote_app):
+    # We stop waiting and answer; the remote server's own limits decide when it stops working.
+    _, app = remote_app
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(
+        f"GRAPH ?g{i} {{ ?s{i} ?p{i} ?o{i} }}" for i in range(6)) + " }"
+    started = time.monotonic()
+    with app.client() as client:
+        response = client.get("/sparql", params={"query": runaway, "timeout": "1"})
+    assert response.status_code == 503, response.text
+    assert response.json()["type"].endswith("query-timeout")
+    assert time.monotonic() - started < 1 + 1.5
