@@ -8,10 +8,10 @@ import importlib
 import pytest
 
 MODULES = ["sahelkg.store", "sahelkg.protocol", "sahelkg.problems", "sahelkg.config", "sahelkg.updating",
-           "sahelkg.querying", "sahelkg.app"]
+           "sahelkg.app"]  # querying.py: its examples start processes and are marked +SKIP
 
 
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples_run(name):
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0
+    assert result.attempted > 0 and result.failed == 0
