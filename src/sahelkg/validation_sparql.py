@@ -21,7 +21,9 @@ anything else raises NotImplementedError, so a new kind of constraint cannot be 
 from __future__ import annotations
 
 import functools
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import rdflib
@@ -161,6 +163,14 @@ def _compile_property(g, node_shape, prop, target) -> list[Check]:
     values = f"OPTIONAL {{ GRAPH ?__g {{ ?this {path} ?value }} FILTER (?__g != <{ns.ONTOLOGY_GRAPH}>) }}"
     for p, o in g.predicate_objects(prop):
         if p in (SH.path, SH.name, SH.description, SH.message, SH.severity, RDF.type, SH.qualifiedMinCount):
+            continue
+        if path_text == str(RDF.type) and p != SH.hasValue:
+            # pyshacl's working copy completes every type with its superclasses; only sh:hasValue
+            # reads them that way here (below).
+            raise NotImplementedError(f"{prop}: {p} on the path rdf:type is not compiled")
+        if p == SH.hasValue and path_text == str(RDF.type):
+            add("HasValueConstraintComponent",
+                f"SELECT ?this WHERE {{ {target} FILTER NOT EXISTS {_is_a('?this', o)} }}")
             continue
         if p == SH.minCount:
             add("MinCountConstraintComponent", f"SELECT ?this WHERE {{ {target} {values} }} GROUP BY ?this "
@@ -309,9 +319,54 @@ def validate_store(store) -> ValidationReport:
     has_ontology = store.query(f"ASK {{ GRAPH <{ns.ONTOLOGY_GRAPH}> {{ ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf> ?d }} }}")
     if not has_ontology.boolean:
         raise ValueError(f"the store has no ontology graph <{ns.ONTOLOGY_GRAPH}>: load ontology/sahelkg.ttl first")
+    return _run_checks(store.query, validation._subclass_pairs(store))
+
+
+def validate_working_set(quads, *, subclass_pairs, source_graphs) -> ValidationReport:
+    """Given the gate's working set, return its full report, computed in a temporary store.
+
+    `quads` are the working set's triples as the pyshacl path pulls them (types not completed),
+    each in a named graph other than the ontology graph; `subclass_pairs` are the (class,
+    superclass) IRIs the pyshacl path completes types with; `source_graphs` the source graphs
+    the pyshacl path marks skgv:StoredSourceGraph. The temporary store is laid out as
+    validate_store expects: the hierarchy alone in the ontology graph (class membership and
+    rdfs:subClassOf* see exactly the pyshacl path's hierarchy, and no other ontology triple),
+    and each marked source graph holding its marker triple (so the source-graph target finds it
+    non-empty, and the data holds what the pyshacl working graph holds). Any other non-empty
+    graph under graph/source/ is a focus node too, as in validate_store.
+
+    >>> validate_working_set([], subclass_pairs=[], source_graphs=[]).results
+    []
+    """
+    import pyoxigraph as ox
+
+    from sahelkg.store import materialise
+
+    ontology = ox.NamedNode(ns.ONTOLOGY_GRAPH)
+    subclass_of = ox.NamedNode(validation.SUBCLASS_OF)
+    rdf_type, marker = ox.NamedNode(validation.RDF_TYPE), ox.NamedNode(str(validation.STORED_SOURCE_GRAPH))
+    pairs = sorted(set(subclass_pairs))
+    store = ox.Store()  # in memory; queried directly (the queries are ours: no dataset clause to look for)
+    store.bulk_extend(ox.Quad(ox.NamedNode(c), subclass_of, ox.NamedNode(d), ontology) for c, d in pairs)
+    store.bulk_extend(ox.Quad(g, rdf_type, marker, g) for g in source_graphs)
+    store.bulk_extend(quads)
+    # Oxigraph evaluates without the GIL: the checks run side by side, one per core.
+    workers = max(1, min(4, os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return _run_checks(lambda sparql: materialise(store.query(sparql, use_default_graph_as_union=True)), pairs,
+                           map_=pool.map)
+
+
+# The named graph that holds the gate's working set in its temporary store (not under graph/source/).
+WORKING_GRAPH = "urn:sahelkg:gate:working-set"
+
+
+def _run_checks(query, subclass_pairs, map_=map) -> ValidationReport:
+    """Given a function from SPARQL text to a QueryResult on the union graph, and the hierarchy,
+    return the report (`map_` may run the queries concurrently; results keep the checks' order)."""
     results: list[ValidationResult] = []
-    for check in compiled_checks(frozenset(validation._subclass_pairs(store))):
-        answer = store.query(check.sparql)
+    checks = compiled_checks(frozenset(subclass_pairs))
+    for check, answer in zip(checks, map_(query, [check.sparql for check in checks])):
         names = answer.variables
         for row in answer.rows:
             binding = dict(zip(names, row))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -90,6 +91,35 @@ def compiled_report(quads: list[ox.Quad]):
     store = EmbeddedStore()
     store.load_quads(quads)
     return validation_sparql.validate_store(store)
+
+
+# The gate's two engines, by the working-set size from which the compiled one takes over.
+ENGINES = {"pyshacl": float("inf"), "sparql": 0}
+
+
+@contextmanager
+def gate_engine(name: str):
+    """Make check_change validate every working set with the named engine (pyshacl or sparql)."""
+    from sahelkg import validation
+
+    saved, validation.SPARQL_ENGINE_THRESHOLD = validation.SPARQL_ENGINE_THRESHOLD, ENGINES[name]
+    try:
+        yield
+    finally:
+        validation.SPARQL_ENGINE_THRESHOLD = saved
+
+
+def gate_results(report) -> list[tuple]:
+    """Given a gate report, return its results with everything they carry but the label, sorted."""
+    return sorted((r.severity, r.focus_node, r.source_shape, r.source_constraint or "", r.path or "",
+                   r.value or "", r.constraint_component or "", r.message) for r in report.results)
+
+
+@pytest.fixture(params=sorted(ENGINES))
+def engine(request):
+    """Run the test once with each of the gate's engines."""
+    with gate_engine(request.param):
+        yield request.param
 
 
 @pytest.fixture(scope="session")

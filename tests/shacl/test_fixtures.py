@@ -3,7 +3,9 @@
 Each fixture under fixtures/invalid/ is validated together with fixtures/base.trig (which
 conforms with no result at all); its '# expect:' lines list the exact results: severity, focus
 node, source shape (and SPARQL constraint), and path. The validator compiled to SPARQL
-(sahelkg.validation_sparql) must return pyshacl's results exactly on every fixture.
+(sahelkg.validation_sparql) must return pyshacl's results exactly on every fixture, and the write
+gate, given the fixture as a change to a store holding the base, must report what full validation
+reports for the focus nodes it affects, whichever engine validates its working set.
 """
 
 from __future__ import annotations
@@ -12,10 +14,21 @@ import pytest
 
 from sahelkg import validation
 
-from .conftest import (BASE, FIXTURES, compiled_report, expected_results, full_keys, ontology_quads, parse_trig,
-                       result_keys)
+from sahelkg.change import Change
+from sahelkg.store import EmbeddedStore
+
+from .conftest import (BASE, FIXTURES, compiled_report, expected_results, full_keys, gate_engine, gate_results,
+                       ontology_quads, parse_trig, result_keys)
 
 INVALID = sorted((FIXTURES / "invalid").glob("*.trig"))
+
+
+@pytest.fixture(scope="module")
+def base_store() -> EmbeddedStore:
+    """The ontology and the base fixture in a store (the gate never modifies it)."""
+    store = EmbeddedStore()
+    store.load_quads(ontology_quads() + parse_trig(BASE))
+    return store
 
 
 def test_base_fixture_conforms_with_no_result():
@@ -25,7 +38,7 @@ def test_base_fixture_conforms_with_no_result():
 
 
 @pytest.mark.parametrize("fixture", INVALID, ids=[p.stem for p in INVALID])
-def test_invalid_fixture_gives_exactly_its_expected_results(fixture):
+def test_invalid_fixture_gives_exactly_its_expected_results(fixture, base_store):
     expected = expected_results(fixture)
     assert expected, f"{fixture.name} has no '# expect:' line"
     quads = ontology_quads() + parse_trig(BASE) + parse_trig(fixture)
@@ -35,6 +48,34 @@ def test_invalid_fixture_gives_exactly_its_expected_results(fixture):
     assert all(r.message for r in report.results)
     # The validator compiled to SPARQL (run in Oxigraph) returns exactly pyshacl's results.
     assert full_keys(compiled_report(quads)) == full_keys(report)
+    # The fixture as a change to the base: both engines of the gate report full validation's results.
+    change = Change(additions=tuple(parse_trig(fixture)))
+    affected = {n.value for n in validation.affected_focus_nodes(base_store, change)}
+    expected_gate = gate_results(validation.ValidationReport([r for r in report.results if r.focus_node in affected]))
+    for engine in ("pyshacl", "sparql"):
+        with gate_engine(engine):
+            assert gate_results(validation.check_change(base_store, change)) == expected_gate, engine
+
+
+def test_a_source_graph_typed_by_a_subclass_of_source_graph_is_described(base_store):
+    """skg:ImportGraph is a subclass of skg:SourceGraph: its type satisfies sh:hasValue skg:SourceGraph
+    (pyshacl sees the superclass in its working copy; the compiled validator must see it too)."""
+    import pyoxigraph as ox
+
+    graph = ox.NamedNode("https://w3id.org/sahelkg/graph/import/t-acled")
+    catalog = ox.NamedNode("https://w3id.org/sahelkg/graph/catalog")
+    catalogued = [q for q in parse_trig(BASE) if q.graph_name == catalog
+                  and q.subject.value.endswith("source/t001") and q.predicate.value != validation.RDF_TYPE]
+    change = Change(additions=tuple(
+        [ox.Quad(graph, ox.NamedNode(validation.RDF_TYPE), ox.NamedNode("https://w3id.org/sahelkg/ontology#ImportGraph"),
+                 catalog)]
+        + [ox.Quad(graph, q.predicate, q.object, catalog) for q in catalogued]))
+    quads = ontology_quads() + parse_trig(BASE) + list(change.additions)
+    assert validation.validate_quads(quads).results == []
+    assert compiled_report(quads).results == []
+    for engine in ("pyshacl", "sparql"):
+        with gate_engine(engine):
+            assert validation.check_change(base_store, change).results == [], engine
 
 
 def test_every_rule_of_the_shapes_has_an_invalid_fixture():

@@ -1,4 +1,7 @@
-"""The write gate: check_change validates the store as it would be after a change, touching nothing."""
+"""The write gate: check_change validates the store as it would be after a change, touching nothing.
+
+Every test runs with both engines of the gate (pyshacl, and the shapes compiled to SPARQL).
+"""
 
 from __future__ import annotations
 
@@ -32,7 +35,8 @@ def date(value: str) -> ox.Literal:
 
 
 @pytest.fixture()
-def store(seed_quads):
+def store(seed_quads, engine):
+    """The seed dataset in a store; each test runs once with each of the gate's engines."""
     s = EmbeddedStore()
     s.load_quads(seed_quads)
     return s
