@@ -42,7 +42,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from sahelkg.change import Change
-from sahelkg.store import (EmbeddedStore, QueryResult, QuerySyntaxError, QueryTimeout, ResultTooLarge,
+from sahelkg.store import (EmbeddedStore, EvaluationError, QueryResult, QuerySyntaxError, QueryTimeout,
+                           ResultTooLarge,
                            ServiceBusy, Store, StoreError,
                            materialise, quads_from_nquads, quads_to_nquads, term_from_nt, term_to_nt)
 
@@ -196,7 +197,7 @@ class IsolatedStore(Store):
                 raise ResultTooLarge(text)
             if code == "not_acceptable":
                 raise NotAcceptable(text)
-            raise StoreError(text)
+            raise EvaluationError(text)
         return reply[1:]
 
     def _keeper_call(self, message: tuple):

@@ -62,6 +62,10 @@ class QuerySyntaxError(StoreError):
     """The query or update text does not parse; the message says where."""
 
 
+class EvaluationError(StoreError):
+    """The engine refused the operation while running it (e.g. CREATE of an existing graph)."""
+
+
 class ServiceBusy(StoreError):
     """No worker became free before the request's deadline."""
 

@@ -181,13 +181,23 @@ def test_void_is_current_after_every_write(writable):
         assert count() == 2
 
 
-def test_a_failing_update_changes_nothing(writable):
+def test_an_update_failing_midway_changes_nothing(writable):
     server, _ = writable
     graph = "https://w3id.org/sahelkg/graph/test/atomic"
+    other = "https://w3id.org/sahelkg/graph/test/atomic-other"
     with server.client() as client:
         client.put("/store", params={"graph": graph}, content=b"<urn:a> <urn:b> <urn:c> .",
                    headers={**server.auth(), "content-type": "application/n-triples"}).raise_for_status()
-        # Second operation fails (a bad IRI function call raises during evaluation? no: use a syntax error)
+        # The first two operations succeed, the third fails at run time (the graph exists by then).
+        update = (f"DELETE DATA {{ GRAPH <{graph}> {{ <urn:a> <urn:b> <urn:c> }} }} ; "
+                  f"INSERT DATA {{ GRAPH <{other}> {{ <urn:x> <urn:y> <urn:z> }} }} ; CREATE GRAPH <{other}>")
+        failed = client.post("/update", content=update.encode(),
+                             headers={**server.auth(), "content-type": "application/sparql-update"})
+        assert failed.status_code == 400 and failed.headers["content-type"] == "application/problem+json"
+        assert "already exists" in failed.json()["detail"]
+        assert "<urn:c>" in client.get("/store", params={"graph": graph}, headers={"accept": "application/n-triples"}).text
+        assert client.get("/store", params={"graph": other}).status_code == 404
+        # A syntax error anywhere refuses the whole request before anything runs.
         bad = client.post("/update", content=f"DELETE DATA {{ GRAPH <{graph}> {{ <urn:a> <urn:b> <urn:c> }} }} ; INSERT DATA {{ ".encode(),
                           headers={**server.auth(), "content-type": "application/sparql-update"})
         assert bad.status_code == 400

@@ -10,6 +10,7 @@ from sahelkg import protocol
 from sahelkg.api.common import (check_text_length, commit, read_body, request_timeout, require_write_access,
                                 settings_of, store_of, store_problem)
 from sahelkg.problems import Problem
+from sahelkg.store import EvaluationError
 from sahelkg.updating import plan_update
 
 router = APIRouter()
@@ -44,6 +45,8 @@ async def update(request: Request) -> Response:
         try:
             return store.dry_run_update(plan.text, base_iri=settings.base_iri, patterns=plan.patterns,
                                         timeout=timeout)
+        except EvaluationError as error:
+            raise Problem(400, "Update failed", f"{error}. Nothing was applied.", kind="update-failed") from error
         except Exception as error:
             raise store_problem(error, plan.text, "update") from error
 
