@@ -523,17 +523,22 @@ def _neighbours(store, nodes: set, predicates: frozenset | None, inverse: bool) 
     (entering them when inverse); None is any predicate."""
     # Literals can only be objects: they are looked up when entering them (inverse).
     kinds = (ox.NamedNode, ox.Literal) if inverse else (ox.NamedNode,)
-    addressable = sorted((n for n in nodes if isinstance(n, kinds)), key=str)
+    addressable = [n for n in nodes if isinstance(n, kinds)]
     triples: set[tuple] = set()
-    pattern = "?x ?p ?n" if inverse else "?n ?p ?x"
-    restrict = "" if predicates is None else f"VALUES ?p {{ {_values(sorted(predicates, key=str))} }}"
+    if predicates is None:
+        pattern = "GRAPH ?g { ?x ?p ?n }" if inverse else "GRAPH ?g { ?n ?p ?x }"
+    else:
+        # One branch per predicate, each a lookup by node and predicate (VALUES ?p would let
+        # Oxigraph scan every triple of the predicate: 20 times slower on the seed alone).
+        pattern = " UNION ".join(
+            f"{{ GRAPH ?g {{ {'?x ' + str(p) + ' ?n' if inverse else '?n ' + str(p) + ' ?x'} }} BIND ({p} AS ?p) }}"
+            for p in sorted(predicates, key=str))
     for chunk in _chunks(addressable):
         # Named graphs only, and never the ontology graph: the same data as full validation sees.
         # (union_default_graph=False: the pattern names its graphs; it also spares the store
         # looking for FROM clauses in a long query.)
-        result = store.query(f"SELECT DISTINCT ?n ?p ?x WHERE {{ VALUES ?n {{ {_values(chunk)} }} {restrict} "
-                             f"GRAPH ?g {{ {pattern} }} FILTER (?g != <{ns.ONTOLOGY_GRAPH}>) }}",
-                             union_default_graph=False)
+        result = store.query(f"SELECT DISTINCT ?n ?p ?x WHERE {{ VALUES ?n {{ {_values(chunk)} }} {pattern} "
+                             f"FILTER (?g != <{ns.ONTOLOGY_GRAPH}>) }}", union_default_graph=False)
         for n, p, x in result.rows:
             triples.add((x, p, n) if inverse else (n, p, x))
     for node in nodes:
