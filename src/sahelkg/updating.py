@@ -27,6 +27,10 @@ class UpdatePlan:
 
     text: str
     patterns: list[list[str | None]]
+    #: Graphs (N-Triples names, or "DEFAULT") the update reads or writes; None: any graph.
+    graphs: set[str] | None = None
+    #: True when some operation evaluates a WHERE clause (it may read any graph).
+    reads_where: bool = False
 
 
 def _iri(term) -> str | None:
@@ -86,6 +90,7 @@ def plan_update(text: str, *, using_graph_uris: list[str] | None = None,
 
     protocol_dataset = bool(using_graph_uris or using_named_graph_uris)
     patterns: list[list[str | None]] = []
+    reads_where = False
     for compvalue in operations:
         name = compvalue.name
         op = dict(compvalue)  # rdflib's CompValue.get() returns the key itself when missing
@@ -97,12 +102,14 @@ def plan_update(text: str, *, using_graph_uris: list[str] | None = None,
                               "DELETE WHERE cannot take using-graph-uri / using-named-graph-uri; write "
                               "DELETE { … } USING … WHERE { … } instead.", kind="dataset-conflict")
             patterns += _template_patterns(op, "DEFAULT")
+            reads_where = reads_where or name == "DeleteWhere"
         elif name == "Modify":
             if protocol_dataset and (op.get("using") or op.get("withClause")):
                 raise Problem(400, "Dataset conflict",
                               "The update has USING/WITH clauses and the request has using-graph-uri or "
                               "using-named-graph-uri parameters; give the dataset one way only.",
                               kind="dataset-conflict")
+            reads_where = True
             default_graph = _graph(op.get("withClause")) if op.get("withClause") else "DEFAULT"
             patterns += _template_patterns(op.get("delete"), default_graph)
             patterns += _template_patterns(op.get("insert"), default_graph)
@@ -119,7 +126,43 @@ def plan_update(text: str, *, using_graph_uris: list[str] | None = None,
             raise Problem(400, "Unsupported update operation", f"{name} is not supported.")
     if protocol_dataset:
         text = _inject_using(text, using_graph_uris or [], using_named_graph_uris or [])
-    return UpdatePlan(text=text, patterns=_dedupe(patterns))
+    patterns = _dedupe(patterns)
+    graphs = None if any(p[3] is None for p in patterns) else {p[3] for p in patterns}
+    return UpdatePlan(text=text, patterns=patterns, graphs=graphs, reads_where=reads_where)
+
+
+def change_in_scratch_copy(store, plan: UpdatePlan, base_iri: str | None):
+    """Given a store without a dry run (a remote one) and an update that only reads and writes
+    named graphs it names (no WHERE), copy those graphs into a scratch Oxigraph store, run the
+    update there and return the Change it made. Raises Problem when that would not be exact.
+
+    >>> from sahelkg.store import EmbeddedStore
+    >>> plan = plan_update("INSERT DATA { GRAPH <http://g> { <http://s> <http://p> 1 } }")
+    >>> len(change_in_scratch_copy(EmbeddedStore(), plan, None).additions)
+    1
+    """
+    import pyoxigraph as ox
+
+    from sahelkg.change import Change
+
+    if plan.reads_where or plan.graphs is None or "DEFAULT" in plan.graphs:
+        raise Problem(501, "Update not supported on this store",
+                      "On a remote store, SPARQL Update is limited to INSERT DATA, DELETE DATA, CLEAR, DROP, "
+                      "CREATE, ADD, COPY and MOVE on named graphs: anything with WHERE, the default graph or "
+                      "ALL/NAMED cannot be validated before it is applied. Use the Graph Store Protocol, or "
+                      "the embedded store.", kind="update-unsupported")
+    scratch = ox.Store()
+    for graph in plan.graphs:
+        scratch.extend(store.quads(graph=ox.NamedNode(graph[1:-1])))
+    before = set(scratch)
+    try:
+        scratch.update(plan.text, base_iri=base_iri)
+    except SyntaxError as error:
+        raise syntax_problem(str(error), plan.text, "update") from error
+    except Exception as error:
+        raise Problem(400, "Update failed", f"{error}. Nothing was applied.", kind="update-failed") from error
+    after = set(scratch)
+    return Change(additions=tuple(after - before), removals=tuple(before - after))
 
 
 def _oxigraph_syntax_message(text: str) -> str | None:

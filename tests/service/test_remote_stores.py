@@ -129,3 +129,21 @@ def test_a_remote_query_over_time_is_answered_with_503_in_time(remote_app):
     assert response.status_code == 503, response.text
     assert response.json()["type"].endswith("query-timeout")
     assert time.monotonic() - started < 1 + 1.5
+
+
+def test_data_updates_through_the_app_reach_the_remote_store(remote_app):
+    _, app = remote_app
+    graph = "https://w3id.org/sahelkg/graph/test/remote-update"
+    ask = f'ASK {{ GRAPH <{graph}> {{ <urn:s> <urn:p> "via update" }} }}'
+    headers = {**app.auth(), "content-type": "application/sparql-update"}
+    with app.client() as client:
+        inserted = client.post("/update", content=f'INSERT DATA {{ GRAPH <{graph}> {{ <urn:s> <urn:p> "via update" }} }}'.encode(),
+                               headers=headers)
+        assert inserted.status_code == 204, inserted.text
+        assert client.get("/sparql", params={"query": ask}).json()["boolean"] is True
+        deleted = client.post("/update", content=f"CLEAR GRAPH <{graph}>".encode(), headers=headers)
+        assert deleted.status_code == 204, deleted.text
+        assert client.get("/sparql", params={"query": ask}).json()["boolean"] is False
+        where = client.post("/update", content=f"DELETE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}".encode(),
+                            headers=headers)
+        assert where.status_code == 501 and "WHERE" in where.json()["detail"]

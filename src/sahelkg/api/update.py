@@ -11,7 +11,7 @@ from sahelkg.api.common import (check_text_length, commit, read_body, request_ti
                                 settings_of, store_of, store_problem)
 from sahelkg.problems import Problem
 from sahelkg.store import EvaluationError
-from sahelkg.updating import plan_update
+from sahelkg.updating import change_in_scratch_copy, plan_update
 
 router = APIRouter()
 
@@ -34,14 +34,11 @@ async def update(request: Request) -> Response:
     plan = plan_update(text, using_graph_uris=operation.default_graph_uris,
                        using_named_graph_uris=operation.named_graph_uris)
     store = store_of(request)
-    if not hasattr(store, "dry_run_update"):
-        raise Problem(501, "Update not supported on this store",
-                      "SPARQL Update needs a dry run to validate the change first, which only the embedded "
-                      "store offers; use the Graph Store Protocol (/store) to write to a remote store.",
-                      kind="update-unsupported")
     timeout = request_timeout(operation.first("timeout"), settings)
 
     def compute():
+        if not hasattr(store, "dry_run_update"):  # a remote store: exact only for data operations
+            return change_in_scratch_copy(store, plan, settings.base_iri)
         try:
             return store.dry_run_update(plan.text, base_iri=settings.base_iri, patterns=plan.patterns,
                                         timeout=timeout)
