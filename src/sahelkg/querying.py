@@ -123,7 +123,9 @@ class IsolatedStore(Store):
                     self._control = conn
                 else:
                     _, pid, generation = hello
-                    if generation == self._generation:
+                    # A worker forked right after a write may say hello before the keeper's reply
+                    # to that write is read here: keep it, it is newer, not stale.
+                    if generation >= self._generation:
                         self._idle.append(_Worker(pid, generation, conn))
                     else:
                         conn.close()
@@ -134,7 +136,7 @@ class IsolatedStore(Store):
             while True:
                 if self._closed:
                     raise StoreError("the store is closed")
-                stale = [w for w in self._idle if w.generation != self._generation]
+                stale = [w for w in self._idle if w.generation < self._generation]
                 for w in stale:
                     self._idle.remove(w)
                     w.conn.close()
@@ -153,7 +155,7 @@ class IsolatedStore(Store):
     def _release(self, worker: _Worker, reusable: bool) -> None:
         with self._cond:
             self._busy.discard(worker.pid)
-            if reusable and worker.generation == self._generation and not self._closed:
+            if reusable and worker.generation >= self._generation and not self._closed:
                 self._idle.append(worker)
                 self._cond.notify()
             else:
@@ -207,10 +209,10 @@ class IsolatedStore(Store):
         if reply[0] == "error":
             raise StoreError(reply[1])
         with self._cond:
-            self._generation = reply[1]
-            for worker in self._idle:
+            self._generation = max(self._generation, reply[1])
+            for worker in [w for w in self._idle if w.generation < self._generation]:
+                self._idle.remove(worker)
                 worker.conn.close()
-            self._idle = []
             self._cond.notify_all()
         return reply
 

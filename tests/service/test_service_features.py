@@ -181,6 +181,18 @@ def test_void_is_current_after_every_write(writable):
         assert count() == 2
 
 
+def test_every_acknowledged_write_is_seen_by_the_next_query(writable):
+    server, _ = writable
+    graph = "https://w3id.org/sahelkg/graph/test/read-your-writes"
+    with server.client() as client:
+        for i in range(25):
+            r = client.post("/update", content=f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:a> <urn:n> {i} }} }}".encode(),
+                            headers={**server.auth(), "content-type": "application/sparql-update"})
+            assert r.status_code == 204
+            seen = client.get("/sparql", params={"query": f"ASK {{ GRAPH <{graph}> {{ <urn:a> <urn:n> {i} }} }}"})
+            assert seen.json()["boolean"] is True, f"write {i} not visible"
+
+
 def test_an_update_failing_midway_changes_nothing(writable):
     server, _ = writable
     graph = "https://w3id.org/sahelkg/graph/test/atomic"
