@@ -377,7 +377,9 @@ class RemoteStore(Store):
     separate default graph unless started with `--union-default-graph`; Virtuoso's default graph
     is the union of all graphs). A timed-out query is abandoned by us; stopping it on the remote
     side is up to that server's own limits. Blank-node quads can only be removed by clearing
-    their whole graph (SPARQL cannot name a remote blank node).
+    their whole graph (SPARQL cannot name a remote blank node). Every write goes through the
+    update URL as one request (DELETE DATA/INSERT DATA); `graph_store_url` is recorded for
+    callers that want it but is not used by this class.
     """
 
     #: Graphs the store keeps for itself and that we hide from named_graphs() / VoID.
