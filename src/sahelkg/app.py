@@ -30,14 +30,14 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sahelkg import protocol
+from sahelkg import dumps, protocol
 from sahelkg.api import graph_store, sparql, update
 from sahelkg.api.common import run_blocking, settings_of, store_of, store_problem
+from sahelkg.api.linked_data import site_of
 from sahelkg.config import Settings
 from sahelkg.problems import Problem
 from sahelkg.store import EmbeddedStore, Store
 
-VOID = "http://rdfs.org/ns/void#"
 
 # Modules whose `router` every app includes (each is imported when an app is created).
 ROUTER_MODULES: list[str] = ["sahelkg.api.saved_queries", "sahelkg.api.audit", "sahelkg.api.linked_data"]
@@ -111,24 +111,9 @@ async def void(request: Request) -> Response:
         except Exception as error:
             raise store_problem(error) from error
         request.app.state.void_cache = (generation, counts)
-    base = str(request.base_url).rstrip("/")
-    dataset = ox.NamedNode(base + "/.well-known/void#dataset")
-    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-    triples = [
-        ox.Triple(dataset, rdf_type, ox.NamedNode(VOID + "Dataset")),
-        ox.Triple(dataset, ox.NamedNode(VOID + "sparqlEndpoint"), ox.NamedNode(base + "/sparql")),
-        ox.Triple(dataset, ox.NamedNode(VOID + "triples"), ox.Literal(str(sum(counts.values())),
-                                                                          datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))),
-    ]
-    for i, (graph, count) in enumerate(sorted(counts.items())):
-        subset = ox.NamedNode(base + f"/.well-known/void#graph-{i}")
-        triples += [
-            ox.Triple(dataset, ox.NamedNode(VOID + "subset"), subset),
-            ox.Triple(subset, rdf_type, ox.NamedNode(VOID + "Dataset")),
-            ox.Triple(subset, ox.NamedNode("http://www.w3.org/ns/sparql-service-description#name"), ox.NamedNode(graph)),
-            ox.Triple(subset, ox.NamedNode(VOID + "triples"),
-                      ox.Literal(str(count), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))),
-        ]
+    site = site_of(request)
+    quads = dumps.void_quads(counts, base_url=site.public_base or str(request.base_url), site=site)
+    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
     media_type = protocol.negotiate(request.headers.get("accept"), protocol.GRAPH_TYPES,
                                     format_param=request.query_params.get("format")) or "text/turtle"
     body = ox.serialize(triples, format=protocol._RDF_FORMATS[media_type])
