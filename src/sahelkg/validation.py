@@ -372,7 +372,6 @@ def _install_top_level_focus() -> None:
             executor.focus_nodes = saved
 
     validate._sahelkg_top_level_focus = True
-    validate._sahelkg_nested_focus_fix = True  # the importers' copy of this fix sees it as installed
     Shape.validate = validate
 
 

@@ -542,50 +542,18 @@ def dataset_claim(sink: QuadSink, *, dataset: str, row_id: str, event: ox.NamedN
     return claim
 
 
-def fix_pyshacl_nested_focus() -> None:
-    """Make pyshacl's `focus_nodes` option restrict only the top-level focus nodes.
-
-    pyshacl 0.40.1 also filters the value nodes handed to nested shapes (sh:not, sh:node …)
-    against `focus_nodes`, so `sh:not [ sh:in (role:perpetrator) ]` reports every participation
-    when the gate validates with focus nodes, while full validation conforms (repro:
-    tests/importers/test_gate.py). The gate (sahelkg.validation.check_change) validates with
-    focus nodes, so every import with a participation was refused. Idempotent.
-    """
-    from pyshacl.shape import Shape
-
-    if getattr(Shape.validate, "_sahelkg_nested_focus_fix", False):
-        return
-    original = Shape.validate
-
-    def validate(self, executor, target_graph, focus=None, _evaluation_path=None):
-        if focus is None or executor.focus_nodes is None:
-            return original(self, executor, target_graph, focus, _evaluation_path)
-        saved, executor.focus_nodes = executor.focus_nodes, None  # nested: focus was already chosen
-        try:
-            return original(self, executor, target_graph, focus, _evaluation_path)
-        finally:
-            executor.focus_nodes = saved
-
-    validate._sahelkg_nested_focus_fix = True
-    Shape.validate = validate
-
-
 def apply_import(store, change: Change, path: Path) -> None:
     """Given an import's change, pass it through the SHACL gate (when installed) and apply it."""
-    try:
-        from sahelkg.validation import check_change
-    except ImportError:
-        check_change = None
-    if check_change is not None:
-        fix_pyshacl_nested_focus()
-        report = check_change(store, change)
-        if not report.conforms:
-            text = report.to_text() if hasattr(report, "to_text") else str(report)
-            lines = text.splitlines()
-            if len(lines) > 60:  # the first results say what is wrong; thousands of lines would not
-                text = "\n".join(lines[:60] + [f"… ({len(lines) - 60} more lines of the validation report)"])
-            raise ImportFailed(path, message=f"{path}: the import would break the SHACL shapes; nothing was "
-                                             f"written.\n{text}")
+    from sahelkg.validation import check_change
+
+    report = check_change(store, change)
+    if not report.conforms:
+        lines = report.to_text().splitlines()
+        if len(lines) > 60:  # the first results say what is wrong; thousands of lines would not
+            lines = lines[:60] + [f"… ({len(lines) - 60} more lines of the validation report)"]
+        text = "\n".join(lines)
+        raise ImportFailed(path, message=f"{path}: the import would break the SHACL shapes; nothing was "
+                                         f"written.\n{text}")
     store.apply(change)
 
 
