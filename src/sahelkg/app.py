@@ -32,7 +32,7 @@ from starlette.responses import Response
 
 from sahelkg import dumps, protocol
 from sahelkg.api import graph_store, sparql, update
-from sahelkg.api.common import run_blocking, settings_of, store_of, store_problem
+from sahelkg.api.common import run_blocking, store_of, store_problem
 from sahelkg.api.linked_data import site_of
 from sahelkg.config import Settings
 from sahelkg.problems import Problem

@@ -260,7 +260,6 @@ def parse_query_file(path: Path | str) -> SavedQuery:
             raise HeaderError(path, where, f"the header needs exactly one '#+ {key}:' line")
     if not fields["example"]:
         raise HeaderError(path, 1, "the header needs at least one '#+ example:' line")
-    body = "\n".join(lines[body_start:])
     # Comment lines blanked with spaces, so offsets in `code` are offsets in `body`.
     code = "\n".join(" " * len(l) if l.lstrip().startswith("#") else l for l in lines[body_start:])
     parameters: list[Parameter] = []

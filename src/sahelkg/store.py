@@ -28,10 +28,7 @@ fetched.
 
 from __future__ import annotations
 
-import io
-import json
 import os
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 
 import anyio
 from starlette.requests import Request
+from starlette.responses import Response
+
+from sahelkg import protocol
 
 from sahelkg.change import Change
 from sahelkg.config import Settings
@@ -150,3 +152,40 @@ async def commit(request: Request, compute_change) -> Change:
             raise Problem(500, "Write failed", f"{error}; nothing was applied.", kind="write-failed") from error
         request.app.state.void_cache = None
     return change
+
+
+async def answer_query(request: Request, text: str, *, format_param: str | None, timeout_param: str | None,
+                       default_graph_uris: list[str] | None = None,
+                       named_graph_uris: list[str] | None = None) -> Response:
+    """Given a request and a query text, run it with /sparql's negotiation, timeout and caps; return the response."""
+    settings = settings_of(request)
+    timeout = request_timeout(timeout_param, settings)
+    accept = request.headers.get("accept")
+    media_types = {kind: protocol.negotiate(accept, protocol.offers_for(kind), format_param=format_param)
+                   for kind in ("solutions", "boolean", "graph")}
+    if not any(media_types.values()):
+        raise protocol.not_acceptable("query")
+    store = store_of(request)
+    options = dict(default_graph_uris=default_graph_uris, named_graph_uris=named_graph_uris,
+                   union_default_graph=settings.union_default_graph, timeout=timeout,
+                   base_iri=settings.base_iri, max_rows=settings.max_result_rows)
+    try:
+        if hasattr(store, "query_serialized"):
+            kind, media_type, payload = await run_blocking(request, store.query_serialized, text, media_types,
+                                                           **options)
+        else:
+            result = await run_blocking(request, store.query, text, **options)
+            kind, media_type = result.kind, media_types.get(result.kind)
+            if media_type is None:
+                raise protocol.not_acceptable(kind)
+            payload = await run_blocking(request, protocol.serialize, result, media_type)
+    except Problem:
+        raise
+    except Exception as error:
+        from sahelkg.querying import NotAcceptable
+
+        if isinstance(error, NotAcceptable):
+            raise protocol.not_acceptable(error.kind) from error
+        raise store_problem(error, text, "query") from error
+    return Response(payload, media_type=protocol.content_type_header(media_type), headers={"Vary": "Accept"})
+

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sahelkg import protocol
-from sahelkg.api.common import request_timeout, run_blocking, settings_of, store_of, store_problem
+from sahelkg.api.common import answer_query
 from sahelkg.problems import Problem
 from sahelkg.saved_queries import InvalidParameter, SavedQuery, load_queries
 
@@ -99,35 +99,8 @@ def _runner(query: SavedQuery):
 
 async def answer(request: Request, text: str) -> Response:
     """Given a request and bound query text, run it on the app's store with /sparql's content negotiation."""
-    settings = settings_of(request)
-    timeout = request_timeout(request.query_params.get("timeout"), settings)
-    accept, fmt = request.headers.get("accept"), request.query_params.get("format")
-    media_types = {kind: protocol.negotiate(accept, protocol.offers_for(kind), format_param=fmt)
-                   for kind in ("solutions", "boolean", "graph")}
-    if not any(media_types.values()):
-        raise protocol.not_acceptable("solutions")
-    store = store_of(request)
-    options = dict(union_default_graph=settings.union_default_graph, timeout=timeout, base_iri=settings.base_iri,
-                   max_rows=settings.max_result_rows)
-    try:
-        if hasattr(store, "query_serialized"):
-            kind, media_type, payload = await run_blocking(request, store.query_serialized, text, media_types,
-                                                           **options)
-        else:
-            result = await run_blocking(request, store.query, text, **options)
-            media_type = media_types.get(result.kind)
-            if media_type is None:
-                raise protocol.not_acceptable(result.kind)
-            payload = await run_blocking(request, protocol.serialize, result, media_type)
-    except Problem:
-        raise
-    except Exception as error:
-        from sahelkg.querying import NotAcceptable
-
-        if isinstance(error, NotAcceptable):
-            raise protocol.not_acceptable(error.kind) from error
-        raise store_problem(error, text, "query") from error
-    return Response(payload, media_type=protocol.content_type_header(media_type), headers={"Vary": "Accept"})
+    return await answer_query(request, text, format_param=request.query_params.get("format"),
+                              timeout_param=request.query_params.get("timeout"))
 
 
 def listing_html(queries, base: str) -> str:

@@ -8,9 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sahelkg import protocol
-from sahelkg.api.common import (check_text_length, read_body, request_timeout, run_blocking, settings_of,
-                                store_of, store_problem)
-from sahelkg.problems import Problem
+from sahelkg.api.common import answer_query, check_text_length, read_body, run_blocking, settings_of, store_of
 from sahelkg.store import StoreError
 
 router = APIRouter()
@@ -45,36 +43,10 @@ async def sparql(request: Request) -> Response:
     text = operation.text
     check_text_length(text, settings, "query")
     protocol.check_query_safety(text, settings.service_allow_list)
-    timeout = request_timeout(operation.first("timeout"), settings)
-    accept = request.headers.get("accept")
-    fmt = operation.first("format")
-    media_types = {kind: protocol.negotiate(accept, protocol.offers_for(kind), format_param=fmt)
-                   for kind in ("solutions", "boolean", "graph")}
-    if not any(media_types.values()):
-        raise protocol.not_acceptable("query")
-    store = store_of(request)
-    options = dict(default_graph_uris=operation.default_graph_uris, named_graph_uris=operation.named_graph_uris,
-                   union_default_graph=settings.union_default_graph, timeout=timeout,
-                   base_iri=settings.base_iri, max_rows=settings.max_result_rows)
-    try:
-        if hasattr(store, "query_serialized"):
-            kind, media_type, payload = await run_blocking(request, store.query_serialized, text, media_types,
-                                                           **options)
-        else:
-            result = await run_blocking(request, store.query, text, **options)
-            kind, media_type = result.kind, media_types.get(result.kind)
-            if media_type is None:
-                raise protocol.not_acceptable(kind)
-            payload = await run_blocking(request, protocol.serialize, result, media_type)
-    except Problem:
-        raise
-    except Exception as error:
-        from sahelkg.querying import NotAcceptable
-
-        if isinstance(error, NotAcceptable):
-            raise protocol.not_acceptable(error.kind) from error
-        raise store_problem(error, text, "query") from error
-    return Response(payload, media_type=protocol.content_type_header(media_type), headers={"Vary": "Accept"})
+    return await answer_query(request, text, format_param=operation.first("format"),
+                              timeout_param=operation.first("timeout"),
+                              default_graph_uris=operation.default_graph_uris,
+                              named_graph_uris=operation.named_graph_uris)
 
 
 async def service_description(request: Request) -> Response:
