@@ -1,10 +1,13 @@
 """Time an ACLED import of N synthetic rows (default 100 000): mapping, SHACL gate, and write.
 
-    .venv/bin/python bench/import_acled.py [ROWS] [--no-gate]
+    .venv/bin/python bench/import_acled.py [ROWS] [--no-gate] [--compare ROWS]
 
 The rows are generated in the current export's 31-column layout (invented IDs ZZZ…, a few
 Malian locations and actors drawn in turn), written to a temporary CSV, and imported into an
-in-memory store holding the seed dataset. Prints one line per phase.
+in-memory store holding the seed dataset. Prints one line per phase: mapping, the gate
+(sahelkg.validation.check_change, which picks its engine by the working set's size), the write
+(EmbeddedStore.apply). `--compare ROWS` first imports a smaller file of ROWS rows twice, into
+fresh stores, with the gate forced to each engine (pyshacl, then the shapes compiled to SPARQL).
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from pathlib import Path
 
 from sahelkg import loading
 from sahelkg.importers.acled import COLUMNS, AcledImporter
-from sahelkg.importers.common import apply_import
 from sahelkg.store import EmbeddedStore
 
 PLACES = [("Segou", "Niono", "Niono", "14.25", "-5.99"), ("Mopti", "Douentza", "Boni", "15.04", "-1.97"),
@@ -51,27 +53,48 @@ def write_rows(path: Path, rows: int) -> None:
                 "fatalities": str(rng.randint(0, 12)), "tags": "", "timestamp": str(1706745600 + i)})  # February 2024, after every event
 
 
-def main(argv: list[str]) -> None:
-    rows = int(argv[0]) if argv and argv[0].isdigit() else 100_000
-    gate = "--no-gate" not in argv
+def import_rows(rows: int, *, gate: bool = True, engine: str | None = None) -> None:
+    """Given a number of rows, generate them, import them into a fresh seed store, print the phases."""
+    from sahelkg import validation
+
+    label = f"{rows:,} rows" + (f", gate forced to {engine}" if engine else "")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "acled-bench.csv"
-        started = time.perf_counter()
         write_rows(path, rows)
-        print(f"generated {rows:,} rows in {time.perf_counter() - started:.1f} s")
         store = EmbeddedStore()
         store.load_quads(loading.dataset_quads(loading.seed_paths()))
         started = time.perf_counter()
         report, change = AcledImporter().plan(store, path)
         mapped = time.perf_counter()
-        print(f"mapped {report.rows:,} rows to {len(change.additions):,} quads in {mapped - started:.1f} s")
+        print(f"[{label}] mapped {report.rows:,} rows to {len(change.additions):,} quads in {mapped - started:.1f} s",
+              flush=True)
         if gate:
-            apply_import(store, change, path)
+            saved = validation.SPARQL_ENGINE_THRESHOLD
+            if engine:
+                validation.SPARQL_ENGINE_THRESHOLD = {"pyshacl": float("inf"), "sparql": 0}[engine]
+            try:
+                verdict = validation.check_change(store, change)
+            finally:
+                validation.SPARQL_ENGINE_THRESHOLD = saved
+            assert verdict.conforms, verdict.to_text()[:2000]
+            checked = time.perf_counter()
+            print(f"[{label}] gate: {verdict.focus_nodes:,} focus nodes, conforms, in {checked - mapped:.1f} s "
+                  f"({rows / (checked - mapped):,.0f} rows/s)", flush=True)
         else:
-            store.apply(change)
+            checked = mapped
+        store.apply(change)
         done = time.perf_counter()
-        print(f"{'gate + ' if gate else ''}write in {done - mapped:.1f} s; total import {done - started:.1f} s "
-              f"({rows / (done - started):,.0f} rows/s)")
+        print(f"[{label}] write (EmbeddedStore.apply) in {done - checked:.1f} s; total import {done - started:.1f} s "
+              f"({rows / (done - started):,.0f} rows/s)", flush=True)
+
+
+def main(argv: list[str]) -> None:
+    rows = int(argv[0]) if argv and argv[0].isdigit() else 100_000
+    if "--compare" in argv:
+        small = int(argv[argv.index("--compare") + 1])
+        for engine in ("pyshacl", "sparql"):
+            import_rows(small, engine=engine)
+    import_rows(rows, gate="--no-gate" not in argv)
 
 
 if __name__ == "__main__":
