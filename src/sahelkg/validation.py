@@ -573,7 +573,7 @@ class _AfterChange:
         for s, p, o, g, q in rows.additions:
             if g != _ONTOLOGY:
                 self.added.setdefault((s, p, o), (g, q))
-        self.added_graphs = {g for g, _q in self.added.values()}
+        self.added_graphs = {g for _s, _p, _o, g, _q in rows.additions}
         self.removed = self._removed_triples(rows)
         # Indexes of the added triples by subject, and by object for the predicates read inversely.
         self._by_subject: dict = defaultdict(list)

@@ -138,3 +138,16 @@ def test_a_blank_node_affiliation_is_refused_like_full_validation_refuses_it(sto
     assert {(r.severity, r.focus_node, r.source_shape, r.constraint_component) for r in report.results} == {
         ("Violation", affiliation.value, SKG + "AffiliationShape", sh + "NodeKindConstraintComponent"),
         ("Violation", affiliation.value, SKG + "AffiliationShape", sh + "PatternConstraintComponent")}
+
+
+def test_a_new_source_graph_whose_triple_another_graph_also_gets_is_refused(store):
+    graph = ox.NamedNode("https://w3id.org/sahelkg/graph/source/a998")
+    s, p, o = node("place/mali"), ox.NamedNode("http://www.w3.org/2004/02/skos/core#altLabel"), ox.Literal("Mali", language="fr")
+    change = Change(additions=(ox.Quad(s, p, o, ox.NamedNode("https://w3id.org/sahelkg/graph/catalog")),
+                               ox.Quad(s, p, o, graph)))
+    report = validation.check_change(store, change)
+    assert {(r.focus_node, r.source_shape) for r in report.results} == {
+        (graph.value, SKG + "SourceGraphShape-described"),
+        (graph.value, SKG + "SourceGraphShape-activity"),
+        (graph.value, SKG + "SourceGraphShape-file"),
+    }
