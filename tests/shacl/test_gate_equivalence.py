@@ -93,7 +93,7 @@ def literals():
 def changes(draw, world: World) -> Change:
     removals, additions = [], []
     for _ in range(draw(st.integers(min_value=1, max_value=3))):
-        kind = draw(st.sampled_from(["remove", "replace-object", "add", "retype", "blank"]))
+        kind = draw(st.sampled_from(["remove", "replace-object", "add", "retype", "blank", "copy"]))
         if kind in ("remove", "replace-object"):
             quad = draw(st.sampled_from(world.mutable))
             removals.append(quad)
@@ -105,6 +105,9 @@ def changes(draw, world: World) -> Change:
             predicate = draw(st.sampled_from(PREDICATES))
             obj = draw(st.one_of(st.sampled_from(world.nodes), st.sampled_from(CLASSES), literals()))
             additions.append(ox.Quad(subject, predicate, obj, draw(st.sampled_from(world.graphs))))
+        elif kind == "copy":  # a triple the store holds, added to another graph too (maybe a new source graph)
+            quad = draw(st.sampled_from(world.mutable))
+            additions.append(ox.Quad(quad.subject, quad.predicate, quad.object, draw(st.sampled_from(world.graphs))))
         elif kind == "retype":
             subject = draw(st.sampled_from(world.nodes))
             additions.append(ox.Quad(subject, RDF_TYPE, draw(st.sampled_from(CLASSES)), draw(st.sampled_from(world.graphs))))
