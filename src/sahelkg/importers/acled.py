@@ -29,8 +29,8 @@ import datetime as _dt
 
 from sahelkg import namespaces as ns
 from sahelkg.importers.common import (
-    A, DCT, PROV, RDFS, ROLE, SCHEMA, SKG, SKOS, Context, ImportReport, Importer, RowError,
-    dataset_claim, iri, lit, month_end, parse_coordinate, parse_date, parse_int,
+    A, DCT, PROV, RDFS, ROLE, SKG, SKOS, Context, ImportReport, Importer, RowError,
+    dataset_claim, describe_record, iri, lit, month_end, parse_coordinate, parse_date, parse_int,
     resolve_actor, resolve_places, skg, slug, split_names)
 
 COLUMNS = (
@@ -122,23 +122,12 @@ class AcledImporter(Importer):
                                      longitude=longitude, admin2=row.get("admin2", ""))
 
         # The record: the row itself, with its identity, version and hash.
-        sink.add(record, A, skg("Document"))
-        sink.add(record, RDFS + "label", lit(f"ACLED record {event_id}", lang="en"))
-        sink.add(record, SKG + "publisher", iri(ns.ID + "actor/acled"))
-        sink.add(record, SKG + "partOfDocument", ctx.export)
-        sink.add(record, DCT + "identifier", lit(event_id))
-        sink.add(record, DCT + "hasVersion", lit(str(timestamp)))
+        describe_record(sink, row, record=record, label=f"ACLED record {event_id}", dataset="acled",
+                        export=ctx.export, identifier=event_id, version=str(timestamp), digest=digest,
+                        source_column="source", latitude=latitude, longitude=longitude,
+                        note_columns=("disorder_type", "interaction", "civilian_targeting", "source_scale",
+                                      "tags", "admin2", "admin3"))
         sink.add(record, DCT + "modified", lit(_dt.datetime.fromtimestamp(timestamp, _dt.timezone.utc)))
-        sink.add(record, SKG + "sha256", lit(digest))
-        if row.get("source"):
-            sink.add(record, DCT + "source", lit(row["source"]))
-        if latitude and longitude:
-            sink.add(record, SCHEMA + "latitude", lit(latitude, "decimal"))
-            sink.add(record, SCHEMA + "longitude", lit(longitude, "decimal"))
-        for column in ("disorder_type", "interaction", "civilian_targeting", "source_scale", "tags",
-                       "admin2", "admin3"):
-            if row.get(column):
-                sink.add(record, SKOS + "note", lit(f"{column}: {row[column]}"))
 
         # The event.
         label = f"{row['sub_event_type']} in {row['location']}, {row['country']}, {date.day} {date:%B %Y} (ACLED {event_id})"

@@ -506,6 +506,28 @@ def describe_import(sink: QuadSink, *, dataset: str, path: Path, sha256: str, ve
     return out
 
 
+def describe_record(sink: QuadSink, row: dict[str, str], *, record: ox.NamedNode, label: str, dataset: str,
+                    export: ox.NamedNode, identifier: str, version: str, digest: str, source_column: str,
+                    latitude: str | None, longitude: str | None, note_columns: tuple[str, ...]) -> None:
+    """Write the record document of one dataset row: identity, version, hash, source, coordinates,
+    and the columns we keep only as notes."""
+    sink.add(record, A, skg("Document"))
+    sink.add(record, RDFS + "label", lit(label, lang="en"))
+    sink.add(record, SKG + "publisher", iri(ns.ID + f"actor/{dataset}"))
+    sink.add(record, SKG + "partOfDocument", export)
+    sink.add(record, DCT + "identifier", lit(identifier))
+    sink.add(record, DCT + "hasVersion", lit(version))
+    sink.add(record, SKG + "sha256", lit(digest))
+    if row.get(source_column):
+        sink.add(record, DCT + "source", lit(row[source_column]))
+    if latitude and longitude:
+        sink.add(record, SCHEMA + "latitude", lit(latitude, "decimal"))
+        sink.add(record, SCHEMA + "longitude", lit(longitude, "decimal"))
+    for column in note_columns:
+        if row.get(column):
+            sink.add(record, SKOS + "note", lit(f"{column}: {row[column]}"))
+
+
 def dataset_claim(sink: QuadSink, *, dataset: str, row_id: str, event: ox.NamedNode, record: ox.NamedNode,
                   export: ox.NamedNode, line: int, stated: _dt.date, counts: list[ox.NamedNode],
                   key: str) -> ox.NamedNode:

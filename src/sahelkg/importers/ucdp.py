@@ -23,8 +23,8 @@ import re
 
 from sahelkg import namespaces as ns
 from sahelkg.importers.common import (
-    A, DCT, PROV, RDFS, ROLE, SCHEMA, SKG, SKOS, Context, ImportReport, Importer, RowError,
-    dataset_claim, iri, lit, parse_coordinate, parse_date, parse_int, resolve_actor,
+    A, DCT, PROV, RDFS, ROLE, SKG, SKOS, Context, ImportReport, Importer, RowError,
+    dataset_claim, describe_record, iri, lit, parse_coordinate, parse_date, parse_int, resolve_actor,
     resolve_places, skg, slug)
 
 COLUMNS = (
@@ -123,22 +123,12 @@ class UcdpImporter(Importer):
                                      location=location, dataset="ucdp", latitude=latitude,
                                      longitude=longitude, admin2=row.get("adm_2", ""))
 
-        sink.add(record, A, skg("Document"))
-        sink.add(record, RDFS + "label", lit(f"UCDP GED record {relid} (id {row['id']})", lang="en"))
-        sink.add(record, SKG + "publisher", iri(ns.ID + "actor/ucdp"))
-        sink.add(record, SKG + "partOfDocument", ctx.export)
-        sink.add(record, DCT + "identifier", lit(relid))
-        sink.add(record, DCT + "hasVersion", lit(self.file_version([])))
-        sink.add(record, SKG + "sha256", lit(digest))
-        if row.get("source_article"):
-            sink.add(record, DCT + "source", lit(row["source_article"]))
-        if latitude and longitude:
-            sink.add(record, SCHEMA + "latitude", lit(latitude, "decimal"))
-            sink.add(record, SCHEMA + "longitude", lit(longitude, "decimal"))
-        for column in ("id", "conflict_name", "dyad_name", "code_status", "event_clarity", "number_of_sources",
-                       "source_headline", "source_original", "where_description", "adm_2", "priogrid_gid"):
-            if row.get(column):
-                sink.add(record, SKOS + "note", lit(f"{column}: {row[column]}"))
+        describe_record(sink, row, record=record, label=f"UCDP GED record {relid} (id {row['id']})", dataset="ucdp",
+                        export=ctx.export, identifier=relid, version=self.file_version([]), digest=digest,
+                        source_column="source_article", latitude=latitude, longitude=longitude,
+                        note_columns=("id", "conflict_name", "dyad_name", "code_status", "event_clarity",
+                                      "number_of_sources", "source_headline", "source_original",
+                                      "where_description", "adm_2", "priogrid_gid"))
 
         label = (f"{row.get('dyad_name') or row['side_a'] + ' – ' + row['side_b']} in {location or row['country']}, "
                  f"{start.isoformat()}{'' if end == start else ' to ' + end.isoformat()} (UCDP {relid})")
