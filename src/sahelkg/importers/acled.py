@@ -29,9 +29,9 @@ import datetime as _dt
 
 from sahelkg import namespaces as ns
 from sahelkg.importers.common import (
-    A, DCT, PROV, RDFS, ROLE, SKG, SKOS, Context, ImportReport, Importer, RowError,
-    dataset_claim, describe_record, iri, lit, month_end, parse_coordinate, parse_date, parse_int,
-    resolve_actor, resolve_places, skg, slug, split_names)
+    A, DCT, PROV, RDFS, SKG, SKOS, Context, ImportReport, Importer, RowError, add_fatality_count,
+    add_participation, dataset_claim, describe_record, iri, lit, month_end, parse_coordinate, parse_date,
+    parse_int, resolve_actor, resolve_places, skg, slug, split_names)
 
 COLUMNS = (
     "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
@@ -171,24 +171,11 @@ class AcledImporter(Importer):
                         + "; review and merge with an existing actor if it is the same.")
                 actor = resolve_actor(ctx, name, klass, "acled", note)
                 n += 1
-                participation = iri(f"{ns.ID}participation/{key}-{n}")
-                sink.add(event, SKG + "qualifiedParticipation", participation)
-                sink.add(event, SKG + "hadParticipant", iri(actor))
-                sink.add(participation, A, skg("Participation"))
-                sink.add(participation, SKG + "participant", iri(actor))
-                sink.add(participation, SKG + "participantRole", iri(ROLE + role))
-                sink.add(participation, SKG + "originalWording", lit(name, lang="en"))
-                if category:
-                    sink.add(participation, DCT + "type", iri(category))
+                add_participation(sink, event, iri(f"{ns.ID}participation/{key}-{n}"), actor, role, name, category)
 
         # ACLED's fatality count, claimed by ACLED and attributed to no side.
-        sink.add(count, A, skg("Count"))
-        sink.add(count, SKG + "countOf", event)
-        sink.add(count, SKG + "outcome", iri(ns.VOCAB + "outcome/fatalities"))
-        sink.add(count, SKG + "unit", iri(ns.VOCAB + "unit/persons"))
-        sink.add(count, SKG + "qualifier", iri(ns.VOCAB + "count-qualifier/at-least"))
-        sink.add(count, SKG + "minimum", lit(fatalities))
-        sink.add(count, SKG + "originalWording", lit(f"fatalities: {fatalities}", lang="en"))
+        add_fatality_count(sink, count, event, qualifier="at-least", minimum=fatalities,
+                           wording=f"fatalities: {fatalities}")
         sink.add(count, SKOS + "note", lit("ACLED's fatality count: conservative, so stored as 'at least'; "
                                            "not attributed to any actor.", lang="en"))
         stated = _dt.datetime.fromtimestamp(timestamp, _dt.timezone.utc).date()

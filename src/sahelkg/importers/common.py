@@ -528,6 +528,35 @@ def describe_record(sink: QuadSink, row: dict[str, str], *, record: ox.NamedNode
             sink.add(record, SKOS + "note", lit(f"{column}: {row[column]}"))
 
 
+def add_participation(sink: QuadSink, event: ox.NamedNode, participation: ox.NamedNode, actor: str, role: str,
+                      wording: str, category: str | None = None) -> None:
+    """Write a dataset-coded actor's part in an event: a participant in a dataset role, never a perpetrator."""
+    sink.add(event, SKG + "qualifiedParticipation", participation)
+    sink.add(event, SKG + "hadParticipant", iri(actor))
+    sink.add(participation, A, skg("Participation"))
+    sink.add(participation, SKG + "participant", iri(actor))
+    sink.add(participation, SKG + "participantRole", iri(ROLE + role))
+    sink.add(participation, SKG + "originalWording", lit(wording, lang="en"))
+    if category:
+        sink.add(participation, DCT + "type", iri(category))
+
+
+def add_fatality_count(sink: QuadSink, count: ox.NamedNode, event: ox.NamedNode, *, qualifier: str, minimum: int,
+                       wording: str, maximum: int | None = None, best: int | None = None) -> None:
+    """Write a dataset's fatality count of an event (outcome 'fatalities', in persons)."""
+    sink.add(count, A, skg("Count"))
+    sink.add(count, SKG + "countOf", event)
+    sink.add(count, SKG + "outcome", iri(ns.VOCAB + "outcome/fatalities"))
+    sink.add(count, SKG + "unit", iri(ns.VOCAB + "unit/persons"))
+    sink.add(count, SKG + "qualifier", iri(ns.VOCAB + f"count-qualifier/{qualifier}"))
+    sink.add(count, SKG + "minimum", lit(minimum))
+    if maximum is not None:
+        sink.add(count, SKG + "maximum", lit(maximum))
+    if best is not None:
+        sink.add(count, SKG + "bestEstimate", lit(best))
+    sink.add(count, SKG + "originalWording", lit(wording, lang="en"))
+
+
 def dataset_claim(sink: QuadSink, *, dataset: str, row_id: str, event: ox.NamedNode, record: ox.NamedNode,
                   export: ox.NamedNode, line: int, stated: _dt.date, counts: list[ox.NamedNode],
                   key: str) -> ox.NamedNode:

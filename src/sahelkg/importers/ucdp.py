@@ -23,9 +23,9 @@ import re
 
 from sahelkg import namespaces as ns
 from sahelkg.importers.common import (
-    A, DCT, PROV, RDFS, ROLE, SKG, SKOS, Context, ImportReport, Importer, RowError,
-    dataset_claim, describe_record, iri, lit, parse_coordinate, parse_date, parse_int, resolve_actor,
-    resolve_places, skg, slug)
+    A, DCT, PROV, RDFS, ROLE, SKG, SKOS, Context, ImportReport, Importer, RowError, add_fatality_count,
+    add_participation, dataset_claim, describe_record, iri, lit, parse_coordinate, parse_date, parse_int,
+    resolve_actor, resolve_places, skg, slug)
 
 COLUMNS = (
     "id", "relid", "year", "active_year", "code_status", "type_of_violence", "conflict_dset_id",
@@ -158,24 +158,11 @@ class UcdpImporter(Importer):
                                   f"Created by the UCDP import of {ctx.path.name} from the {column} name {name!r}; "
                                   "review and merge with an existing actor if it is the same.")
             sides[column] = actor
-            participation = iri(f"{ns.ID}participation/{key}-{n}")
-            sink.add(event, SKG + "qualifiedParticipation", participation)
-            sink.add(event, SKG + "hadParticipant", iri(actor))
-            sink.add(participation, A, skg("Participation"))
-            sink.add(participation, SKG + "participant", iri(actor))
-            sink.add(participation, SKG + "participantRole", iri(ROLE + role))
-            sink.add(participation, SKG + "originalWording", lit(name, lang="en"))
+            add_participation(sink, event, iri(f"{ns.ID}participation/{key}-{n}"), actor, role, name)
 
         counts = [total]
-        sink.add(total, A, skg("Count"))
-        sink.add(total, SKG + "countOf", event)
-        sink.add(total, SKG + "outcome", iri(ns.VOCAB + "outcome/fatalities"))
-        sink.add(total, SKG + "unit", iri(ns.VOCAB + "unit/persons"))
-        sink.add(total, SKG + "qualifier", iri(ns.VOCAB + "count-qualifier/range"))
-        sink.add(total, SKG + "minimum", lit(low))
-        sink.add(total, SKG + "maximum", lit(high))
-        sink.add(total, SKG + "bestEstimate", lit(best))
-        sink.add(total, SKG + "originalWording", lit(f"low {low}, best {best}, high {high}", lang="en"))
+        add_fatality_count(sink, total, event, qualifier="range", minimum=low, maximum=high, best=best,
+                           wording=f"low {low}, best {best}, high {high}")
         if any(v for v in parts.values()):
             sink.add(total, SKG + "partsMutuallyExclusive", lit(True))
         categories = {"deaths_a": ("combatants", row["side_a"]), "deaths_b": ("combatants", row["side_b"]),
@@ -186,16 +173,10 @@ class UcdpImporter(Importer):
             part = iri(f"{ns.ID}count/{key}-{column.replace('_', '-')}")
             category, side = categories[column]
             counts.append(part)
-            sink.add(part, A, skg("Count"))
-            sink.add(part, SKG + "countOf", event)
-            sink.add(part, SKG + "outcome", iri(ns.VOCAB + "outcome/fatalities"))
-            sink.add(part, SKG + "unit", iri(ns.VOCAB + "unit/persons"))
-            sink.add(part, SKG + "qualifier", iri(ns.VOCAB + "count-qualifier/exact"))
-            sink.add(part, SKG + "minimum", lit(value))
-            sink.add(part, SKG + "maximum", lit(value))
+            add_fatality_count(sink, part, event, qualifier="exact", minimum=value, maximum=value,
+                               wording=f"{column}: {value}")
             sink.add(part, SKG + "victimCategory", iri(f"{ns.VOCAB}victim-category/{category}"))
             sink.add(part, SKG + "partOf", total)
-            sink.add(part, SKG + "originalWording", lit(f"{column}: {value}", lang="en"))
             if side:
                 sink.add(part, SKOS + "note", lit(f"Deaths among {side} (UCDP {column}; best estimate).", lang="en"))
 
