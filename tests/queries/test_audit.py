@@ -154,7 +154,7 @@ def test_the_source_chain_of_the_csp_dpa_accusation(seed_store):
     assert details[3:] == ["role spokesperson", "", "per claim:a000-s4-ramadane-spokesperson"]
     assert report.text.splitlines()[0] == ("claim:a000-s4-csp-dpa-accuses: accuses (allegation), Malian Armed Forces "
                                            "(FAMa) as perpetrator, Wagner Group as perpetrator; stated 2025-01-04")
-    assert "  quote @910: “alleged that Malian armed forces and fighters from Russia’s Wagner Group”" in report.text
+    assert "  quote @1015: “carried out the attack”" in report.text
 
 
 def test_the_chain_diagram_is_svg_with_one_box_per_node_and_one_arrow_per_step(seed_store):

@@ -18,10 +18,10 @@ from tests.queries.conftest import rows, short
 QUERIES = load_queries()
 
 # The article's quotes that anchor the two accusations of the 2 January 2025 attack.
-ACCORDING = "according to a civil society group and a coalition of Tuareg rebels"
+ACCORDING = "according to a civil society group"
 BOTH_ACCUSED = "Both groups accused Malian forces and Russian mercenaries"
-KAL_AKAL_ALLEGED = "Ramadane and the local civil society group Kal Akal alleged"
-RAMADANE_ALLEGED = "alleged that Malian armed forces and fighters from Russia’s Wagner Group"
+KAL_AKAL_ALLEGED = "civil society group Kal Akal alleged"
+RAMADANE_ALLEGED = "carried out the attack"
 
 
 def run(seed_store, name, **params):
@@ -80,10 +80,10 @@ def test_cq3_jnim_is_affiliated_with_al_qaeda_and_isgs_with_the_islamic_state_ac
     assert rows(result, "parent", "group", "affiliation", "claim", "claimant", "reportedIn", "quote") == [
         ("actor/al-qaeda", "actor/jnim", "affiliation/a000-jnim-al-qaeda", "claim/a000-s10-jnim-al-qaeda-link",
          "actor/publisher-of-a000", "document/a000",
-         "the Al-Qaeda-linked Jama’at Nusrat al-Islam wa al-Muslimeen (JNIM)"),
+         "the Al-Qaeda-linked"),
         ("actor/islamic-state", "actor/isgs", "affiliation/a000-isgs-islamic-state",
          "claim/a000-s10-isgs-islamic-state-branch", "actor/publisher-of-a000", "document/a000",
-         "the Islamic State in the Greater Sahara (ISGS)"),
+         "Islamic State in the Greater Sahara"),
     ]
 
 

@@ -45,7 +45,19 @@ def test_every_anchor_matches_the_text(select, article_bytes):
         assert text[start:end] == row["exact"], row["anchor"]
         assert text[:start].endswith(row["prefix"]), row["anchor"]
         assert text[end:].startswith(row["suffix"]), row["anchor"]
-        assert len(row["exact"].split()) <= 16, f"{row['anchor']}: quote longer than a few words"
+        assert len(row["exact"].split()) <= 8, f"{row['anchor']}: quote longer than a few words"
+        assert len(row["prefix"]) <= 6 and len(row["suffix"]) <= 6, f"{row['anchor']}: context longer than needed"
+
+
+def test_the_anchors_do_not_copy_the_article(select, article_bytes):
+    # Few words per claim: the quotes and their context leave a third of the article unquoted.
+    text = article_bytes.decode("utf-8")
+    rows = select("""SELECT ?start ?end ?prefix ?suffix WHERE { ?anchor oa:hasSelector ?quote , ?position .
+        ?quote oa:prefix ?prefix ; oa:suffix ?suffix . ?position oa:start ?start ; oa:end ?end }""")
+    quoted = set()
+    for row in rows:
+        quoted |= set(range(int(row["start"]) - len(row["prefix"]), int(row["end"]) + len(row["suffix"])))
+    assert len(quoted) < 2 / 3 * len(text), f"anchors quote {len(quoted)} of {len(text)} characters"
 
 
 def test_every_claim_in_the_article_is_anchored(select):
