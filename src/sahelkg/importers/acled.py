@@ -29,8 +29,8 @@ import datetime as _dt
 
 from sahelkg import namespaces as ns
 from sahelkg.importers.common import (
-    A, DCT, PROV, RDFS, SKG, SKOS, Context, ImportReport, Importer, RowError, add_fatality_count,
-    add_participation, dataset_claim, describe_record, iri, lit, month_end, parse_coordinate, parse_date,
+    A, DCT, PROV, SKG, SKOS, Context, ImportReport, Importer, RowError, add_fatality_count, add_participation,
+    dataset_claim, describe_event, describe_record, iri, lit, month_end, parse_coordinate, parse_date,
     parse_int, resolve_actor, resolve_places, skg, slug, split_names)
 
 COLUMNS = (
@@ -131,16 +131,8 @@ class AcledImporter(Importer):
 
         # The event.
         label = f"{row['sub_event_type']} in {row['location']}, {row['country']}, {date.day} {date:%B %Y} (ACLED {event_id})"
-        sink.add(event, A, skg("Event"))
-        sink.add(event, RDFS + "label", lit(label, lang="en"))
-        sink.add(event, DCT + "identifier", lit(event_id))
-        sink.add(event, SKG + "eventType", iri(sub_type))
-        sink.add(event, SKG + "location", iri(place))
-        sink.add(event, SKG + "locationPrecision", iri(geo))
-        sink.add(event, SKG + "timeSpan", timespan)
-        sink.add(event, PROV + "wasDerivedFrom", record)
-        if row.get("notes"):
-            sink.add(event, DCT + "description", lit(row["notes"], lang="en"))
+        describe_event(sink, event, label=label, identifier=event_id, event_type=sub_type, place=place,
+                       precision=geo, timespan=timespan, record=record, description=row.get("notes"))
 
         start, end, resolution = date, date, None
         if precision == "week":

@@ -528,6 +528,22 @@ def describe_record(sink: QuadSink, row: dict[str, str], *, record: ox.NamedNode
             sink.add(record, SKOS + "note", lit(f"{column}: {row[column]}"))
 
 
+def describe_event(sink: QuadSink, event: ox.NamedNode, *, label: str, identifier: str, event_type: str,
+                   place: str, precision: str, timespan: ox.NamedNode, record: ox.NamedNode,
+                   description: str | None) -> None:
+    """Write the core of one row's event: type, place and precision, time span, and the record it came from."""
+    sink.add(event, A, skg("Event"))
+    sink.add(event, RDFS + "label", lit(label, lang="en"))
+    sink.add(event, DCT + "identifier", lit(identifier))
+    sink.add(event, SKG + "eventType", iri(event_type))
+    sink.add(event, SKG + "location", iri(place))
+    sink.add(event, SKG + "locationPrecision", iri(precision))
+    sink.add(event, SKG + "timeSpan", timespan)
+    sink.add(event, PROV + "wasDerivedFrom", record)
+    if description:
+        sink.add(event, DCT + "description", lit(description, lang="en"))
+
+
 def add_participation(sink: QuadSink, event: ox.NamedNode, participation: ox.NamedNode, actor: str, role: str,
                       wording: str, category: str | None = None) -> None:
     """Write a dataset-coded actor's part in an event: a participant in a dataset role, never a perpetrator."""

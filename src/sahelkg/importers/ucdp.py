@@ -23,9 +23,9 @@ import re
 
 from sahelkg import namespaces as ns
 from sahelkg.importers.common import (
-    A, DCT, PROV, RDFS, ROLE, SKG, SKOS, Context, ImportReport, Importer, RowError, add_fatality_count,
-    add_participation, dataset_claim, describe_record, iri, lit, parse_coordinate, parse_date, parse_int,
-    resolve_actor, resolve_places, skg, slug)
+    A, PROV, ROLE, SKG, SKOS, Context, ImportReport, Importer, RowError, add_fatality_count,
+    add_participation, dataset_claim, describe_event, describe_record, iri, lit, parse_coordinate, parse_date,
+    parse_int, resolve_actor, resolve_places, skg, slug)
 
 COLUMNS = (
     "id", "relid", "year", "active_year", "code_status", "type_of_violence", "conflict_dset_id",
@@ -132,16 +132,10 @@ class UcdpImporter(Importer):
 
         label = (f"{row.get('dyad_name') or row['side_a'] + ' – ' + row['side_b']} in {location or row['country']}, "
                  f"{start.isoformat()}{'' if end == start else ' to ' + end.isoformat()} (UCDP {relid})")
-        sink.add(event, A, skg("Event"))
-        sink.add(event, RDFS + "label", lit(label, lang="en"))
-        sink.add(event, DCT + "identifier", lit(relid))
-        sink.add(event, SKG + "eventType", iri(f"{ns.VOCAB}event-type/{UCDP_EVENT_TYPES[violence]}"))
-        sink.add(event, SKG + "location", iri(place))
-        sink.add(event, SKG + "locationPrecision", iri(where))
-        sink.add(event, SKG + "timeSpan", timespan)
-        sink.add(event, PROV + "wasDerivedFrom", record)
-        if row.get("where_description"):
-            sink.add(event, DCT + "description", lit(row["where_description"], lang="en"))
+        describe_event(sink, event, label=label, identifier=relid,
+                       event_type=f"{ns.VOCAB}event-type/{UCDP_EVENT_TYPES[violence]}", place=place,
+                       precision=where, timespan=timespan, record=record,
+                       description=row.get("where_description"))
 
         sink.add(timespan, A, skg("TimeSpan"))
         sink.add(timespan, SKG + "startDate", lit(start))
