@@ -720,7 +720,15 @@ def _subclass_pairs(store) -> list[tuple[str, str]]:
 
 
 def _touches_class_hierarchy(change: Change) -> bool:
-    return any(q.predicate.value == SUBCLASS_OF for q in list(change.additions) + list(change.removals))
+    from sahelkg.encoded import EncodedQuads
+
+    for quads in (change.additions, change.removals):
+        if isinstance(quads, EncodedQuads):
+            if any(row[1] == f"<{SUBCLASS_OF}>" for row in quads.rows):
+                return True
+        elif any(q.predicate.value == SUBCLASS_OF for q in quads):
+            return True
+    return False
 
 
 def check_change(store, change: Change) -> ValidationReport:
@@ -745,6 +753,13 @@ def check_change(store, change: Change) -> ValidationReport:
     if _touches_class_hierarchy(change):
         # The class hierarchy changes what every type means: validate everything, after the change.
         return validate_quads(_quads_after(store, change))
+    from sahelkg import bulk_gate, validation_native
+
+    if bulk_gate.enabled(change):
+        try:
+            return bulk_gate.check(store, change)
+        except validation_native.Unsupported:
+            pass  # data the Python checks cannot judge as SPARQL would: the path below can
     rows = _ChangeRows(change)
     focus = affected_focus_nodes(store, change, rows)
     if not focus:

@@ -70,12 +70,12 @@ def _n3(term) -> str:
     raise NotImplementedError(f"cannot compile term {term!r}")
 
 
-def _severity(g: rdflib.Graph, shape) -> str:
+def shape_severity(g: rdflib.Graph, shape) -> str:
     value = g.value(shape, SH.severity)
     return str(value).rsplit("#", 1)[-1] if value is not None else "Violation"
 
 
-def _messages(g: rdflib.Graph, node) -> str:
+def shape_messages(g: rdflib.Graph, node) -> str:
     return " ".join(sorted(str(m) for m in g.objects(node, SH.message)))
 
 
@@ -118,7 +118,7 @@ def _scheme_of_node_shape(g: rdflib.Graph, node_shape) -> tuple[str, str]:
     return _n3(path), _n3(value)
 
 
-def _list(g: rdflib.Graph, head) -> list:
+def rdf_list(g: rdflib.Graph, head) -> list:
     return list(rdflib.collection.Collection(g, head))
 
 
@@ -153,7 +153,7 @@ def _value_query(target: str, path: str, condition: str) -> str:
 
 def _compile_property(g, node_shape, prop, target) -> list[Check]:
     path, path_text = _path(g, g.value(prop, SH.path))
-    severity, message, name = _severity(g, prop), _messages(g, prop), str(prop)
+    severity, message, name = shape_severity(g, prop), shape_messages(g, prop), str(prop)
     checks: list[Check] = []
 
     def add(component: str, sparql: str) -> None:
@@ -187,13 +187,13 @@ def _compile_property(g, node_shape, prop, target) -> list[Check]:
             add("DatatypeConstraintComponent", _value_query(
                 target, path, f"FILTER (!isLiteral(?value) || datatype(?value) != {_n3(o)})"))
         elif p == SH["in"]:
-            members = ", ".join(_n3(m) for m in _list(g, o))
+            members = ", ".join(_n3(m) for m in rdf_list(g, o))
             add("InConstraintComponent", _value_query(target, path, f"FILTER (?value NOT IN ({members}))"))
         elif p == SH["not"]:
             inner = set(g.predicates(o)) - {RDF.type}
             if inner != {SH["in"]}:
                 raise NotImplementedError(f"{prop}: sh:not is compiled for sh:in only")
-            members = ", ".join(_n3(m) for m in _list(g, g.value(o, SH["in"])))
+            members = ", ".join(_n3(m) for m in rdf_list(g, g.value(o, SH["in"])))
             add("NotConstraintComponent", _value_query(target, path, f"FILTER (?value IN ({members}))"))
         elif p == SH.pattern:
             add("PatternConstraintComponent", _value_query(
@@ -249,13 +249,13 @@ def _compile_sparql(g, node_shape, constraint, target) -> Check:
     prefixes += "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
     inner = select.replace("$this", "?this")
     sparql = f"{prefixes}SELECT DISTINCT ?this ?path ?value WHERE {{ {target} {{ {inner} }} }}"
-    return Check(sparql=sparql, severity=_severity(g, node_shape), source_shape=str(node_shape),
-                 component=SHACL + "SPARQLConstraintComponent", message=_messages(g, constraint), path=None,
+    return Check(sparql=sparql, severity=shape_severity(g, node_shape), source_shape=str(node_shape),
+                 component=SHACL + "SPARQLConstraintComponent", message=shape_messages(g, constraint), path=None,
                  source_constraint=str(constraint))
 
 
 def _compile_node_level(g, shape, target) -> list[Check]:
-    severity, message, name = _severity(g, shape), _messages(g, shape), str(shape)
+    severity, message, name = shape_severity(g, shape), shape_messages(g, shape), str(shape)
     checks = []
     for p, o in g.predicate_objects(shape):
         if p == SH.nodeKind:

@@ -93,20 +93,29 @@ def compiled_report(quads: list[ox.Quad]):
     return validation_sparql.validate_store(store)
 
 
-# The gate's two engines, by the working-set size from which the compiled one takes over.
-ENGINES = {"pyshacl": float("inf"), "sparql": 0}
+# The gate's three engines, by the thresholds that choose them: pyshacl on a working graph, the
+# shapes compiled to SPARQL in a temporary store, the shapes compiled to Python (bulk_gate).
+ENGINES = {"pyshacl": (float("inf"), float("inf")), "sparql": (0, float("inf")), "native": (float("inf"), 0)}
 
 
 @contextmanager
 def gate_engine(name: str):
-    """Make check_change validate every working set with the named engine (pyshacl or sparql)."""
-    from sahelkg import validation
+    """Make check_change validate every change with the named engine (pyshacl, sparql or native)."""
+    from sahelkg import bulk_gate, validation
 
-    saved, validation.SPARQL_ENGINE_THRESHOLD = validation.SPARQL_ENGINE_THRESHOLD, ENGINES[name]
+    saved = validation.SPARQL_ENGINE_THRESHOLD, bulk_gate.BULK_THRESHOLD
+    validation.SPARQL_ENGINE_THRESHOLD, bulk_gate.BULK_THRESHOLD = ENGINES[name]
     try:
         yield
     finally:
-        validation.SPARQL_ENGINE_THRESHOLD = saved
+        validation.SPARQL_ENGINE_THRESHOLD, bulk_gate.BULK_THRESHOLD = saved
+
+
+def native_report(quads: list[ox.Quad]):
+    """Given quads, return the report of the shapes compiled to Python (sahelkg.validation_native)."""
+    from sahelkg import validation_native
+
+    return validation_native.validate_quads(quads)
 
 
 def gate_results(report) -> list[tuple]:

@@ -3,9 +3,10 @@
 Each fixture under fixtures/invalid/ is validated together with fixtures/base.trig (which
 conforms with no result at all); its '# expect:' lines list the exact results: severity, focus
 node, source shape (and SPARQL constraint), and path. The validator compiled to SPARQL
-(sahelkg.validation_sparql) must return pyshacl's results exactly on every fixture, and the write
-gate, given the fixture as a change to a store holding the base, must report what full validation
-reports for the focus nodes it affects, whichever engine validates its working set.
+(sahelkg.validation_sparql) and the one compiled to Python (sahelkg.validation_native) must return
+pyshacl's results exactly on every fixture, and the write gate, given the fixture as a change to a
+store holding the base, must report what full validation reports for the focus nodes it affects,
+whichever engine validates it.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from sahelkg import validation
 from sahelkg.change import Change
 from sahelkg.store import EmbeddedStore
 
-from .conftest import (BASE, FIXTURES, compiled_report, expected_results, full_keys, gate_engine, gate_results,
-                       ontology_quads, parse_trig, result_keys)
+from .conftest import (BASE, ENGINES, FIXTURES, compiled_report, expected_results, full_keys, gate_engine,
+                       gate_results, native_report, ontology_quads, parse_trig, result_keys)
 
 INVALID = sorted((FIXTURES / "invalid").glob("*.trig"))
 
@@ -35,6 +36,7 @@ def test_base_fixture_conforms_with_no_result():
     report = validation.validate_quads(parse_trig(BASE))
     assert report.results == []
     assert compiled_report(ontology_quads() + parse_trig(BASE)).results == []
+    assert native_report(ontology_quads() + parse_trig(BASE)).results == []
 
 
 @pytest.mark.parametrize("fixture", INVALID, ids=[p.stem for p in INVALID])
@@ -48,11 +50,13 @@ def test_invalid_fixture_gives_exactly_its_expected_results(fixture, base_store)
     assert all(r.message for r in report.results)
     # The validator compiled to SPARQL (run in Oxigraph) returns exactly pyshacl's results.
     assert full_keys(compiled_report(quads)) == full_keys(report)
-    # The fixture as a change to the base: both engines of the gate report full validation's results.
+    # So does the one compiled to Python.
+    assert full_keys(native_report(quads)) == full_keys(report)
+    # The fixture as a change to the base: every engine of the gate report full validation's results.
     change = Change(additions=tuple(parse_trig(fixture)))
     affected = {n.value for n in validation.affected_focus_nodes(base_store, change)}
     expected_gate = gate_results(validation.ValidationReport([r for r in report.results if r.focus_node in affected]))
-    for engine in ("pyshacl", "sparql"):
+    for engine in ENGINES:
         with gate_engine(engine):
             assert gate_results(validation.check_change(base_store, change)) == expected_gate, engine
 
@@ -73,7 +77,8 @@ def test_a_source_graph_typed_by_a_subclass_of_source_graph_is_described(base_st
     quads = ontology_quads() + parse_trig(BASE) + list(change.additions)
     assert validation.validate_quads(quads).results == []
     assert compiled_report(quads).results == []
-    for engine in ("pyshacl", "sparql"):
+    assert native_report(quads).results == []
+    for engine in ENGINES:
         with gate_engine(engine):
             assert validation.check_change(base_store, change).results == [], engine
 

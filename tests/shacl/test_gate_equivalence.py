@@ -8,9 +8,9 @@ For a random change (valid or not), with A the focus nodes the gate says the cha
     not missing anything);
   - the gate's verdict is full validation's verdict on A (on the whole dataset when it conformed
     before the change);
-  - the validator compiled to SPARQL returns full pyshacl validation's results exactly;
-  - the gate gives the same report whichever engine validates its working set (pyshacl, or the
-    compiled validator in a temporary store, which big changes use).
+  - the validators compiled to SPARQL and to Python return full pyshacl validation's results exactly;
+  - the gate gives the same report whichever engine validates the change (pyshacl, the compiled
+    validator in a temporary store, or the bulk gate's Python checks, which big changes use).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from sahelkg import validation
 from sahelkg.change import Change
 from sahelkg.store import EmbeddedStore
 
-from .conftest import compiled_report, full_keys, gate_engine, gate_results
+from .conftest import compiled_report, full_keys, gate_engine, gate_results, native_report
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 SKG = ns.SKG
@@ -132,8 +132,11 @@ def check_equivalence(world: World, change: Change) -> None:
         gate = validation.check_change(world.store, change)
     with gate_engine("sparql"):
         compiled_gate = validation.check_change(world.store, change)
-    assert gate_results(compiled_gate) == gate_results(gate)
-    assert (compiled_gate.conforms, compiled_gate.focus_nodes) == (gate.conforms, gate.focus_nodes)
+    with gate_engine("native"):
+        native_gate = validation.check_change(world.store, change)
+    for other in (compiled_gate, native_gate):
+        assert gate_results(other) == gate_results(gate)
+        assert (other.conforms, other.focus_nodes) == (gate.conforms, gate.focus_nodes)
     full = validation.validate_quads(after(world.quads, change))
 
     assert sorted(map(_key, gate.results)) == sorted(_key(r) for r in full.results if r.focus_node in affected)
@@ -142,8 +145,9 @@ def check_equivalence(world: World, change: Change) -> None:
     assert gate.conforms == all(r.severity != "Violation" for r in full.results if r.focus_node in affected)
     if world.before.conforms:
         assert gate.conforms == full.conforms
-    # The validator compiled to SPARQL agrees with pyshacl on the changed dataset too.
+    # The validators compiled to SPARQL and to Python agree with pyshacl on the changed dataset too.
     assert full_keys(compiled_report(after(world.quads, change))) == full_keys(full)
+    assert full_keys(native_report(after(world.quads, change))) == full_keys(full)
     event("refused" if not gate.conforms else "accepted")
     event(f"{len(affected)} affected focus nodes" if len(affected) < 5 else "5+ affected focus nodes")
     assert world.store.triple_count() == len(set((q.subject, q.predicate, q.object, q.graph_name) for q in world.quads))

@@ -1,0 +1,238 @@
+"""The write gate for big changes (imports): focus nodes and the after-change view in N-Triples text.
+
+`validation.check_change` sends a change of BULK_THRESHOLD quads or more here. It does what the
+gate does for small changes (same focus nodes, same results: tests/shacl runs both on every
+fixture and on random changes) without building a working graph: the added triples are indexed
+once by subject, the store is read only for nodes it holds, and sahelkg.validation_native checks
+the focus nodes on that view. Every term is the text pyoxigraph prints (sahelkg.encoded), so an
+import that arrives as EncodedQuads is never turned into pyoxigraph objects here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import replace
+
+from sahelkg import encoded
+from sahelkg import namespaces as ns
+from sahelkg import validation, validation_native
+from sahelkg.change import Change
+from sahelkg.encoded import EncodedQuads
+from sahelkg.validation import ValidationReport
+
+ONTOLOGY = encoded.iri(ns.ONTOLOGY_GRAPH)
+SOURCE_PREFIX = "<" + ns.SOURCE_GRAPH_PREFIX
+_LABELS = (encoded.iri(validation.SKOS.prefLabel), encoded.iri(validation.RDFS.label))
+
+
+def rows_of(quads) -> list[tuple[str, str, str, str]]:
+    """Given EncodedQuads or pyoxigraph quads, return (s, p, o, g) texts."""
+    if isinstance(quads, EncodedQuads):
+        return quads.rows
+    return [(str(s), str(p), str(o), encoded.encode(g)) for s, p, o, g in quads]
+
+
+class StoreReader:
+    """Reads the store's triples around nodes, as text, outside the ontology graph (memoised)."""
+
+    def __init__(self, store):
+        self.store = store
+        self.embedded = getattr(store, "oxigraph", None)
+        self._forward: dict[str, dict[str, list[str]]] = {}
+        self._backward: dict[str, list[tuple[str, str]]] = {}
+
+    def _quads(self, subject=None, obj=None) -> Iterable:
+        if self.embedded is not None:
+            return self.embedded.quads_for_pattern(subject, None, obj, None)
+        return self.store.quads(subject=subject, object=obj)
+
+    def forward(self, node: str) -> dict[str, list[str]]:
+        """Given a node, return its triples in the store: predicate -> objects."""
+        found = self._forward.get(node)
+        if found is None:
+            found = {}
+            if node[0] != '"':
+                for s, p, o, g in self._quads(subject=encoded.decode(node)):
+                    if str(g) != ONTOLOGY:
+                        found.setdefault(str(p), []).append(str(o))
+            self._forward[node] = found
+        return found
+
+    def backward(self, node: str) -> list[tuple[str, str]]:
+        """Given a node, return the store's (subject, predicate) pairs of triples that enter it."""
+        found = self._backward.get(node)
+        if found is None:
+            found = []
+            for s, p, o, g in self._quads(obj=encoded.decode(node)):
+                if str(g) != ONTOLOGY:
+                    found.append((str(s), str(p)))
+            self._backward[node] = found
+        return found
+
+    def graph_holds(self, graph: str, except_triples: set) -> bool:
+        """Given a graph, return True when it holds a triple that is not among except_triples."""
+        quads = self.store.quads(graph=encoded.decode(graph))
+        return any((str(q.subject), str(q.predicate), str(q.object)) not in except_triples for q in quads)
+
+
+class AfterChange(validation_native.GraphView):
+    """The store as it would be after the change, as a view for validation_native."""
+
+    def __init__(self, reader: StoreReader, additions: list[tuple], removals: list[tuple]):
+        self.reader = reader
+        self.added_graphs = {row[3] for row in additions}
+        self._added, self._added_backward = validation_native.index_triples(
+            (s, p, o) for s, p, o, g in additions if g != ONTOLOGY)
+        self.removed, self.removed_in_graph = self._removed_triples(removals)
+
+    def added(self, s: str, p: str, o: str) -> bool:
+        return o in self._added.get(s, {}).get(p, ())
+
+    def _removed_triples(self, removals: list[tuple]) -> tuple[set, dict]:
+        """Return the triples no graph holds after the change, and the removed triples of each graph."""
+        removed_in: dict[tuple, set] = defaultdict(set)
+        for s, p, o, g in removals:
+            if g != ONTOLOGY:
+                removed_in[(s, p, o)].add(g)
+        in_graph: dict[str, set] = defaultdict(set)
+        gone = set()
+        for triple, graphs in removed_in.items():
+            for g in graphs:
+                in_graph[g].add(triple)
+            if self.added(*triple):
+                continue
+            s, p, o = triple
+            holders = {str(q.graph_name) for q in self.reader.store.quads(*(encoded.decode(t) for t in triple))}
+            if holders - {ONTOLOGY} <= graphs:
+                gone.add(triple)
+        return gone, in_graph
+
+    def objects(self, node, predicate):
+        stored = self.reader.forward(node).get(predicate, ())
+        added = self._added.get(node)
+        added = added.get(predicate, ()) if added else ()
+        if self.removed and stored:
+            stored = [o for o in stored if (node, predicate, o) not in self.removed]
+        if not stored:
+            values = added
+        elif not added:
+            values = stored
+        else:
+            values = [*stored, *added]
+        return list(dict.fromkeys(values)) if len(values) > 1 else list(values)
+
+    def subjects(self, predicate, node):
+        stored = [s for s, p in self.reader.backward(node) if p == predicate
+                  and not (self.removed and (s, predicate, node) in self.removed)]
+        values = stored + self._added_backward.get((predicate, node), [])
+        return list(dict.fromkeys(values)) if len(values) > 1 else values
+
+    def source_graph_holds_triples(self, graph: str) -> bool:
+        """Given a source graph, return True when it holds triples after the change."""
+        return graph in self.added_graphs or self.reader.graph_holds(graph, self.removed_in_graph.get(graph, set()))
+
+
+def _reads_by_predicate() -> tuple[list, dict]:
+    """Return READS' steps as (prefix, inverse): those of any predicate, and those keyed by encoded predicate."""
+    any_predicate, by_predicate = [], defaultdict(list)
+    for prefix, (predicate, inverse) in validation._walk_reads(validation.READS, []):
+        entry = (tuple(prefix), inverse)
+        if predicate == "*":
+            any_predicate.append(entry)
+        else:
+            by_predicate[encoded.iri(predicate)].append(entry)
+    return any_predicate, dict(by_predicate)
+
+
+def affected_focus_nodes(reader: StoreReader, additions: list[tuple], removals: list[tuple]) -> set[str]:
+    """Given the change's rows, return the encoded focus nodes whose results it can alter
+    (as validation.affected_focus_nodes: a changed triple at step i of a path the shapes read
+    affects every node reaching its near end along steps 1..i-1, which the store answers)."""
+    any_predicate, by_predicate = _reads_by_predicate()
+    root_only = any_predicate == [((), False)]
+    affected: set[str] = set()
+    graphs: set[str] = set()
+    starts: dict[tuple, set] = defaultdict(set)
+    for rows in (removals, additions):
+        for s, p, o, g in rows:
+            if g == ONTOLOGY:
+                continue
+            graphs.add(g)
+            if root_only:
+                affected.add(s)
+            else:
+                for prefix, inverse in any_predicate:
+                    starts[prefix].add(o if inverse else s)
+            for prefix, inverse in by_predicate.get(p, ()):
+                starts[prefix].add(o if inverse else s)
+    affected |= {g for g in graphs if g.startswith(SOURCE_PREFIX)}
+    for prefix, nodes in starts.items():
+        if not prefix:
+            affected |= nodes
+        else:
+            affected |= _reverse_prefix(reader, nodes, list(prefix))
+    return affected
+
+
+def _reverse_prefix(reader: StoreReader, nodes: set[str], steps: list[tuple[str, bool]]) -> set[str]:
+    """Given nodes and a path prefix, return the store's nodes that reach them along the prefix."""
+    frontier = set(nodes)
+    for predicate, inverse in reversed(steps):
+        wanted = None if predicate == "*" else encoded.iri(predicate)
+        following: set[str] = set()
+        for node in frontier:
+            if inverse:  # the step leaves the earlier node backwards: node --predicate--> earlier
+                if node[0] == '"':
+                    continue
+                for p, objects in reader.forward(node).items():
+                    if wanted is None or p == wanted:
+                        following.update(objects)
+            else:
+                following.update(s for s, p in reader.backward(node) if wanted is None or p == wanted)
+        frontier = following
+        if not frontier:
+            break
+    return frontier
+
+
+def check(store, change: Change) -> ValidationReport:
+    """Given a store and a change, return what validation.check_change returns for it."""
+    reader = StoreReader(store)
+    additions, removals = rows_of(change.additions), rows_of(change.removals)
+    focus = affected_focus_nodes(reader, additions, removals)
+    if not focus:
+        return ValidationReport(results=[], focus_nodes=0)
+    view = AfterChange(reader, additions, removals)
+    del additions, removals
+    sources = [n for n in focus if n.startswith(SOURCE_PREFIX) and view.source_graph_holds_triples(n)]
+    pairs = validation._subclass_pairs(store)
+    report = validation_native.validate(view, focus, subclass_pairs=pairs, source_graphs=sources)
+    for result_index, result in enumerate(report.results):
+        node = encoded.iri(result.focus_node) if "://" in result.focus_node or result.focus_node.startswith("urn:") \
+            else None
+        if node is not None:
+            report.results[result_index] = replace(result, focus_label=_label(view, node))
+    return report
+
+
+def _label(view: AfterChange, node: str) -> str | None:
+    """Given a node, return its label as validation.label_of chooses it (English first, skos:prefLabel first)."""
+    found = []
+    for rank, predicate in enumerate(_LABELS):
+        for value in view.objects(node, predicate):
+            if value[0] == '"':
+                lexical, _datatype, language = encoded.literal_parts(value)
+                found.append((language != "en", rank, lexical))
+    return min(found)[2] if found else None
+
+
+def enabled(change: Change) -> bool:
+    """Given a change, return True when this gate takes it (big enough, and every shape compiles)."""
+    return len(change.additions) + len(change.removals) >= BULK_THRESHOLD and validation_native.available()
+
+
+# Changes of at least this many quads go through this gate. Below it, pyshacl on a working graph
+# of a few hundred triples takes under 0.15 s and stays the reference path for everyday writes.
+BULK_THRESHOLD = 1_000
+
