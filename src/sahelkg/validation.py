@@ -724,7 +724,7 @@ def _touches_class_hierarchy(change: Change) -> bool:
 
     for quads in (change.additions, change.removals):
         if isinstance(quads, EncodedQuads):
-            if any(row[1] == f"<{SUBCLASS_OF}>" for row in quads.rows):
+            if f"<{SUBCLASS_OF}>" in {row[1] for row in quads.rows}:
                 return True
         elif any(q.predicate.value == SUBCLASS_OF for q in quads):
             return True

@@ -64,12 +64,19 @@ class Unsupported(Exception):
 # What the checks read
 # ---------------------------------------------------------------------------------------------
 
+EMPTY: dict = {}
+
+
 class GraphView:
     """Triples as N-Triples text, read by node: the working set of a validation."""
 
+    def node(self, node: str) -> dict[str, list[str]]:
+        """Given an encoded node, return its triples: predicate -> distinct objects (do not modify)."""
+        raise NotImplementedError
+
     def objects(self, node: str, predicate: str) -> list[str]:
         """Given a subject and a predicate (both encoded), return the distinct objects."""
-        raise NotImplementedError
+        return self.node(node).get(predicate, [])
 
     def subjects(self, predicate: str, node: str) -> list[str]:
         """Given a predicate and an object, return the distinct subjects (only for INVERSE_PREDICATES)."""
@@ -88,21 +95,25 @@ class TripleView(GraphView):
     """
 
     def __init__(self, triples: Iterable[tuple[str, str, str]]):
-        self._forward, self._backward = index_triples(set(triples))
+        self._forward, self._backward = index_quads((s, p, o, "") for s, p, o in triples)
 
-    def objects(self, node, predicate):
-        return self._forward.get(node, {}).get(predicate, [])
+    def node(self, node):
+        return self._forward.get(node, EMPTY)
 
     def subjects(self, predicate, node):
         return self._backward.get((predicate, node), [])
 
 
-def index_triples(triples: Iterable[tuple[str, str, str]]) -> tuple[dict, dict]:
-    """Given encoded triples, return (subject -> predicate -> objects, (predicate, object) -> subjects)
-    (the second for INVERSE_PREDICATES only). Repeated triples are repeated in the lists."""
+def index_quads(quads: Iterable[tuple[str, str, str, str]], skip_graph: str | None = None) -> tuple[dict, dict]:
+    """Given encoded quads, return their triples indexed (graphs merged, repeats dropped): subject ->
+    predicate -> objects, and (predicate, object) -> subjects for INVERSE_PREDICATES only. Quads in
+    skip_graph are left out."""
     forward: dict[str, dict[str, list[str]]] = {}
     backward: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for s, p, o in triples:
+    inverse = INVERSE_PREDICATES
+    for s, p, o, g in quads:
+        if g == skip_graph:
+            continue
         by_predicate = forward.get(s)
         if by_predicate is None:
             by_predicate = forward[s] = {}
@@ -111,8 +122,15 @@ def index_triples(triples: Iterable[tuple[str, str, str]]) -> tuple[dict, dict]:
             by_predicate[p] = [o]
         else:
             values.append(o)
-        if p in INVERSE_PREDICATES:
+        if p in inverse:
             backward[(p, o)].append(s)
+    for by_predicate in forward.values():
+        for p, values in by_predicate.items():
+            if len(values) > 1:
+                by_predicate[p] = list(dict.fromkeys(values))
+    for key, values in backward.items():
+        if len(values) > 1:
+            backward[key] = list(dict.fromkeys(values))
     return forward, dict(backward)
 
 
@@ -160,7 +178,15 @@ def _date(term: str) -> _dt.date | None:
 
 
 def _datatype(term: str) -> str | None:
-    return encoded.literal_parts(term)[1] if term[0] == '"' else None
+    """Given an encoded term, return a literal's datatype IRI (None for IRIs and blank nodes)."""
+    if term[0] != '"':
+        return None
+    last = term[-1]
+    if last == '"':
+        return encoded.XSD_STRING
+    if last == ">":  # a datatype IRI holds no '<': the last '^^<' starts it
+        return term[term.rindex("^^<") + 3:-1]
+    return encoded.RDF_LANG_STRING
 
 
 def _compare(a: str, b: str) -> int | None:
@@ -243,19 +269,12 @@ def _ordered(a: str, b: str, strict: bool) -> bool | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Compiling the shapes
+# Compiling the shapes to Python source
 # ---------------------------------------------------------------------------------------------
-
-@dataclass
-class Context:
-    """What a check sees: the view, class membership, and where its results go."""
-
-    view: GraphView
-    is_a: Callable[[str, str], bool]
-    out: list
-
-    def report(self, check: "Check", focus: str, value: str | None, path: str | None = None) -> None:
-        self.out.append((check, focus, value, path))
+# Each node shape becomes lines of Python that check one focus node `node`, whose triples are the
+# dict `t`; the shapes that apply to a set of classes are joined into one function (a Plan). Inline
+# code rather than a closure per constraint: an import checks a million focus nodes, and a Python
+# call costs about as much as the check itself.
 
 
 @dataclass(frozen=True)
@@ -272,12 +291,29 @@ class Check:
 
 @dataclass(eq=False)
 class NodeShape:
-    """A node shape's targets and its checks (each a function of the focus node and the context)."""
+    """A node shape's targets, and its checks as Python lines (with the constants they name)."""
 
     name: str
     target_classes: tuple[str, ...]
     target_objects_of: tuple[str, ...]
-    checks: list
+    lines: list[str]
+
+
+class _Source:
+    """Lines of generated Python and the constants they refer to by name."""
+
+    def __init__(self, constants: dict):
+        self.lines: list[str] = []
+        self.constants = constants
+
+    def const(self, value) -> str:
+        """Given a value, return the name the generated code reads it by."""
+        name = f"K{len(self.constants)}"
+        self.constants[name] = value
+        return name
+
+    def emit(self, indent: int, line: str) -> None:
+        self.lines.append("    " * indent + line)
 
 
 def _enc(term) -> str:
@@ -306,134 +342,97 @@ def _regex(pattern: str, flags) -> re.Pattern:
     return re.compile(pattern)  # pyshacl matches with Python's re.search as well
 
 
-def _compile_property(g: rdflib.Graph, prop) -> Callable[[str, Context], None]:
+def _compile_property(g: rdflib.Graph, prop, src: _Source) -> None:
+    """Emit the checks of one property shape: `v` holds the values of its path, `x` each value."""
     predicate, inverse, path_text = _path(g, g.value(prop, SH.path))
     severity, message, name = shape_severity(g, prop), shape_messages(g, prop), str(prop)
-    steps: list[Callable[[str, list[str], Context], None]] = []
 
-    def check(component: str) -> Check:
-        return Check(severity, name, SHACL + component, message, path_text)
+    def check(component: str) -> str:
+        return src.const(Check(severity, name, SHACL + component, message, path_text))
 
-    def per_value(component: str, bad: Callable[[str, Context], bool]) -> None:
-        c = check(component)
-
-        def run(focus, values, ctx):
-            for value in values:
-                if bad(value, ctx):
-                    ctx.report(c, focus, value)
-        steps.append(run)
-
+    on_set: list[str] = []      # lines run once on the values (at indent 0 of the block)
+    per_value: list[str] = []   # conditions on one value x: (condition, check name)
+    fires_on_empty = False
     for p, o in g.predicate_objects(prop):
         if p in (SH.path, SH.name, SH.description, SH.message, SH.severity, RDF.type, SH.qualifiedMinCount):
             continue
         if path_text == str(RDF.type) and p != SH.hasValue:
             raise NotImplementedError(f"{prop}: {p} on the path rdf:type is not compiled")
         if p == SH.hasValue and path_text == str(RDF.type):
-            c, cls = check("HasValueConstraintComponent"), str(o)
-
-            def run(focus, values, ctx, c=c, cls=cls):
-                if not ctx.is_a(focus, cls):
-                    ctx.report(c, focus, None)
-            steps.append(run)
+            fires_on_empty = True
+            on_set.append(f"if not is_a(node, {src.const(str(o))}): add(({check('HasValueConstraintComponent')}, node, None, None))")
         elif p == SH.minCount:
-            c, bound = check("MinCountConstraintComponent"), int(o)
-
-            def run(focus, values, ctx, c=c, bound=bound):
-                if len(values) < bound:
-                    ctx.report(c, focus, None)
-            steps.append(run)
+            fires_on_empty = True
+            on_set.append(f"if len(v) < {int(o)}: add(({check('MinCountConstraintComponent')}, node, None, None))")
         elif p == SH.maxCount:
-            c, bound = check("MaxCountConstraintComponent"), int(o)
-
-            def run(focus, values, ctx, c=c, bound=bound):
-                if len(values) > bound:
-                    ctx.report(c, focus, None)
-            steps.append(run)
+            on_set.append(f"if len(v) > {int(o)}: add(({check('MaxCountConstraintComponent')}, node, None, None))")
         elif p == SH["class"]:
-            cls = str(o)
-            per_value("ClassConstraintComponent", lambda v, ctx, cls=cls: not ctx.is_a(v, cls))
+            per_value.append((f"not is_a(x, {src.const(str(o))})", check("ClassConstraintComponent")))
         elif p == SH.node:
             scheme_path, scheme = _scheme_of_node_shape(g, o)
-            per_value("NodeConstraintComponent",
-                      lambda v, ctx, sp=scheme_path, s=scheme: s not in ctx.view.objects(v, sp))
+            per_value.append((f"not has(x, {src.const(scheme_path)}, {src.const(scheme)})", check("NodeConstraintComponent")))
         elif p == SH.datatype:
-            wanted = str(o)
-            per_value("DatatypeConstraintComponent", lambda v, ctx, d=wanted: v[0] != '"' or _datatype(v) != d)
+            per_value.append((f"x[0] != '\"' or datatype(x) != {src.const(str(o))}", check("DatatypeConstraintComponent")))
         elif p == SH["in"]:
-            members = frozenset(_members(g, o, prop))
-            per_value("InConstraintComponent", lambda v, ctx, m=members: v not in m)
+            per_value.append((f"x not in {src.const(frozenset(_members(g, o, prop)))}", check("InConstraintComponent")))
         elif p == SH["not"]:
             if set(g.predicates(o)) - {RDF.type} != {SH["in"]}:
                 raise NotImplementedError(f"{prop}: sh:not is compiled for sh:in only")
             members = frozenset(_members(g, g.value(o, SH["in"]), prop))
-            per_value("NotConstraintComponent", lambda v, ctx, m=members: v in m)
+            per_value.append((f"x in {src.const(members)}", check("NotConstraintComponent")))
         elif p == SH.pattern:
-            regex = _regex(str(o), g.value(prop, SH.flags))
-            per_value("PatternConstraintComponent",
-                      lambda v, ctx, r=regex: v.startswith("_:") or not r.search(encoded.lexical_form(v)))
+            regex = src.const(_regex(str(o), g.value(prop, SH.flags)))
+            per_value.append((f"x[0] == '_' or not {regex}.search(lexical(x))", check("PatternConstraintComponent")))
         elif p == SH.minLength:
-            bound = int(o)
-            per_value("MinLengthConstraintComponent",
-                      lambda v, ctx, b=bound: v.startswith("_:") or len(encoded.lexical_form(v)) < b)
+            per_value.append((f"x[0] == '_' or len(lexical(x)) < {int(o)}", check("MinLengthConstraintComponent")))
         elif p == SH.minInclusive:
-            bound = _enc(o)
-            per_value("MinInclusiveConstraintComponent",
-                      lambda v, ctx, b=bound: v[0] != '"' or _compare(v, b) not in (0, 1))
+            per_value.append((f"x[0] != '\"' or compare(x, {src.const(_enc(o))}) not in (0, 1)",
+                              check("MinInclusiveConstraintComponent")))
         elif p in (SH.lessThan, SH.lessThanOrEquals):
             strict = p == SH.lessThan
-            component = "LessThanConstraintComponent" if strict else "LessThanOrEqualsConstraintComponent"
-            c, other_predicate = check(component), _enc(o)
-
-            def run(focus, values, ctx, c=c, other_predicate=other_predicate, strict=strict):
-                others = ctx.view.objects(focus, other_predicate)
-                for value in values:
-                    if any(_ordered(value, other, strict) is False for other in others):
-                        ctx.report(c, focus, value)
-            steps.append(run)
+            c = check("LessThanConstraintComponent" if strict else "LessThanOrEqualsConstraintComponent")
+            others = src.const(_enc(o))
+            per_value.append((f"any(ordered(x, other, {strict}) is False for other in t.get({others}, ()))", c))
         elif p == SH.uniqueLang:
             if o.toPython() is True:
                 c = check("UniqueLangConstraintComponent")
-
-                def run(focus, values, ctx, c=c):
-                    counts: dict[str, int] = defaultdict(int)
-                    for value in values:
-                        if value[0] == '"' and (language := encoded.literal_parts(value)[2]):
-                            counts[language] += 1
-                    for _language in (language for language, n in counts.items() if n > 1):
-                        ctx.report(c, focus, None)  # one result per repeated language
-                steps.append(run)
+                on_set.append(f"for _language in repeated_languages(v): add(({c}, node, None, None))")
         elif p == SH.nodeKind:
             if o != SH.IRI:
                 raise NotImplementedError(f"{prop}: sh:nodeKind {o}")
-            per_value("NodeKindConstraintComponent", lambda v, ctx: v[0] != "<")
+            per_value.append(("x[0] != '<'", check("NodeKindConstraintComponent")))
         elif p == SH.hasValue:
-            c, wanted = check("HasValueConstraintComponent"), _enc(o)
-
-            def run(focus, values, ctx, c=c, wanted=wanted):
-                if wanted not in values:
-                    ctx.report(c, focus, None)
-            steps.append(run)
+            fires_on_empty = True
+            on_set.append(f"if {src.const(_enc(o))} not in v: add(({check('HasValueConstraintComponent')}, node, None, None))")
         elif p == SH.qualifiedValueShape:
             cls = g.value(o, SH["class"])
             if cls is None or set(g.predicates(o)) - {SH["class"], RDF.type}:
                 raise NotImplementedError(f"{prop}: sh:qualifiedValueShape is compiled for sh:class only")
-            c, minimum, cls = check("QualifiedMinCountConstraintComponent"), int(g.value(prop, SH.qualifiedMinCount)), str(cls)
-
-            def run(focus, values, ctx, c=c, minimum=minimum, cls=cls):
-                if sum(1 for v in values if ctx.is_a(v, cls)) < minimum:
-                    ctx.report(c, focus, None)
-            steps.append(run)
+            fires_on_empty = True
+            minimum = int(g.value(prop, SH.qualifiedMinCount))
+            on_set.append(f"if sum(1 for x in v if is_a(x, {src.const(str(cls))})) < {minimum}: "
+                          f"add(({check('QualifiedMinCountConstraintComponent')}, node, None, None))")
         else:
             raise NotImplementedError(f"{prop}: {p} is not compiled")
 
-    def run_property(focus: str, ctx: Context) -> None:
-        if inverse:
-            values = ctx.view.subjects(predicate, focus)
-        else:
-            values = ctx.view.objects(focus, predicate) if focus[0] != '"' else []
-        for step in steps:
-            step(focus, values, ctx)
-    return run_property
+    if inverse:
+        src.emit(0, f"v = view.subjects({src.const(predicate)}, node)")
+    else:
+        src.emit(0, f"v = t.get({src.const(predicate)}, NONE)")
+    # Most constraints hold vacuously for a path without values; minCount, hasValue and
+    # qualifiedMinCount do not.
+    indent = 0
+    if not fires_on_empty:
+        src.emit(0, "if v:")
+        indent = 1
+    for line in on_set:
+        src.emit(indent, line)
+    if per_value:
+        src.emit(indent, "for x in v:")
+        for condition, c in per_value:
+            src.emit(indent + 1, f"if {condition}: add(({c}, node, x, None))")
+    if not on_set and not per_value:
+        src.emit(indent, "pass")
 
 
 def _members(g: rdflib.Graph, head, prop) -> list[str]:
@@ -454,71 +453,61 @@ def _scheme_of_node_shape(g: rdflib.Graph, node_shape) -> tuple[str, str]:
     return _enc(path), _enc(value)
 
 
-def _compile_node_level(g: rdflib.Graph, shape) -> list[Callable[[str, Context], None]]:
+def _compile_node_level(g: rdflib.Graph, shape, src: _Source) -> None:
     severity, message, name = shape_severity(g, shape), shape_messages(g, shape), str(shape)
-    checks = []
     for p, o in g.predicate_objects(shape):
         if p == SH.nodeKind:
             if o != SH.IRI:
                 raise NotImplementedError(f"{shape}: sh:nodeKind {o}")
-            c = Check(severity, name, SHACL + "NodeKindConstraintComponent", message, None)
-            bad = lambda focus, ctx: focus[0] != "<"  # noqa: E731
+            component, condition = "NodeKindConstraintComponent", "node[0] != '<'"
         elif p == SH.pattern:
-            c = Check(severity, name, SHACL + "PatternConstraintComponent", message, None)
-            regex = _regex(str(o), g.value(shape, SH.flags))
-            bad = lambda focus, ctx, r=regex: focus.startswith("_:") or not r.search(encoded.lexical_form(focus))  # noqa: E731
+            regex = src.const(_regex(str(o), g.value(shape, SH.flags)))
+            component, condition = "PatternConstraintComponent", f"node[0] == '_' or not {regex}.search(lexical(node))"
         elif p == SH["not"]:
             cls = g.value(o, SH["class"])
             if cls is None or set(g.predicates(o)) - {SH["class"], RDF.type}:
                 raise NotImplementedError(f"{shape}: sh:not is compiled for sh:class only")
-            c = Check(severity, name, SHACL + "NotConstraintComponent", message, None)
-            bad = lambda focus, ctx, cls=str(cls): ctx.is_a(focus, cls)  # noqa: E731
+            component, condition = "NotConstraintComponent", f"is_a(node, {src.const(str(cls))})"
         elif p in (SH.targetClass, SH.targetObjectsOf, SH.property, SH.sparql, SH.message, SH.severity, RDF.type,
                    rdflib.RDFS.label, rdflib.RDFS.comment):
             continue
         else:
             raise NotImplementedError(f"{shape}: {p} is not compiled")
-
-        def run(focus, ctx, c=c, bad=bad):
-            if bad(focus, ctx):
-                ctx.report(c, focus, focus)
-        checks.append(run)
-    return checks
+        c = src.const(Check(severity, name, SHACL + component, message, None))
+        src.emit(0, f"if {condition}: add(({c}, node, node, None))")
 
 
-def _compile_sparql(g: rdflib.Graph, shape, constraint) -> Callable[[str, Context], None]:
+def _compile_sparql(g: rdflib.Graph, shape, constraint, src: _Source) -> None:
     select = str(g.value(constraint, SH.select))
     digest = hashlib.sha256(select.strip().encode()).hexdigest()
     ported = SPARQL_CONSTRAINTS.get(str(constraint))
     if ported is None or ported[0] != digest:
         raise NotImplementedError(f"{constraint}: its SPARQL has no Python version here (query SHA-256 {digest})")
-    c = Check(shape_severity(g, shape), str(shape), SHACL + "SPARQLConstraintComponent", shape_messages(g, constraint), None,
-              source_constraint=str(constraint))
-    function = ported[1]
-
-    def run(focus, ctx):
-        for path, value in function(focus, ctx):
-            ctx.report(c, focus, value, path)
-    return run
+    c = src.const(Check(shape_severity(g, shape), str(shape), SHACL + "SPARQLConstraintComponent",
+                        shape_messages(g, constraint), None, source_constraint=str(constraint)))
+    src.emit(0, f"for path, value in {src.const(ported[1])}(node, view, is_a): add(({c}, node, value, path))")
 
 
-@functools.lru_cache(maxsize=4)
-def compiled_shapes(hierarchy: frozenset[tuple[str, str]] = frozenset()) -> tuple[NodeShape, ...]:
-    """Return every node shape of the shapes file with its compiled checks (NotImplementedError
-    when the file uses a form this engine lacks)."""
-    del hierarchy  # class membership is looked up while checking; the key keeps one cache entry per hierarchy
+@functools.lru_cache(maxsize=1)
+def compiled_shapes() -> tuple[tuple[NodeShape, ...], dict]:
+    """Return every node shape of the shapes file with its checks as Python lines, and the
+    constants those lines name (NotImplementedError when the file uses a form this engine lacks)."""
     g = validation.shapes_graph()
+    constants: dict = {}
     shapes = []
     for shape in sorted(set(g.subjects(SH.targetClass)) | set(g.subjects(SH.targetObjectsOf)), key=str):
         for unsupported in (SH.targetNode, SH.targetSubjectsOf, SH.target):
             if (shape, unsupported, None) in g:
                 raise NotImplementedError(f"{shape}: {unsupported} is not compiled")
-        checks = _compile_node_level(g, shape)
-        checks += [_compile_property(g, prop) for prop in g.objects(shape, SH.property)]
-        checks += [_compile_sparql(g, shape, constraint) for constraint in g.objects(shape, SH.sparql)]
+        src = _Source(constants)
+        _compile_node_level(g, shape, src)
+        for prop in g.objects(shape, SH.property):
+            _compile_property(g, prop, src)
+        for constraint in g.objects(shape, SH.sparql):
+            _compile_sparql(g, shape, constraint, src)
         shapes.append(NodeShape(str(shape), tuple(sorted(str(c) for c in g.objects(shape, SH.targetClass))),
-                                tuple(sorted(_enc(p) for p in g.objects(shape, SH.targetObjectsOf))), checks))
-    return tuple(shapes)
+                                tuple(sorted(_enc(p) for p in g.objects(shape, SH.targetObjectsOf))), src.lines))
+    return tuple(shapes), constants
 
 
 def available() -> bool:
@@ -530,6 +519,32 @@ def available() -> bool:
     return True
 
 
+def _repeated_languages(values: list[str]) -> list[str]:
+    """Given values, return each language tag that two or more of them carry."""
+    counts: dict[str, int] = defaultdict(int)
+    for value in values:
+        if value[0] == '"' and value[-1] != '"' and value[-1] != ">":
+            counts[encoded.literal_parts(value)[2]] += 1
+    return [language for language, n in counts.items() if n > 1]
+
+
+# The names generated code reads besides its constants.
+_HELPERS = {"NONE": (), "datatype": _datatype, "lexical": encoded.lexical_form, "compare": _compare,
+            "ordered": _ordered, "repeated_languages": _repeated_languages}
+
+
+@functools.lru_cache(maxsize=256)
+def _plan_source(shapes: tuple[NodeShape, ...]) -> Callable:
+    """Given node shapes, return a factory (view, is_a, has, add) -> check(node, t) running all their checks."""
+    body = [line for shape in shapes for line in shape.lines] or ["pass"]
+    text = "def factory(view, is_a, has, add):\n    def check(node, t):\n" + "".join(
+        f"        {line}\n" for line in body) + "    return check\n"
+    namespace = dict(compiled_shapes()[1])
+    namespace.update(_HELPERS)
+    exec(compile(text, f"<shapes: {', '.join(s.name.rsplit('#', 1)[-1] for s in shapes)}>", "exec"), namespace)
+    return namespace["factory"]
+
+
 # ---------------------------------------------------------------------------------------------
 # Validating
 # ---------------------------------------------------------------------------------------------
@@ -538,47 +553,70 @@ def validate(view: GraphView, focus_nodes: Iterable[str], *, subclass_pairs: Ite
              source_graphs: Iterable[str] = ()) -> ValidationReport:
     """Given a view, encoded focus nodes, the (class, superclass) IRI pairs and the encoded source
     graphs that hold triples, return the results of those focus nodes, as pyshacl reports them."""
-    pairs = frozenset(subclass_pairs)
-    shapes = compiled_shapes(pairs)
-    superclasses = validation.superclass_map(pairs)
+    shapes = compiled_shapes()[0]
+    superclasses = validation.superclass_map(frozenset(subclass_pairs))
     marked = set(source_graphs)
 
     @functools.lru_cache(maxsize=4096)
-    def closure(direct: frozenset[str]) -> frozenset[str]:
+    def closure(direct: tuple[str, ...]) -> frozenset[str]:
         classes = set(direct)
         for cls in direct:
             classes.update(superclasses.get(cls, ()))
         return frozenset(classes)
 
-    @functools.lru_cache(maxsize=4096)
-    def shapes_for(classes: frozenset[str]) -> tuple[NodeShape, ...]:
-        return tuple(s for s in shapes if any(c in classes for c in s.target_classes))
-
     type_cache: dict[str, frozenset[str]] = {}
+    source_graph_class = STORED_SOURCE_GRAPH[1:-1]
 
-    def classes_of(node: str) -> frozenset[str]:
+    def classes_of(node: str, triples: dict | None = None) -> frozenset[str]:
         found = type_cache.get(node)
         if found is None:
-            direct = frozenset(t[1:-1] for t in view.objects(node, RDF_TYPE) if t[0] == "<") if node[0] != '"' \
-                else frozenset()
+            if triples is None:
+                triples = view.node(node) if node[0] != '"' else EMPTY
+            direct = tuple(t[1:-1] for t in triples.get(RDF_TYPE, ()) if t[0] == "<")
             if node in marked:
-                direct |= {STORED_SOURCE_GRAPH[1:-1]}
+                direct += (source_graph_class,)
             found = type_cache[node] = closure(direct)
         return found
 
     def is_a(node: str, cls: str) -> bool:
-        return cls in classes_of(node)
+        found = type_cache.get(node)
+        return cls in (found if found is not None else classes_of(node))
+
+    has_cache: dict[tuple[str, str, str], bool] = {}
+
+    def has(node: str, predicate: str, value: str) -> bool:
+        """Return True when the triple (node, predicate, value) holds: memoised, since the values
+        read this way (a concept and its scheme) recur on every row."""
+        key = (node, predicate, value)
+        found = has_cache.get(key)
+        if found is None:
+            found = has_cache[key] = value in view.objects(node, predicate)
+        return found
+
+    out: list = []
+    checkers: dict[tuple, Callable] = {}
+
+    def checker(chosen: tuple[NodeShape, ...]) -> Callable:
+        found = checkers.get(chosen)
+        if found is None:
+            found = checkers[chosen] = _plan_source(chosen)(view, is_a, has, out.append)
+        return found
+
+    @functools.lru_cache(maxsize=4096)
+    def shapes_for(classes: frozenset[str]) -> tuple[NodeShape, ...]:
+        return tuple(s for s in shapes if any(c in classes for c in s.target_classes))
 
     by_objects_of = [s for s in shapes if s.target_objects_of]
-    out: list = []
-    ctx = Context(view, is_a, out)
+    objects_of = {p for s in by_objects_of for p in s.target_objects_of}
     focus = list(dict.fromkeys(focus_nodes))
     for node in focus:
-        chosen = shapes_for(classes_of(node))
-        extra = [s for s in by_objects_of if s not in chosen and any(view.subjects(p, node) for p in s.target_objects_of)]
-        for shape in (*chosen, *extra):
-            for check in shape.checks:
-                check(node, ctx)
+        triples = view.node(node) if node[0] != '"' else EMPTY
+        chosen = shapes_for(classes_of(node, triples))
+        if any(view.subjects(p, node) for p in objects_of):
+            chosen += tuple(s for s in by_objects_of if s not in chosen
+                            and any(view.subjects(p, node) for p in s.target_objects_of))
+        if chosen:
+            checker(chosen)(node, triples)
     results = [_result(check, focus_node, value, path) for check, focus_node, value, path in out]
     results.sort(key=lambda r: (validation.SEVERITIES.index(r.severity), r.focus_node, r.path or "", r.source_shape))
     return ValidationReport(results=results, focus_nodes=len(focus))
@@ -609,7 +647,7 @@ def _result(check: Check, focus: str, value: str | None, path: str | None) -> Va
 
 
 # ---------------------------------------------------------------------------------------------
-# The SHACL-SPARQL constraints, by hand. Each takes the focus node and the context and yields
+# The SHACL-SPARQL constraints, by hand. Each takes the focus node, the view and is_a, and yields
 # (path IRI or None, encoded value or None) per result row, as its SELECT would (DISTINCT).
 # ---------------------------------------------------------------------------------------------
 
@@ -633,21 +671,19 @@ def _before(a: str, b: str) -> bool:
     return _compare(a, b) == -1
 
 
-def _stated_before_occurrence(this: str, ctx: Context):
-    v = ctx.view
+def _stated_before_occurrence(this: str, v: GraphView, is_a):
     ends = [e for st in v.objects(this, _p("statementTime")) for e in v.objects(st, _p("endDate"))] or [None]
     ons = v.objects(this, _p("statedOn")) or [None]
     latests = [end if end is not None else on for end in ends for on in ons]
     for value in v.objects(this, _p("about")):
-        if not ctx.is_a(value, SKG + "Occurrence"):
+        if not is_a(value, SKG + "Occurrence"):
             continue
         starts = [s for span in v.objects(value, _p("timeSpan")) for s in v.objects(span, _p("startDate"))]
         if any(_is_date(latest) and _is_date(start) and _before(latest, start) for latest in latests for start in starts):
             yield SKG + "about", value
 
 
-def _stated_after_publication(this: str, ctx: Context):
-    v = ctx.view
+def _stated_after_publication(this: str, v: GraphView, is_a):
     ons = v.objects(this, _p("statedOn")) or [None]
     starts = [s for st in v.objects(this, _p("statementTime")) for s in v.objects(st, _p("startDate"))] or [None]
     earliests = [on if on is not None else start for on in ons for start in starts]
@@ -659,44 +695,40 @@ def _stated_after_publication(this: str, ctx: Context):
             yield SKG + "reportedIn", value
 
 
-def _denial_disputes(this: str, ctx: Context):
-    if _DENIES in ctx.view.objects(this, _p("stance")) and not ctx.view.objects(this, _p("disputes")):
+def _denial_disputes(this: str, v: GraphView, is_a):
+    if _DENIES in v.objects(this, _p("stance")) and not v.objects(this, _p("disputes")):
         yield SKG + "disputes", None
 
 
-def _denial_same_occurrence(this: str, ctx: Context):
-    v = ctx.view
+def _denial_same_occurrence(this: str, v: GraphView, is_a):
     if _DENIES not in v.objects(this, _p("stance")):
         return
     mine = set(v.objects(this, _p("about")))
     for value in v.objects(this, _p("disputes")):
-        if not ctx.is_a(value, SKG + "Allegation") or not mine.intersection(v.objects(value, _p("about"))):
+        if not is_a(value, SKG + "Allegation") or not mine.intersection(v.objects(value, _p("about"))):
             yield SKG + "disputes", value
 
 
-def _denied_actor_accused(this: str, ctx: Context):
-    v = ctx.view
+def _denied_actor_accused(this: str, v: GraphView, is_a):
     accused = {a for d in v.objects(this, _p("disputes")) for a in v.objects(d, _p("accused"))}
     for value in v.objects(this, _p("deniedActor")):
         if value not in accused:
             yield SKG + "deniedActor", value
 
 
-def _accuses_nobody(this: str, ctx: Context):
-    if _ACCUSES in ctx.view.objects(this, _p("stance")) and not ctx.view.objects(this, _p("accused")):
+def _accuses_nobody(this: str, v: GraphView, is_a):
+    if _ACCUSES in v.objects(this, _p("stance")) and not v.objects(this, _p("accused")):
         yield SKG + "accused", None
 
 
-def _unqualified_accused(this: str, ctx: Context):
-    v = ctx.view
+def _unqualified_accused(this: str, v: GraphView, is_a):
     named = {a for q in v.objects(this, _p("qualifiedAccusation")) for a in v.objects(q, _p("accusedActor"))}
     for value in v.objects(this, _p("accused")):
         if value not in named:
             yield SKG + "accused", value
 
 
-def _exact_bounds(this: str, ctx: Context):
-    v = ctx.view
+def _exact_bounds(this: str, v: GraphView, is_a):
     if _EXACT not in v.objects(this, _p("qualifier")):
         return
     maximums = v.objects(this, _p("maximum"))
@@ -711,16 +743,14 @@ def _exact_bounds(this: str, ctx: Context):
         yield SKG + "maximum", value
 
 
-def _part_within_whole(this: str, ctx: Context):
-    v = ctx.view
+def _part_within_whole(this: str, v: GraphView, is_a):
     minimums = v.objects(this, _p("minimum"))
     for whole in v.objects(this, _p("partOf")):
         if any(_compare(m, w) == 1 for m in minimums for w in v.objects(whole, _p("maximum"))):
             yield SKG + "partOf", whole
 
 
-def _parts_within_whole(this: str, ctx: Context):
-    v = ctx.view
+def _parts_within_whole(this: str, v: GraphView, is_a):
     if _TRUE not in v.objects(this, _p("partsMutuallyExclusive")):
         return
     part_minimums = [m for part in v.subjects(_p("partOf"), this) for m in v.objects(part, _p("minimum"))]
@@ -740,8 +770,7 @@ def _parts_within_whole(this: str, ctx: Context):
             yield SKG + "partsMutuallyExclusive", total
 
 
-def _part_same_unit_and_outcome(this: str, ctx: Context):
-    v = ctx.view
+def _part_same_unit_and_outcome(this: str, v: GraphView, is_a):
     found = []
     for whole in v.objects(this, _p("partOf")):
         for name in ("unit", "outcome"):
@@ -751,8 +780,7 @@ def _part_same_unit_and_outcome(this: str, ctx: Context):
     yield from dict.fromkeys(found)
 
 
-def _open_ended_with_maximum(this: str, ctx: Context):
-    v = ctx.view
+def _open_ended_with_maximum(this: str, v: GraphView, is_a):
     if any(q in _OPEN_ENDED for q in v.objects(this, _p("qualifier"))):
         for value in v.objects(this, _p("maximum")):
             yield SKG + "maximum", value
@@ -811,6 +839,6 @@ def validate_quads(quads: Iterable) -> ValidationReport:
     if not seen_ontology:
         pairs = list(validation._ontology_file_subclasses())
     view = TripleView(triples)
-    targeted = {p for shape in compiled_shapes(frozenset(pairs)) for p in shape.target_objects_of}
+    targeted = {p for shape in compiled_shapes()[0] for p in shape.target_objects_of}
     focus = {s for s, _p, _o in triples} | {o for _s, p, o in triples if p in targeted} | sources
     return validate(view, sorted(focus), subclass_pairs=pairs, source_graphs=sources)

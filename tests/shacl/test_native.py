@@ -1,0 +1,94 @@
+"""The shapes compiled to Python (sahelkg.validation_native): it compiles every shape of the file,
+refuses what it was not written for, and the gate falls back to another engine when the data
+holds a value it cannot judge as SPARQL would. Its results are checked against pyshacl by
+test_fixtures.py and test_gate_equivalence.py."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+from rdflib.namespace import SH
+
+from sahelkg import bulk_gate, validation, validation_native
+from sahelkg.change import Change
+from sahelkg.encoded import EncodedQuads, iri, literal
+from sahelkg.store import EmbeddedStore
+
+from .conftest import gate_engine, gate_results
+
+SKG = "https://w3id.org/sahelkg/ontology#"
+ID = "https://w3id.org/sahelkg/id/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+A000 = ox.NamedNode("https://w3id.org/sahelkg/graph/source/a000")
+
+
+@pytest.fixture(scope="module")
+def seed_store(seed_quads) -> EmbeddedStore:
+    store = EmbeddedStore()
+    store.load_quads(seed_quads)
+    return store
+
+
+def test_every_shape_of_the_file_compiles_including_each_sparql_constraint():
+    assert validation_native.available()
+    shapes, _constants = validation_native.compiled_shapes()
+    g = validation.shapes_graph()
+    assert {s.name for s in shapes} == {str(s) for s in set(g.subjects(SH.targetClass)) | set(g.subjects(SH.targetObjectsOf))}
+    assert set(validation_native.SPARQL_CONSTRAINTS) == {str(c) for c in g.subjects(SH.select)}
+
+
+def test_an_edited_sparql_constraint_is_refused_not_run_with_the_old_meaning():
+    g = validation.shapes_graph()
+    constraint = rdflib.URIRef(SKG + "CountShape-exactBounds")
+    edited = rdflib.Graph()
+    for triple in g.triples((constraint, None, None)):
+        edited.add(triple)
+    edited.set((constraint, SH.select, rdflib.Literal(str(g.value(constraint, SH.select)).replace("!=", "<"))))
+    source = validation_native._Source({})
+    with pytest.raises(NotImplementedError, match="no Python version"):
+        validation_native._compile_sparql(edited, rdflib.URIRef(SKG + "CountConsistencyShape"), constraint, source)
+
+
+def test_a_value_it_cannot_judge_sends_the_change_to_another_engine(seed_store, monkeypatch):
+    """A date with a time zone: SPARQL compares it, the Python checks do not; the gate must still
+    answer as pyshacl does (through the fallback), not accept or refuse on a guess."""
+    claim = ox.NamedNode(ID + "claim/a000-s9-hrw-fama-wagner")
+    (statement_time,) = [q.object for q in seed_store.quads(claim, ox.NamedNode(SKG + "statementTime"))]
+    end_date = ox.NamedNode(SKG + "endDate")
+    zoned = ox.Literal("2019-01-01Z", datatype=ox.NamedNode(XSD + "date"))
+    change = Change(removals=tuple(seed_store.quads(statement_time, end_date)),
+                    additions=(ox.Quad(statement_time, end_date, zoned, A000),))
+    fallbacks = []
+    original = bulk_gate.check
+
+    def recording_check(store, change):
+        try:
+            return original(store, change)
+        except validation_native.Unsupported as error:
+            fallbacks.append(str(error))
+            raise
+
+    monkeypatch.setattr(bulk_gate, "check", recording_check)
+    with gate_engine("native"):
+        native = validation.check_change(seed_store, change)
+    with gate_engine("pyshacl"):
+        reference = validation.check_change(seed_store, change)
+    assert fallbacks and "time zone" in fallbacks[0]
+    assert gate_results(native) == gate_results(reference)
+    assert not reference.conforms  # stated before the event it is about
+
+
+def test_an_encoded_change_is_checked_without_parsing_it_into_quads(seed_store, monkeypatch):
+    """The bulk gate reads EncodedQuads rows as they are; a bad count among them is found."""
+    count = iri(ID + "count/t-encoded")
+    a000 = iri(A000.value)
+    rows = [(count, iri(validation.RDF_TYPE), iri(SKG + "Count"), a000),
+            (count, iri(SKG + "minimum"), literal("-4", XSD + "integer"), a000)]
+    monkeypatch.setattr(EncodedQuads, "__iter__", lambda self: pytest.fail("the bulk gate parsed the rows"))
+    with gate_engine("native"):
+        report = validation.check_change(seed_store, Change(additions=EncodedQuads(rows)))
+    assert not report.conforms
+    bad = {(r.focus_node, r.path, r.constraint_component.rsplit("#", 1)[-1]) for r in report.results}
+    assert (ID + "count/t-encoded", SKG + "minimum", "MinInclusiveConstraintComponent") in bad
+    assert (ID + "count/t-encoded", SKG + "countOf", "MinCountConstraintComponent") in bad
