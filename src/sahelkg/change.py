@@ -6,12 +6,17 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from sahelkg.encoded import EncodedQuads, decode
+
 
 @dataclass(frozen=True)
 class Change:
-    """Removals are applied before additions; both may span several named graphs."""
+    """Removals are applied before additions; both may span several named graphs.
 
-    additions: tuple[ox.Quad, ...] = field(default_factory=tuple)
+    Additions may be `EncodedQuads` (bulk imports): stores write those from their text.
+    """
+
+    additions: tuple[ox.Quad, ...] | EncodedQuads = field(default_factory=tuple)
     removals: tuple[ox.Quad, ...] = field(default_factory=tuple)
 
     def is_empty(self) -> bool:
@@ -20,4 +25,8 @@ class Change:
 
     def graphs(self) -> set[ox.NamedNode | ox.BlankNode | ox.DefaultGraph]:
         """Return every graph the change touches."""
-        return {q.graph_name for q in self.additions} | {q.graph_name for q in self.removals}
+        if isinstance(self.additions, EncodedQuads):  # read from the text: no quad objects
+            added = {decode(g) if g else ox.DefaultGraph() for g in self.additions.graphs()}
+        else:
+            added = {q.graph_name for q in self.additions}
+        return added | {q.graph_name for q in self.removals}

@@ -153,6 +153,8 @@ class EncodedQuads:
             yield from ox.parse(nquads(self.rows[start:start + chunk]), format=ox.RdfFormat.N_QUADS)
 
     def __add__(self, other: Iterable[ox.Quad]) -> "EncodedQuads":
+        if isinstance(other, EncodedQuads):
+            return EncodedQuads(self.rows + other.rows)
         return EncodedQuads(self.rows + [(encode(q.subject), encode(q.predicate), encode(q.object),
                                           encode(q.graph_name)) for q in other])
 

@@ -28,16 +28,19 @@ fetched.
 
 from __future__ import annotations
 
+import itertools
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter, not_
 from pathlib import Path
 from typing import Literal, Union
 
 import pyoxigraph as ox
 
 from sahelkg.change import Change
+from sahelkg.encoded import EncodedQuads, decode, encode
 
 Term = Union[ox.NamedNode, ox.BlankNode, ox.Literal, ox.Triple]
 GraphName = Union[ox.NamedNode, ox.BlankNode, ox.DefaultGraph]
@@ -121,8 +124,10 @@ def term_from_nt(text: str | None) -> Term | None:
     return quad.object
 
 
-def quads_to_nquads(quads: Iterable[ox.Quad]) -> bytes:
+def quads_to_nquads(quads: Iterable[ox.Quad] | EncodedQuads) -> bytes:
     """Given quads, return them as N-Quads bytes (blank node labels preserved)."""
+    if isinstance(quads, EncodedQuads):
+        return quads.nquads()
     return ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
 
 
@@ -263,12 +268,24 @@ class EmbeddedStore(Store):
         store = self.oxigraph
         removed: list[ox.Quad] = []
         added: list[ox.Quad] = []
+        loaded_graphs: list[ox.NamedNode] = []
+        additions = change.additions
+        new_graphs: set[str] = set()
         try:
+            if isinstance(additions, EncodedQuads):
+                # Rows in graphs new to the store are loaded from their text in one call; the
+                # others (existing graphs, default graph, blank nodes) go quad by quad below.
+                new_graphs, bulk, additions = _split_new_graphs(store, additions)
             for quad in change.removals:
                 if quad in store:
                     store.remove(quad)
                     removed.append(quad)
-            fresh = [q for q in dict.fromkeys(change.additions) if q not in store]
+            if new_graphs:
+                loaded_graphs = [decode(g) for g in new_graphs]
+                additions = EncodedQuads(_load_new_graphs(store, bulk) + additions.rows)
+            if isinstance(additions, EncodedQuads):
+                additions = _parsed(additions)
+            fresh = [q for q in dict.fromkeys(additions) if q not in store]
             store.extend(fresh)  # one transaction
             added = fresh
             # A named graph exists exactly while it holds triples (GSP DELETE then GET gives 404).
@@ -280,6 +297,8 @@ class EmbeddedStore(Store):
                 store.flush()
         except BaseException:
             # Roll back by hand: pyoxigraph has no multi-call transaction in Python.
+            for graph in loaded_graphs:  # they did not exist before the change
+                store.remove_graph(graph)
             for quad in added:
                 store.remove(quad)
             store.extend(removed)
@@ -346,6 +365,66 @@ class EmbeddedStore(Store):
         if self._store is not None and self.path is not None:
             self._store.flush()
         self._store = None
+
+
+def _split_new_graphs(store: ox.Store, additions: EncodedQuads) -> tuple[set[str], list, EncodedQuads]:
+    """Given encoded additions, return the named graphs the store does not hold yet, their rows,
+    and the other rows."""
+    graphs = additions.graphs()
+    new = {g for g in graphs if g.startswith("<") and not store.contains_named_graph(decode(g))}
+    if not new:
+        return new, [], additions
+    if new == graphs:
+        return new, additions.rows, EncodedQuads([])
+    in_new = list(map(new.__contains__, map(itemgetter(3), additions.rows)))  # no Python loop: millions of rows
+    return (new, list(itertools.compress(additions.rows, in_new)),
+            EncodedQuads(list(itertools.compress(additions.rows, map(not_, in_new)))))
+
+
+_LOAD_CHUNK = 100_000
+
+
+def _has_blank_node(row: tuple[str, str, str, str]) -> bool:
+    return row[0].startswith("_:") or row[2].startswith("_:")
+
+
+def _named_graph_nquads(rows: list[tuple[str, str, str, str]]) -> bytes:
+    """Given encoded quads all in named graphs, return them as N-Quads (joined in C: twice as fast
+    as formatting row by row)."""
+    return (" .\n".join(map(" ".join, rows)) + " .\n").encode() if rows else b""
+
+
+def _load_new_graphs(store: ox.Store, rows: list) -> list:
+    """Given rows whose graphs the store does not hold, load them in one transaction (all or nothing);
+    return the rows with blank nodes, left out: loading would rename their blank nodes."""
+    held_back: list = []
+    texts: list[bytes] = []
+    for start in range(0, len(rows), _LOAD_CHUNK):  # chunks: no second copy of every row as a str
+        chunk = rows[start:start + _LOAD_CHUNK]
+        text = _named_graph_nquads(chunk)
+        if b"_:" in text:  # a blank node, or "_:" inside a literal: look row by row
+            blank = [row for row in chunk if _has_blank_node(row)]
+            if blank:
+                held_back.extend(blank)
+                text = _named_graph_nquads([row for row in chunk if not _has_blank_node(row)])
+        texts.append(text)
+    # One call, one transaction. Bytes, not a file object: Oxigraph reads a file in small pieces,
+    # each taking the GIL (measured 15 % slower on 2 million quads).
+    document = b"".join(texts)
+    texts.clear()
+    try:
+        store.load(document, format=ox.RdfFormat.N_QUADS)
+    except SyntaxError as error:
+        raise StoreError(f"the change's quads are not valid N-Quads, nothing was written: {error}") from error
+    return held_back
+
+
+def _parsed(additions: EncodedQuads) -> list[ox.Quad]:
+    """Given encoded additions, return them as pyoxigraph quads."""
+    try:
+        return list(additions)
+    except SyntaxError as error:
+        raise StoreError(f"the change's quads are not valid N-Quads, nothing was written: {error}") from error
 
 
 class _Counter:
@@ -583,13 +662,15 @@ def _has_blank(quad: ox.Quad) -> bool:
     return any(isinstance(t, ox.BlankNode) for t in (quad.subject, quad.object, quad.graph_name))
 
 
-def _data_block(quads: Iterable[ox.Quad]) -> str:
+def _data_block(quads: Iterable[ox.Quad] | EncodedQuads) -> str:
     """Given quads, return the body of an INSERT DATA / DELETE DATA block."""
-    by_graph: dict = {}
-    for quad in quads:
-        by_graph.setdefault(quad.graph_name, []).append(f"{quad.subject} {quad.predicate} {quad.object} .")
+    rows = quads.rows if isinstance(quads, EncodedQuads) else (
+        (str(q.subject), str(q.predicate), str(q.object), encode(q.graph_name)) for q in quads)
+    by_graph: dict[str, list[str]] = {}
+    for subject, predicate, obj, graph in rows:
+        by_graph.setdefault(graph, []).append(f"{subject} {predicate} {obj} .")
     parts = []
     for graph, lines in by_graph.items():
         body = "\n".join(lines)
-        parts.append(body if isinstance(graph, ox.DefaultGraph) else f"GRAPH {graph} {{\n{body}\n}}")
+        parts.append(f"GRAPH {graph} {{\n{body}\n}}" if graph else body)
     return "\n".join(parts)
