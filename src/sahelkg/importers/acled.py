@@ -29,9 +29,9 @@ import datetime as _dt
 
 from sahelkg import namespaces as ns
 from sahelkg.importers.common import (
-    A, DCT, PROV, SKG, SKOS, Context, ImportReport, Importer, RowError, add_fatality_count, add_participation,
+    A, SKG, Context, ImportReport, Importer, RowError, add_fatality_count, add_participation,
     dataset_claim, describe_event, describe_record, iri, lit, month_end, parse_coordinate, parse_date,
-    parse_int, resolve_actor, resolve_places, skg, slug, split_names)
+    parse_int, resolve_actor, resolve_places, dct, prov, skg, skos, slug, split_names)
 
 COLUMNS = (
     "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
@@ -127,7 +127,7 @@ class AcledImporter(Importer):
                         source_column="source", latitude=latitude, longitude=longitude,
                         note_columns=("disorder_type", "interaction", "civilian_targeting", "source_scale",
                                       "tags", "admin2", "admin3"))
-        sink.add(record, DCT + "modified", lit(_dt.datetime.fromtimestamp(timestamp, _dt.timezone.utc)))
+        sink.add(record, dct.modified, lit(_dt.datetime.fromtimestamp(timestamp, _dt.timezone.utc)))
 
         # The event.
         label = f"{row['sub_event_type']} in {row['location']}, {row['country']}, {date.day} {date:%B %Y} (ACLED {event_id})"
@@ -142,14 +142,14 @@ class AcledImporter(Importer):
             start, end = date.replace(day=1), month_end(date)
             resolution = "ACLED time_precision 3: the source gives the month; the span is that month."
         dp = iri(f"{ns.VOCAB}date-precision/{precision}")
-        sink.add(timespan, A, skg("TimeSpan"))
-        sink.add(timespan, SKG + "startDate", lit(start))
-        sink.add(timespan, SKG + "endDate", lit(end))
-        sink.add(timespan, SKG + "startPrecision", dp)
-        sink.add(timespan, SKG + "endPrecision", dp)
-        sink.add(timespan, SKG + "originalWording", lit(row["event_date"], lang="en"))
+        sink.add(timespan, A, skg.TimeSpan)
+        sink.add(timespan, skg.startDate, lit(start))
+        sink.add(timespan, skg.endDate, lit(end))
+        sink.add(timespan, skg.startPrecision, dp)
+        sink.add(timespan, skg.endPrecision, dp)
+        sink.add(timespan, skg.originalWording, lit(row["event_date"], lang="en"))
         if resolution:
-            sink.add(timespan, SKG + "dateResolution", lit(resolution, lang="en"))
+            sink.add(timespan, skg.dateResolution, lit(resolution, lang="en"))
 
         # Participants: ACLED's coded actors, in roles that carry no responsibility.
         sides = [("actor1", "acled-actor-1", inter["inter1"]), ("assoc_actor_1", "acled-associated-actor-1", None),
@@ -158,22 +158,22 @@ class AcledImporter(Importer):
         for column, role, category in sides:
             for name in split_names(row.get(column, "")):
                 klass = ref.inter_classes.get(category, SKG + "Actor") if category else SKG + "Actor"
-                note = (f"Created by the ACLED import of {ctx.path.name} from the {column} name {name!r}"
-                        + (f" (ACLED category {row.get('inter1' if column == 'actor1' else 'inter2')})" if category else "")
-                        + "; review and merge with an existing actor if it is the same.")
-                actor = resolve_actor(ctx, name, klass, "acled", note)
+                actor = resolve_actor(ctx, name, klass, "acled", lambda: (
+                    f"Created by the ACLED import of {ctx.path.name} from the {column} name {name!r}"
+                    + (f" (ACLED category {row.get('inter1' if column == 'actor1' else 'inter2')})" if category else "")
+                    + "; review and merge with an existing actor if it is the same."))
                 n += 1
                 add_participation(sink, event, iri(f"{ns.ID}participation/{key}-{n}"), actor, role, name, category)
 
         # ACLED's fatality count, claimed by ACLED and attributed to no side.
         add_fatality_count(sink, count, event, qualifier="at-least", minimum=fatalities,
                            wording=f"fatalities: {fatalities}")
-        sink.add(count, SKOS + "note", lit("ACLED's fatality count: conservative, so stored as 'at least'; "
+        sink.add(count, skos.note, lit("ACLED's fatality count: conservative, so stored as 'at least'; "
                                            "not attributed to any actor.", lang="en"))
         stated = _dt.datetime.fromtimestamp(timestamp, _dt.timezone.utc).date()
         claim = dataset_claim(sink, dataset="acled", row_id=event_id, event=event, record=record,
                               export=ctx.export, line=line, stated=stated, counts=[count], key=key)
-        sink.add(event, PROV + "wasDerivedFrom", claim)
+        sink.add(event, prov.wasDerivedFrom, claim)
 
 
 def import_acled(store, path, **options) -> ImportReport:

@@ -27,8 +27,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from sahelkg import encoded
 from sahelkg import namespaces as ns
 from sahelkg.change import Change
+from sahelkg.encoded import EncodedQuads
 
 # ---------------------------------------------------------------------------------------------
 # Terms
@@ -43,34 +45,50 @@ OA = "http://www.w3.org/ns/oa#"
 SCHEMA = "https://schema.org/"
 SKG = ns.SKG
 
-A = ox.NamedNode(RDF + "type")
+# The mapping writes terms as N-Triples text (sahelkg.encoded): millions of pyoxigraph objects
+# would cost more than the rest of the import. Code that queries the store uses ox terms.
+iri = encoded.iri
 
 
-def iri(value: str) -> ox.NamedNode:
-    """Given an IRI string, return the node."""
-    return ox.NamedNode(value)
+class Namespace:
+    """The encoded IRIs of one namespace by local name, each built once: `skg.about`."""
+
+    def __init__(self, base: str):
+        self._base = base
+
+    def __getattr__(self, name: str) -> str:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        term = self.__dict__[name] = encoded.iri(self._base + name)  # found directly next time
+        return term
 
 
-def skg(name: str) -> ox.NamedNode:
-    """Given a local name, return the skg ontology term."""
-    return ox.NamedNode(SKG + name)
+skg, prov, dct, skos, rdfs, rdf = (Namespace(SKG), Namespace(PROV), Namespace(DCT), Namespace(SKOS),
+                                   Namespace(RDFS), Namespace(RDF))
+oa, schema = Namespace(OA), Namespace(SCHEMA)
+A = rdf.type
 
 
-def lit(value, datatype: str | None = None, lang: str | None = None) -> ox.Literal:
-    """Given a Python value, return a typed literal (int → xsd:integer, date → xsd:date …)."""
+_XSD_INTEGER, _XSD_BOOLEAN = f"^^<{XSD}integer>", f"^^<{XSD}boolean>"
+_XSD_DATE, _XSD_DATETIME = f"^^<{XSD}date>", f"^^<{XSD}dateTime>"
+
+
+def lit(value, datatype: str | None = None, lang: str | None = None) -> str:
+    """Given a Python value, return a typed literal, encoded (int → xsd:integer, date → xsd:date …)."""
     if lang:
-        return ox.Literal(str(value), language=lang)
+        return encoded.literal(str(value), language=lang)
     if datatype:
-        return ox.Literal(str(value), datatype=ox.NamedNode(XSD + datatype))
+        return encoded.literal(str(value), XSD + datatype)
+    # Numbers, booleans and ISO dates need no escaping: written directly.
     if isinstance(value, bool):
-        return ox.Literal("true" if value else "false", datatype=ox.NamedNode(XSD + "boolean"))
+        return ('"true"' if value else '"false"') + _XSD_BOOLEAN
     if isinstance(value, int):
-        return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "integer"))
+        return f'"{value}"{_XSD_INTEGER}'
     if isinstance(value, _dt.datetime):
-        return ox.Literal(value.isoformat(), datatype=ox.NamedNode(XSD + "dateTime"))
+        return f'"{value.isoformat()}"{_XSD_DATETIME}'
     if isinstance(value, _dt.date):
-        return ox.Literal(value.isoformat(), datatype=ox.NamedNode(XSD + "date"))
-    return ox.Literal(str(value))
+        return f'"{value.isoformat()}"{_XSD_DATE}'
+    return encoded.literal(str(value))
 
 
 ROLE = ns.VOCAB + "role/"
@@ -147,9 +165,15 @@ class ImportReport:
 @functools.lru_cache(maxsize=65536)
 def normalise(text: str) -> str:
     """Given a name, return it folded for matching: no accents, lower case, words only."""
-    text = unicodedata.normalize("NFKD", text.replace("’", "'"))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return " ".join(re.findall(r"[a-z0-9]+", text.replace("'", "")))
+    if text.isascii():  # nothing to decompose: most names, and every row ID
+        text = text.lower()
+    else:
+        text = unicodedata.normalize("NFKD", text.replace("’", "'"))
+        text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return " ".join(_WORD.findall(text.replace("'", "")))
+
+
+_WORD = re.compile(r"[a-z0-9]+")
 
 
 def slug(text: str) -> str:
@@ -287,6 +311,9 @@ class Reference:
     place_names: dict[str, list[tuple[str, str | None]]]
     place_within: dict[str, set[str]]
     used_iris: set[str]
+    # Names resolved without creating anything, kept until the next actor or place is created
+    # (a new node can change what a name matches). Rows repeat the same names thousands of times.
+    resolved: dict[tuple, object] = field(default_factory=dict)
 
     @classmethod
     def load(cls, store) -> "Reference":
@@ -364,14 +391,27 @@ class Reference:
                 return found[0]
         return None
 
+    def remember(self, key: tuple, resolve: Callable[[], object]):
+        """Given a key and a function that matches names (creating nodes when none matches), return
+        its result, from memory when the same key was resolved since the last node was created."""
+        if key in self.resolved:
+            return self.resolved[key]
+        before = len(self.used_iris)
+        result = resolve()
+        if len(self.used_iris) == before:
+            self.resolved[key] = result
+        return result
+
     def add_actor(self, iri_: str, *names: str) -> None:
         """Record an actor created during this import so later rows match it."""
+        self.resolved.clear()
         self.used_iris.add(iri_)
         for name in names:
             self.actor_names.setdefault(normalise(name), set()).add(iri_)
 
     def add_place(self, iri_: str, name: str, kind: str, within: set[str]) -> None:
         """Record a place created during this import so later rows match it."""
+        self.resolved.clear()
         self.used_iris.add(iri_)
         self.place_names.setdefault(normalise(name), []).append((iri_, kind))
         self.place_within[iri_] = set(within)
@@ -410,8 +450,8 @@ def stored_rows(store, dataset: str) -> dict[str, StoredRow]:
 
 def row_quads(store, row: StoredRow) -> list[ox.Quad]:
     """Given a stored row, return every quad it owns in its graph (record, event and their nodes)."""
-    graph = iri(row.graph)
-    owned = [iri(row.record), iri(row.event)]
+    graph = ox.NamedNode(row.graph)
+    owned = [ox.NamedNode(row.record), ox.NamedNode(row.event)]
     seen: set = set()
     out: list[ox.Quad] = []
     follow = {SKG + p for p in ("timeSpan", "qualifiedParticipation", "assertsCount", "qualifiedAccusation",
@@ -429,7 +469,7 @@ def row_quads(store, row: StoredRow) -> list[ox.Quad]:
                 owned.append(quad.object)
         # Claims and counts point at the event; they belong to the row too.
         for predicate in (SKG + "about", SKG + "countOf"):
-            for quad in store.quads(None, iri(predicate), node, graph):
+            for quad in store.quads(None, ox.NamedNode(predicate), node, graph):
                 owned.append(quad.subject)
     return out
 
@@ -438,22 +478,25 @@ def row_quads(store, row: StoredRow) -> list[ox.Quad]:
 # Building quads
 # ---------------------------------------------------------------------------------------------
 class QuadSink:
-    """Collects quads for one graph."""
+    """Collects the quads of one graph as encoded terms (sahelkg.encoded): `add(subject, predicate, object)`."""
 
     def __init__(self, graph: str):
-        self.graph = ox.NamedNode(graph)
-        self.quads: list[ox.Quad] = []
+        self.graph = iri(graph)
+        self.rows: list[tuple[str, str, str, str]] = []
+        self._written: set[str] = set()
+        rows, graph_term = self.rows, self.graph
 
-    _predicates: dict[str, ox.NamedNode] = {}
+        def add(subject: str, predicate: str, obj: str) -> None:
+            rows.append((subject, predicate, obj, graph_term))
 
-    def add(self, subject, predicate, obj) -> None:
-        """Given a triple (predicate as node or IRI string), add it to the graph."""
-        if isinstance(predicate, str):
-            node = self._predicates.get(predicate)
-            if node is None:
-                node = self._predicates[predicate] = ox.NamedNode(predicate)
-            predicate = node
-        self.quads.append(ox.Quad(subject, predicate, obj, self.graph))
+        self.add = add  # a closure, not a method: it runs millions of times per import
+
+    def first_time(self, node: str) -> bool:
+        """Given a node many rows share, return True the first time only (its quads are written once)."""
+        if node in self._written:
+            return False
+        self._written.add(node)
+        return True
 
 
 def import_graph(dataset: str, sha256: str) -> str:
@@ -467,9 +510,9 @@ def export_document(dataset: str, sha256: str) -> str:
 
 
 def describe_import(sink: QuadSink, *, dataset: str, path: Path, sha256: str, version: str,
-                    rows: int, started: _dt.datetime) -> list[ox.Quad]:
-    """Given an import, return the catalog quads (PROV) and add the export document to the import graph."""
-    catalog = ox.NamedNode(ns.CATALOG_GRAPH)
+                    rows: int, started: _dt.datetime) -> list[tuple[str, str, str, str]]:
+    """Given an import, return the catalog quads (PROV, encoded) and add the export document to the import graph."""
+    catalog = iri(ns.CATALOG_GRAPH)
     activity = iri(f"{ns.ID}activity/import-{dataset}-{sha256[:16]}")
     file_node = iri(f"{ns.ID}file/{sha256[:16]}")
     graph = sink.graph
@@ -477,105 +520,105 @@ def describe_import(sink: QuadSink, *, dataset: str, path: Path, sha256: str, ve
     out = []
 
     def add(s, p, o):
-        out.append(ox.Quad(s, ox.NamedNode(p), o, catalog))
+        out.append((s, p, o, catalog))
 
-    add(activity, A.value, skg("LoadActivity"))
-    add(activity, RDFS + "label", lit(f"{dataset.upper()} import of {path.name}", lang="en"))
-    add(activity, PROV + "startedAtTime", lit(started))
-    add(activity, PROV + "endedAtTime", lit(ended))
-    add(activity, PROV + "used", file_node)
-    add(file_node, A.value, skg("DataFile"))
-    add(file_node, SKG + "filePath", lit(str(path)))
-    add(file_node, SKG + "sha256", lit(sha256))
-    add(graph, A.value, skg("ImportGraph"))
-    add(graph, PROV + "wasGeneratedBy", activity)
-    add(graph, PROV + "wasDerivedFrom", file_node)
-    add(graph, SKG + "derivedFromDocument", iri(export_document(dataset, sha256)))
-    add(graph, DCT + "hasVersion", lit(version))
+    add(activity, A, skg.LoadActivity)
+    add(activity, rdfs.label, lit(f"{dataset.upper()} import of {path.name}", lang="en"))
+    add(activity, prov.startedAtTime, lit(started))
+    add(activity, prov.endedAtTime, lit(ended))
+    add(activity, prov.used, file_node)
+    add(file_node, A, skg.DataFile)
+    add(file_node, skg.filePath, lit(str(path)))
+    add(file_node, skg.sha256, lit(sha256))
+    add(graph, A, skg.ImportGraph)
+    add(graph, prov.wasGeneratedBy, activity)
+    add(graph, prov.wasDerivedFrom, file_node)
+    add(graph, skg.derivedFromDocument, iri(export_document(dataset, sha256)))
+    add(graph, dct.hasVersion, lit(version))
 
     export = iri(export_document(dataset, sha256))
     publisher = iri(DATASET_PUBLISHERS[dataset])
-    sink.add(export, A, skg("Document"))
-    sink.add(export, RDFS + "label", lit(f"{dataset.upper()} export {path.name} (version {version}, {rows} rows)", lang="en"))
-    sink.add(export, SKG + "publisher", publisher)
-    sink.add(export, SKG + "sha256", lit(sha256))
-    sink.add(export, SKG + "retrievedFrom", lit(path.name))
-    sink.add(export, SKG + "retrievedOn", lit(started.date()))
-    sink.add(export, DCT + "hasVersion", lit(version))
-    sink.add(export, DCT + "format", lit("text/csv"))
+    sink.add(export, A, skg.Document)
+    sink.add(export, rdfs.label, lit(f"{dataset.upper()} export {path.name} (version {version}, {rows} rows)", lang="en"))
+    sink.add(export, skg.publisher, publisher)
+    sink.add(export, skg.sha256, lit(sha256))
+    sink.add(export, skg.retrievedFrom, lit(path.name))
+    sink.add(export, skg.retrievedOn, lit(started.date()))
+    sink.add(export, dct.hasVersion, lit(version))
+    sink.add(export, dct.format, lit("text/csv"))
     return out
 
 
-def describe_record(sink: QuadSink, row: dict[str, str], *, record: ox.NamedNode, label: str, dataset: str,
-                    export: ox.NamedNode, identifier: str, version: str, digest: str, source_column: str,
+def describe_record(sink: QuadSink, row: dict[str, str], *, record: str, label: str, dataset: str,
+                    export: str, identifier: str, version: str, digest: str, source_column: str,
                     latitude: str | None, longitude: str | None, note_columns: tuple[str, ...]) -> None:
     """Write the record document of one dataset row: identity, version, hash, source, coordinates,
     and the columns we keep only as notes."""
-    sink.add(record, A, skg("Document"))
-    sink.add(record, RDFS + "label", lit(label, lang="en"))
-    sink.add(record, SKG + "publisher", iri(ns.ID + f"actor/{dataset}"))
-    sink.add(record, SKG + "partOfDocument", export)
-    sink.add(record, DCT + "identifier", lit(identifier))
-    sink.add(record, DCT + "hasVersion", lit(version))
-    sink.add(record, SKG + "sha256", lit(digest))
+    sink.add(record, A, skg.Document)
+    sink.add(record, rdfs.label, lit(label, lang="en"))
+    sink.add(record, skg.publisher, iri(ns.ID + f"actor/{dataset}"))
+    sink.add(record, skg.partOfDocument, export)
+    sink.add(record, dct.identifier, lit(identifier))
+    sink.add(record, dct.hasVersion, lit(version))
+    sink.add(record, skg.sha256, lit(digest))
     if row.get(source_column):
-        sink.add(record, DCT + "source", lit(row[source_column]))
+        sink.add(record, dct.source, lit(row[source_column]))
     if latitude and longitude:
-        sink.add(record, SCHEMA + "latitude", lit(latitude, "decimal"))
-        sink.add(record, SCHEMA + "longitude", lit(longitude, "decimal"))
+        sink.add(record, schema.latitude, lit(latitude, "decimal"))
+        sink.add(record, schema.longitude, lit(longitude, "decimal"))
     for column in note_columns:
         if row.get(column):
-            sink.add(record, SKOS + "note", lit(f"{column}: {row[column]}"))
+            sink.add(record, skos.note, lit(f"{column}: {row[column]}"))
 
 
-def describe_event(sink: QuadSink, event: ox.NamedNode, *, label: str, identifier: str, event_type: str,
-                   place: str, precision: str, timespan: ox.NamedNode, record: ox.NamedNode,
+def describe_event(sink: QuadSink, event: str, *, label: str, identifier: str, event_type: str,
+                   place: str, precision: str, timespan: str, record: str,
                    description: str | None) -> None:
     """Write the core of one row's event: type, place and precision, time span, and the record it came from."""
-    sink.add(event, A, skg("Event"))
-    sink.add(event, RDFS + "label", lit(label, lang="en"))
-    sink.add(event, DCT + "identifier", lit(identifier))
-    sink.add(event, SKG + "eventType", iri(event_type))
-    sink.add(event, SKG + "location", iri(place))
-    sink.add(event, SKG + "locationPrecision", iri(precision))
-    sink.add(event, SKG + "timeSpan", timespan)
-    sink.add(event, PROV + "wasDerivedFrom", record)
+    sink.add(event, A, skg.Event)
+    sink.add(event, rdfs.label, lit(label, lang="en"))
+    sink.add(event, dct.identifier, lit(identifier))
+    sink.add(event, skg.eventType, iri(event_type))
+    sink.add(event, skg.location, iri(place))
+    sink.add(event, skg.locationPrecision, iri(precision))
+    sink.add(event, skg.timeSpan, timespan)
+    sink.add(event, prov.wasDerivedFrom, record)
     if description:
-        sink.add(event, DCT + "description", lit(description, lang="en"))
+        sink.add(event, dct.description, lit(description, lang="en"))
 
 
-def add_participation(sink: QuadSink, event: ox.NamedNode, participation: ox.NamedNode, actor: str, role: str,
+def add_participation(sink: QuadSink, event: str, participation: str, actor: str, role: str,
                       wording: str, category: str | None = None) -> None:
     """Write a dataset-coded actor's part in an event: a participant in a dataset role, never a perpetrator."""
-    sink.add(event, SKG + "qualifiedParticipation", participation)
-    sink.add(event, SKG + "hadParticipant", iri(actor))
-    sink.add(participation, A, skg("Participation"))
-    sink.add(participation, SKG + "participant", iri(actor))
-    sink.add(participation, SKG + "participantRole", iri(ROLE + role))
-    sink.add(participation, SKG + "originalWording", lit(wording, lang="en"))
+    sink.add(event, skg.qualifiedParticipation, participation)
+    sink.add(event, skg.hadParticipant, iri(actor))
+    sink.add(participation, A, skg.Participation)
+    sink.add(participation, skg.participant, iri(actor))
+    sink.add(participation, skg.participantRole, iri(ROLE + role))
+    sink.add(participation, skg.originalWording, lit(wording, lang="en"))
     if category:
-        sink.add(participation, DCT + "type", iri(category))
+        sink.add(participation, dct.type, iri(category))
 
 
-def add_fatality_count(sink: QuadSink, count: ox.NamedNode, event: ox.NamedNode, *, qualifier: str, minimum: int,
+def add_fatality_count(sink: QuadSink, count: str, event: str, *, qualifier: str, minimum: int,
                        wording: str, maximum: int | None = None, best: int | None = None) -> None:
     """Write a dataset's fatality count of an event (outcome 'fatalities', in persons)."""
-    sink.add(count, A, skg("Count"))
-    sink.add(count, SKG + "countOf", event)
-    sink.add(count, SKG + "outcome", iri(ns.VOCAB + "outcome/fatalities"))
-    sink.add(count, SKG + "unit", iri(ns.VOCAB + "unit/persons"))
-    sink.add(count, SKG + "qualifier", iri(ns.VOCAB + f"count-qualifier/{qualifier}"))
-    sink.add(count, SKG + "minimum", lit(minimum))
+    sink.add(count, A, skg.Count)
+    sink.add(count, skg.countOf, event)
+    sink.add(count, skg.outcome, iri(ns.VOCAB + "outcome/fatalities"))
+    sink.add(count, skg.unit, iri(ns.VOCAB + "unit/persons"))
+    sink.add(count, skg.qualifier, iri(ns.VOCAB + f"count-qualifier/{qualifier}"))
+    sink.add(count, skg.minimum, lit(minimum))
     if maximum is not None:
-        sink.add(count, SKG + "maximum", lit(maximum))
+        sink.add(count, skg.maximum, lit(maximum))
     if best is not None:
-        sink.add(count, SKG + "bestEstimate", lit(best))
-    sink.add(count, SKG + "originalWording", lit(wording, lang="en"))
+        sink.add(count, skg.bestEstimate, lit(best))
+    sink.add(count, skg.originalWording, lit(wording, lang="en"))
 
 
-def dataset_claim(sink: QuadSink, *, dataset: str, row_id: str, event: ox.NamedNode, record: ox.NamedNode,
-                  export: ox.NamedNode, line: int, stated: _dt.date, counts: list[ox.NamedNode],
-                  key: str) -> ox.NamedNode:
+def dataset_claim(sink: QuadSink, *, dataset: str, row_id: str, event: str, record: str,
+                  export: str, line: int, stated: _dt.date, counts: list[str],
+                  key: str) -> str:
     """Add the claim by which the dataset's publisher reports an event and its counts; return it.
 
     The claim is anchored in the export file by an RFC 7111 row fragment (`row=N`).
@@ -585,27 +628,28 @@ def dataset_claim(sink: QuadSink, *, dataset: str, row_id: str, event: ox.NamedN
     anchor = iri(f"{ns.ID}anchor/{key}")
     selector = iri(f"{ns.ID}anchor/{key}-row")
     publisher = iri(DATASET_PUBLISHERS[dataset])
-    sink.add(claim, A, skg("Claim"))
-    sink.add(claim, SKG + "stance", iri(ns.VOCAB + "stance/reports"))
-    sink.add(claim, SKG + "claimant", publisher)
-    sink.add(claim, SKG + "qualifiedClaimAttribution", attribution)
-    sink.add(claim, SKG + "about", event)
-    sink.add(claim, SKG + "statedOn", lit(stated))
-    sink.add(claim, SKG + "reportedIn", record)
-    sink.add(claim, SKG + "originallyStatedIn", export)
-    sink.add(claim, SKG + "anchor", anchor)
+    sink.add(claim, A, skg.Claim)
+    sink.add(claim, skg.stance, iri(ns.VOCAB + "stance/reports"))
+    sink.add(claim, skg.claimant, publisher)
+    sink.add(claim, skg.qualifiedClaimAttribution, attribution)
+    sink.add(claim, skg.about, event)
+    sink.add(claim, skg.statedOn, lit(stated))
+    sink.add(claim, skg.reportedIn, record)
+    sink.add(claim, skg.originallyStatedIn, export)
+    sink.add(claim, skg.anchor, anchor)
     for count in counts:
-        sink.add(claim, SKG + "assertsCount", count)
-    sink.add(attribution, A, skg("ClaimAttribution"))
-    sink.add(attribution, PROV + "agent", publisher)
-    sink.add(attribution, PROV + "hadRole", iri(ROLE + "organisation-voice"))
-    sink.add(attribution, SKG + "attributionCertainty", iri(ns.VOCAB + "attribution-certainty/explicit"))
-    sink.add(anchor, A, iri(OA + "SpecificResource"))
-    sink.add(anchor, OA + "hasSource", export)
-    sink.add(anchor, OA + "hasSelector", selector)
-    sink.add(selector, A, iri(OA + "FragmentSelector"))
-    sink.add(selector, DCT + "conformsTo", iri(RFC7111))
-    sink.add(selector, RDF + "value", lit(f"row={line}"))
+        sink.add(claim, skg.assertsCount, count)
+    if sink.first_time(attribution):  # every claim of the dataset shares it
+        sink.add(attribution, A, skg.ClaimAttribution)
+        sink.add(attribution, prov.agent, publisher)
+        sink.add(attribution, prov.hadRole, iri(ROLE + "organisation-voice"))
+        sink.add(attribution, skg.attributionCertainty, iri(ns.VOCAB + "attribution-certainty/explicit"))
+    sink.add(anchor, A, oa.SpecificResource)
+    sink.add(anchor, oa.hasSource, export)
+    sink.add(anchor, oa.hasSelector, selector)
+    sink.add(selector, A, oa.FragmentSelector)
+    sink.add(selector, dct.conformsTo, iri(RFC7111))
+    sink.add(selector, rdf.value, lit(f"row={line}"))
     return claim
 
 
@@ -639,7 +683,7 @@ class Context:
     ref: Reference
     sink: QuadSink
     report: ImportReport
-    export: ox.NamedNode
+    export: str
     path: Path
 
 
@@ -755,7 +799,7 @@ class Importer:
         catalog = describe_import(sink, dataset=self.dataset, path=path, sha256=sha256,
                                   version=version or self.file_version(versions), rows=report.rows,
                                   started=started)
-        change = Change(additions=tuple(sink.quads) + tuple(catalog), removals=tuple(removals))
+        change = Change(additions=EncodedQuads(sink.rows + catalog), removals=tuple(removals))
         report.quads_added, report.quads_removed = len(change.additions), len(change.removals)
         return report, change
 
@@ -772,14 +816,14 @@ def add_created_actor(ctx: Context, name: str, klass: str, dataset: str, *, note
     actor = ctx.ref.fresh_iri(base, f"{ns.ID}actor/{dataset}-{slug(name)}")
     node = iri(actor)
     ctx.sink.add(node, A, iri(klass))
-    ctx.sink.add(node, SKOS + "prefLabel", lit(name, lang="en"))
-    ctx.sink.add(node, SKG + "nameInSource", lit(name, lang="en"))
-    ctx.sink.add(node, SKOS + "note", lit(note, lang="en"))
+    ctx.sink.add(node, skos.prefLabel, lit(name, lang="en"))
+    ctx.sink.add(node, skg.nameInSource, lit(name, lang="en"))
+    ctx.sink.add(node, skos.note, lit(note, lang="en"))
     if klass == SKG + "PopulationGroup":
-        ctx.sink.add(node, SKG + "populationCategory", iri(ns.VOCAB + "victim-category/civilians"))
-        ctx.sink.add(node, RDFS + "label", lit(name, lang="en"))
+        ctx.sink.add(node, skg.populationCategory, iri(ns.VOCAB + "victim-category/civilians"))
+        ctx.sink.add(node, rdfs.label, lit(name, lang="en"))
     elif country:
-        ctx.sink.add(node, SKG + "country", iri(country))
+        ctx.sink.add(node, skg.country, iri(country))
     ctx.ref.add_actor(actor, name)
     ctx.report.created_actors.append((actor, name))
     return actor
@@ -816,21 +860,33 @@ def actor_candidates(name: str, ref: Reference) -> tuple[list[str], str | None]:
     return names, country
 
 
-def resolve_actor(ctx: Context, name: str, klass: str, dataset: str, note: str) -> str:
-    """Given a dataset's actor name, return the matching actor, creating it when none matches."""
+def resolve_actor(ctx: Context, name: str, klass: str, dataset: str, note: Callable[[], str]) -> str:
+    """Given a dataset's actor name, return the matching actor, creating it when none matches
+    (with the note `note()` returns: built only then, most rows name known actors)."""
+    return ctx.ref.remember(("actor", name), lambda: _resolve_actor(ctx, name, klass, dataset, note))
+
+
+def _resolve_actor(ctx: Context, name: str, klass: str, dataset: str, note: Callable[[], str]) -> str:
     names, country = actor_candidates(name, ctx.ref)
     actor, ambiguous = ctx.ref.match_actor(*names)
     if actor:
         return actor
     if ambiguous:
         ctx.report.warnings.append(f"actor name {name!r} matches several actors; created a new one to review")
-    return add_created_actor(ctx, name, klass, dataset, note=note, country=country)
+    return add_created_actor(ctx, name, klass, dataset, note=note(), country=country)
 
 
 def resolve_places(ctx: Context, *, country: str, admin1: str, location: str, dataset: str,
                    latitude: str | None, longitude: str | None, admin2: str = "") -> tuple[str, str | None, str | None]:
     """Given a row's place names, return (place of the event, its region, its country), creating
     the ones the gazetteer lacks (country, then first-order region, then the named location)."""
+    return ctx.ref.remember(("places", country, admin1, location), lambda: _resolve_places(
+        ctx, country=country, admin1=admin1, location=location, dataset=dataset, latitude=latitude,
+        longitude=longitude, admin2=admin2))
+
+
+def _resolve_places(ctx: Context, *, country: str, admin1: str, location: str, dataset: str,
+                    latitude: str | None, longitude: str | None, admin2: str) -> tuple[str, str | None, str | None]:
     ref = ctx.ref
     pt = ns.VOCAB + "place-type/"
     country_iri = None
@@ -867,19 +923,19 @@ def _create_place(ctx: Context, name: str, kind: str, within: set[str], dataset:
     place = ctx.ref.fresh_iri(base, *fallbacks)
     node = iri(place)
     label = f"{name} region" if suffix == "region" else name
-    ctx.sink.add(node, A, skg("Place"))
-    ctx.sink.add(node, SKG + "placeType", iri(kind))
-    ctx.sink.add(node, SKOS + "prefLabel", lit(label, lang="en"))
+    ctx.sink.add(node, A, skg.Place)
+    ctx.sink.add(node, skg.placeType, iri(kind))
+    ctx.sink.add(node, skos.prefLabel, lit(label, lang="en"))
     if suffix:
-        ctx.sink.add(node, SKOS + "altLabel", lit(name, lang="en"))
+        ctx.sink.add(node, skos.altLabel, lit(name, lang="en"))
     for outer in sorted(within):
-        ctx.sink.add(node, SKG + "withinPlace", iri(outer))
+        ctx.sink.add(node, skg.withinPlace, iri(outer))
     if latitude and longitude:
-        ctx.sink.add(node, SCHEMA + "latitude", lit(latitude, "decimal"))
-        ctx.sink.add(node, SCHEMA + "longitude", lit(longitude, "decimal"))
+        ctx.sink.add(node, schema.latitude, lit(latitude, "decimal"))
+        ctx.sink.add(node, schema.longitude, lit(longitude, "decimal"))
     if admin2:
-        ctx.sink.add(node, SKOS + "note", lit(f"Second-order division in {dataset.upper()}: {admin2}", lang="en"))
-    ctx.sink.add(node, SKOS + "note", lit(f"Created by the {dataset.upper()} import of {ctx.path.name}: "
+        ctx.sink.add(node, skos.note, lit(f"Second-order division in {dataset.upper()}: {admin2}", lang="en"))
+    ctx.sink.add(node, skos.note, lit(f"Created by the {dataset.upper()} import of {ctx.path.name}: "
                                           "no gazetteer entry matched this name.", lang="en"))
     ctx.ref.add_place(place, label, kind, within)
     if suffix:

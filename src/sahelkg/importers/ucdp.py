@@ -23,9 +23,9 @@ import re
 
 from sahelkg import namespaces as ns
 from sahelkg.importers.common import (
-    A, PROV, ROLE, SKG, SKOS, Context, ImportReport, Importer, RowError, add_fatality_count,
+    A, ROLE, SKG, Context, ImportReport, Importer, RowError, add_fatality_count,
     add_participation, dataset_claim, describe_event, describe_record, iri, lit, parse_coordinate, parse_date,
-    parse_int, resolve_actor, resolve_places, skg, slug)
+    parse_int, resolve_actor, resolve_places, prov, skg, skos, slug)
 
 COLUMNS = (
     "id", "relid", "year", "active_year", "code_status", "type_of_violence", "conflict_dset_id",
@@ -137,20 +137,20 @@ class UcdpImporter(Importer):
                        precision=where, timespan=timespan, record=record,
                        description=row.get("where_description"))
 
-        sink.add(timespan, A, skg("TimeSpan"))
-        sink.add(timespan, SKG + "startDate", lit(start))
-        sink.add(timespan, SKG + "endDate", lit(end))
-        sink.add(timespan, SKG + "startPrecision", iri(when))
-        sink.add(timespan, SKG + "endPrecision", iri(when))
-        sink.add(timespan, SKG + "originalWording", lit(f"{row['date_start']} – {row['date_end']}", lang="en"))
+        sink.add(timespan, A, skg.TimeSpan)
+        sink.add(timespan, skg.startDate, lit(start))
+        sink.add(timespan, skg.endDate, lit(end))
+        sink.add(timespan, skg.startPrecision, iri(when))
+        sink.add(timespan, skg.endPrecision, iri(when))
+        sink.add(timespan, skg.originalWording, lit(f"{row['date_start']} – {row['date_end']}", lang="en"))
 
         sides = {}
         for n, (column, role) in enumerate((("side_a", "ucdp-side-a"), ("side_b", "ucdp-side-b")), 1):
             name = row[column].strip()
             klass = _side_class(name, violence, column)
-            actor = resolve_actor(ctx, name, klass, "ucdp",
-                                  f"Created by the UCDP import of {ctx.path.name} from the {column} name {name!r}; "
-                                  "review and merge with an existing actor if it is the same.")
+            actor = resolve_actor(ctx, name, klass, "ucdp", lambda: (
+                f"Created by the UCDP import of {ctx.path.name} from the {column} name {name!r}; "
+                "review and merge with an existing actor if it is the same."))
             sides[column] = actor
             add_participation(sink, event, iri(f"{ns.ID}participation/{key}-{n}"), actor, role, name)
 
@@ -158,7 +158,7 @@ class UcdpImporter(Importer):
         add_fatality_count(sink, total, event, qualifier="range", minimum=low, maximum=high, best=best,
                            wording=f"low {low}, best {best}, high {high}")
         if any(v for v in parts.values()):
-            sink.add(total, SKG + "partsMutuallyExclusive", lit(True))
+            sink.add(total, skg.partsMutuallyExclusive, lit(True))
         categories = {"deaths_a": ("combatants", row["side_a"]), "deaths_b": ("combatants", row["side_b"]),
                       "deaths_civilians": ("civilians", None), "deaths_unknown": ("unknown", None)}
         for column, value in parts.items():
@@ -169,32 +169,32 @@ class UcdpImporter(Importer):
             counts.append(part)
             add_fatality_count(sink, part, event, qualifier="exact", minimum=value, maximum=value,
                                wording=f"{column}: {value}")
-            sink.add(part, SKG + "victimCategory", iri(f"{ns.VOCAB}victim-category/{category}"))
-            sink.add(part, SKG + "partOf", total)
+            sink.add(part, skg.victimCategory, iri(f"{ns.VOCAB}victim-category/{category}"))
+            sink.add(part, skg.partOf, total)
             if side:
-                sink.add(part, SKOS + "note", lit(f"Deaths among {side} (UCDP {column}; best estimate).", lang="en"))
+                sink.add(part, skos.note, lit(f"Deaths among {side} (UCDP {column}; best estimate).", lang="en"))
 
         claim = dataset_claim(sink, dataset="ucdp", row_id=relid, event=event, record=record, export=ctx.export,
                               line=line, stated=end, counts=counts, key=key)
-        sink.add(event, PROV + "wasDerivedFrom", claim)
+        sink.add(event, prov.wasDerivedFrom, claim)
         if violence == "3":
             allegation = iri(f"{ns.ID}claim/{key}-one-sided")
             accusation = iri(f"{ns.ID}accusation/{key}-side-a")
-            sink.add(allegation, A, skg("Allegation"))
-            sink.add(allegation, SKG + "stance", iri(ns.VOCAB + "stance/accuses"))
-            sink.add(allegation, SKG + "claimant", iri(ns.ID + "actor/ucdp"))
-            sink.add(allegation, SKG + "qualifiedClaimAttribution", iri(f"{ns.ID}attribution/ucdp-dataset"))
-            sink.add(allegation, SKG + "about", event)
-            sink.add(allegation, SKG + "statedOn", lit(end))
-            sink.add(allegation, SKG + "reportedIn", record)
-            sink.add(allegation, SKG + "originallyStatedIn", ctx.export)
-            sink.add(allegation, SKG + "anchor", iri(f"{ns.ID}anchor/{key}"))
-            sink.add(allegation, SKG + "accused", iri(sides["side_a"]))
-            sink.add(allegation, SKG + "qualifiedAccusation", accusation)
-            sink.add(allegation, SKOS + "note", lit("UCDP codes one-sided violence as carried out by side A.", lang="en"))
-            sink.add(accusation, A, skg("Accusation"))
-            sink.add(accusation, SKG + "accusedActor", iri(sides["side_a"]))
-            sink.add(accusation, SKG + "allegedRole", iri(ROLE + "perpetrator"))
+            sink.add(allegation, A, skg.Allegation)
+            sink.add(allegation, skg.stance, iri(ns.VOCAB + "stance/accuses"))
+            sink.add(allegation, skg.claimant, iri(ns.ID + "actor/ucdp"))
+            sink.add(allegation, skg.qualifiedClaimAttribution, iri(f"{ns.ID}attribution/ucdp-dataset"))
+            sink.add(allegation, skg.about, event)
+            sink.add(allegation, skg.statedOn, lit(end))
+            sink.add(allegation, skg.reportedIn, record)
+            sink.add(allegation, skg.originallyStatedIn, ctx.export)
+            sink.add(allegation, skg.anchor, iri(f"{ns.ID}anchor/{key}"))
+            sink.add(allegation, skg.accused, iri(sides["side_a"]))
+            sink.add(allegation, skg.qualifiedAccusation, accusation)
+            sink.add(allegation, skos.note, lit("UCDP codes one-sided violence as carried out by side A.", lang="en"))
+            sink.add(accusation, A, skg.Accusation)
+            sink.add(accusation, skg.accusedActor, iri(sides["side_a"]))
+            sink.add(accusation, skg.allegedRole, iri(ROLE + "perpetrator"))
 
 
 def _country_name(text: str) -> str:
