@@ -1,19 +1,27 @@
 """Time an ACLED import of N synthetic rows (default 100 000): mapping, SHACL gate, and write.
 
-    .venv/bin/python bench/import_acled.py [ROWS] [--no-gate] [--compare ROWS]
+    .venv/bin/python bench/import_acled.py [ROWS] [--no-gate] [--compare ROWS] [--cli] [--out FILE]
 
 The rows are generated in the current export's 31-column layout (invented IDs ZZZ…, a few
 Malian locations and actors drawn in turn), written to a temporary CSV, and imported into an
 in-memory store holding the seed dataset. Prints one line per phase: mapping, the gate
-(sahelkg.validation.check_change, which picks its engine by the working set's size), the write
-(EmbeddedStore.apply). `--compare ROWS` first imports a smaller file of ROWS rows twice, into
-fresh stores, with the gate forced to each engine (pyshacl, then the shapes compiled to SPARQL).
+(sahelkg.validation.check_change, which picks its engine by the change's size), the write
+(EmbeddedStore.apply). `--compare ROWS` first imports a smaller file of ROWS rows once per gate
+engine, into fresh stores (pyshacl on a working graph, the shapes compiled to SPARQL in a
+temporary store, the shapes compiled to Python in the bulk gate). `--cli` also times the whole
+command a user runs, `sahelkg import acled FILE --seed --quiet`, as a separate process (Python
+start and the seed load included). Every figure is also written to `--out` (default
+bench/results/import_acled.json).
 """
 
 from __future__ import annotations
 
 import csv
+import json
+import os
+import platform
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -53,11 +61,16 @@ def write_rows(path: Path, rows: int) -> None:
                 "fatalities": str(rng.randint(0, 12)), "tags": "", "timestamp": str(1706745600 + i)})  # February 2024, after every event
 
 
-def import_rows(rows: int, *, gate: bool = True, engine: str | None = None) -> None:
-    """Given a number of rows, generate them, import them into a fresh seed store, print the phases."""
-    from sahelkg import validation
+ENGINES = {"pyshacl": (float("inf"), float("inf")), "sparql": (0, float("inf")), "native": (float("inf"), 0)}
+
+
+def import_rows(rows: int, *, gate: bool = True, engine: str | None = None) -> dict:
+    """Given a number of rows, generate them, import them into a fresh seed store, print the phases
+    and return them (seconds)."""
+    from sahelkg import bulk_gate, validation
 
     label = f"{rows:,} rows" + (f", gate forced to {engine}" if engine else "")
+    figures: dict = {"rows": rows, "engine": engine or "chosen by size"}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "acled-bench.csv"
         write_rows(path, rows)
@@ -66,35 +79,64 @@ def import_rows(rows: int, *, gate: bool = True, engine: str | None = None) -> N
         started = time.perf_counter()
         report, change = AcledImporter().plan(store, path)
         mapped = time.perf_counter()
+        figures.update(quads=len(change.additions), mapping=mapped - started)
         print(f"[{label}] mapped {report.rows:,} rows to {len(change.additions):,} quads in {mapped - started:.1f} s",
               flush=True)
         if gate:
-            saved = validation.SPARQL_ENGINE_THRESHOLD
+            saved = validation.SPARQL_ENGINE_THRESHOLD, bulk_gate.BULK_THRESHOLD
             if engine:
-                validation.SPARQL_ENGINE_THRESHOLD = {"pyshacl": float("inf"), "sparql": 0}[engine]
+                validation.SPARQL_ENGINE_THRESHOLD, bulk_gate.BULK_THRESHOLD = ENGINES[engine]
             try:
                 verdict = validation.check_change(store, change)
             finally:
-                validation.SPARQL_ENGINE_THRESHOLD = saved
+                validation.SPARQL_ENGINE_THRESHOLD, bulk_gate.BULK_THRESHOLD = saved
             assert verdict.conforms, verdict.to_text()[:2000]
             checked = time.perf_counter()
+            figures.update(gate=checked - mapped, focus_nodes=verdict.focus_nodes)
             print(f"[{label}] gate: {verdict.focus_nodes:,} focus nodes, conforms, in {checked - mapped:.1f} s "
                   f"({rows / (checked - mapped):,.0f} rows/s)", flush=True)
         else:
             checked = mapped
         store.apply(change)
         done = time.perf_counter()
+        figures.update(write=done - checked, total=done - started)
         print(f"[{label}] write (EmbeddedStore.apply) in {done - checked:.1f} s; total import {done - started:.1f} s "
               f"({rows / (done - started):,.0f} rows/s)", flush=True)
+    return figures
+
+
+def import_with_cli(rows: int) -> dict:
+    """Given a number of rows, time `sahelkg import acled FILE --seed --quiet` as a user runs it."""
+    command = Path(sys.executable).parent / "sahelkg"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "acled-bench.csv"
+        write_rows(path, rows)
+        started = time.perf_counter()
+        finished = subprocess.run([str(command), "import", "acled", str(path), "--seed", "--quiet"],
+                                  capture_output=True, text=True)
+        elapsed = time.perf_counter() - started
+    if finished.returncode != 0:
+        raise SystemExit(f"sahelkg import failed:\n{finished.stderr}")
+    print(f"[{rows:,} rows, command line] sahelkg import acled --seed: {elapsed:.1f} s "
+          f"(Python start and seed load included)", flush=True)
+    return {"rows": rows, "command": "sahelkg import acled FILE --seed --quiet", "total": elapsed}
 
 
 def main(argv: list[str]) -> None:
     rows = int(argv[0]) if argv and argv[0].isdigit() else 100_000
+    out = Path(argv[argv.index("--out") + 1]) if "--out" in argv else Path(__file__).parent / "results" / "import_acled.json"
+    runs = []
     if "--compare" in argv:
         small = int(argv[argv.index("--compare") + 1])
-        for engine in ("pyshacl", "sparql"):
-            import_rows(small, engine=engine)
-    import_rows(rows, gate="--no-gate" not in argv)
+        for engine in ENGINES:
+            runs.append(import_rows(small, engine=engine))
+    runs.append(import_rows(rows, gate="--no-gate" not in argv))
+    if "--cli" in argv:
+        runs.append(import_with_cli(rows))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    machine = {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()}
+    out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine, "runs": runs}, indent=2) + "\n")
+    print(f"figures written to {out}")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,9 @@ import that arrives as EncodedQuads is never turned into pyoxigraph objects here
 from __future__ import annotations
 
 import gc
+import os
+import pickle
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
@@ -152,6 +155,13 @@ class AfterChange(validation_native.GraphView):
         values = stored + self._added_backward.get((predicate, node), [])
         return list(dict.fromkeys(values)) if len(values) > 1 else values
 
+    def entered_by(self, node, predicates):
+        added = self._added_backward
+        if any((p, node) in added for p in predicates):
+            return True
+        stored = self.reader.backward(node)
+        return bool(stored) and any(p in predicates and (s, p, node) not in self.removed for s, p in stored)
+
     def source_graph_holds_triples(self, graph: str) -> bool:
         """Given a source graph, return True when it holds triples after the change."""
         return graph in self.added_graphs or self.reader.graph_holds(graph, self.removed_in_graph.get(graph, set()))
@@ -247,13 +257,54 @@ def _check(store, change: Change) -> ValidationReport:
         reader.prefetch({o for node in focus for objects in view.node(node).values() for o in objects})
     sources = [n for n in focus if n.startswith(SOURCE_PREFIX) and view.source_graph_holds_triples(n)]
     pairs = validation._subclass_pairs(store)
-    report = validation_native.validate(view, focus, subclass_pairs=pairs, source_graphs=sources)
+    report = _validate(view, list(focus), pairs, sources)
     for result_index, result in enumerate(report.results):
         node = encoded.iri(result.focus_node) if "://" in result.focus_node or result.focus_node.startswith("urn:") \
             else None
         if node is not None:
             report.results[result_index] = replace(result, focus_label=_label(view, node))
     return report
+
+
+# From this many focus nodes on, a second process checks half of them (when the machine has two
+# cores and this process runs no other Python thread, so that forking it is safe).
+PARALLEL_FOCUS_NODES = 50_000
+
+
+def _fork_is_safe() -> bool:
+    """Return True when a second process can help: two cores, fork, and no other Python thread
+    (a forked child has only the forking thread; locks held by others would stay held)."""
+    return (os.cpu_count() or 1) >= 2 and hasattr(os, "fork") and threading.active_count() == 1
+
+
+def _validate(view: AfterChange, focus: list[str], pairs, sources) -> ValidationReport:
+    """Check the focus nodes; with many of them, in two processes sharing the view (fork: the child
+    reads the parent's index without copying it up front)."""
+    def check(nodes: list[str]) -> ValidationReport:
+        return validation_native.validate(view, nodes, subclass_pairs=pairs, source_graphs=sources)
+
+    if len(focus) < PARALLEL_FOCUS_NODES or not _fork_is_safe():
+        return check(focus)
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:
+        status = 1
+        try:
+            os.close(read_end)
+            with os.fdopen(write_end, "wb") as out:
+                pickle.dump(check(focus[1::2]).results, out)
+            status = 0
+        finally:
+            os._exit(status)  # never return into the parent's code
+    os.close(write_end)
+    mine = check(focus[0::2])
+    with os.fdopen(read_end, "rb") as pipe:
+        received = pipe.read()
+    _pid, status = os.waitpid(child, 0)
+    theirs = pickle.loads(received) if status == 0 else check(focus[1::2]).results  # the child failed: do its half here
+    results = sorted(mine.results + theirs, key=lambda r: (validation.SEVERITIES.index(r.severity), r.focus_node,
+                                                           r.path or "", r.source_shape))
+    return ValidationReport(results=results, focus_nodes=len(focus))
 
 
 def _label(view: AfterChange, node: str) -> str | None:

@@ -82,6 +82,10 @@ class GraphView:
         """Given a predicate and an object, return the distinct subjects (only for INVERSE_PREDICATES)."""
         raise NotImplementedError
 
+    def entered_by(self, node: str, predicates: Iterable[str]) -> bool:
+        """Given a node and predicates (of INVERSE_PREDICATES), return True when a triple with one of them enters it."""
+        return any(self.subjects(p, node) for p in predicates)
+
 
 # The predicates the checks read backwards (inverse property paths, targetObjectsOf, SPARQL).
 INVERSE_PREDICATES = frozenset(f"<{SKG}{name}>" for name in ("qualifiedAffiliation", "disputes", "partOf", "anchor"))
@@ -485,7 +489,7 @@ def _compile_sparql(g: rdflib.Graph, shape, constraint, src: _Source) -> None:
         raise NotImplementedError(f"{constraint}: its SPARQL has no Python version here (query SHA-256 {digest})")
     c = src.const(Check(shape_severity(g, shape), str(shape), SHACL + "SPARQLConstraintComponent",
                         shape_messages(g, constraint), None, source_constraint=str(constraint)))
-    src.emit(0, f"for path, value in {src.const(ported[1])}(node, view, is_a): add(({c}, node, value, path))")
+    src.emit(0, f"for path, value in {src.const(ported[1])}(node, t, view, is_a): add(({c}, node, value, path))")
 
 
 @functools.lru_cache(maxsize=1)
@@ -612,7 +616,7 @@ def validate(view: GraphView, focus_nodes: Iterable[str], *, subclass_pairs: Ite
     for node in focus:
         triples = view.node(node) if node[0] != '"' else EMPTY
         chosen = shapes_for(classes_of(node, triples))
-        if any(view.subjects(p, node) for p in objects_of):
+        if objects_of and view.entered_by(node, objects_of):
             chosen += tuple(s for s in by_objects_of if s not in chosen
                             and any(view.subjects(p, node) for p in s.target_objects_of))
         if chosen:
@@ -647,12 +651,14 @@ def _result(check: Check, focus: str, value: str | None, path: str | None) -> Va
 
 
 # ---------------------------------------------------------------------------------------------
-# The SHACL-SPARQL constraints, by hand. Each takes the focus node, the view and is_a, and yields
+# The SHACL-SPARQL constraints, by hand. Each takes the focus node, its triples, the view and is_a, and yields
 # (path IRI or None, encoded value or None) per result row, as its SELECT would (DISTINCT).
 # ---------------------------------------------------------------------------------------------
 
-def _p(name: str) -> str:
-    return f"<{SKG}{name}>"
+_P = {name: f"<{SKG}{name}>" for name in (
+    "about", "accused", "accusedActor", "datePublished", "deniedActor", "disputes", "endDate", "maximum", "minimum",
+    "partOf", "partsMutuallyExclusive", "publicationTime", "qualifiedAccusation", "qualifier", "reportedIn", "stance",
+    "startDate", "statedOn", "statementTime", "timeSpan", "unit", "outcome")}
 
 
 _DENIES = f"<{ns.VOCAB}stance/denies>"
@@ -671,69 +677,69 @@ def _before(a: str, b: str) -> bool:
     return _compare(a, b) == -1
 
 
-def _stated_before_occurrence(this: str, v: GraphView, is_a):
-    ends = [e for st in v.objects(this, _p("statementTime")) for e in v.objects(st, _p("endDate"))] or [None]
-    ons = v.objects(this, _p("statedOn")) or [None]
+def _stated_before_occurrence(this: str, t: dict, v: GraphView, is_a):
+    ends = [e for st in t.get(_P["statementTime"], ()) for e in v.objects(st, _P["endDate"])] or [None]
+    ons = t.get(_P["statedOn"], ()) or [None]
     latests = [end if end is not None else on for end in ends for on in ons]
-    for value in v.objects(this, _p("about")):
+    for value in t.get(_P["about"], ()):
         if not is_a(value, SKG + "Occurrence"):
             continue
-        starts = [s for span in v.objects(value, _p("timeSpan")) for s in v.objects(span, _p("startDate"))]
+        starts = [s for span in v.objects(value, _P["timeSpan"]) for s in v.objects(span, _P["startDate"])]
         if any(_is_date(latest) and _is_date(start) and _before(latest, start) for latest in latests for start in starts):
             yield SKG + "about", value
 
 
-def _stated_after_publication(this: str, v: GraphView, is_a):
-    ons = v.objects(this, _p("statedOn")) or [None]
-    starts = [s for st in v.objects(this, _p("statementTime")) for s in v.objects(st, _p("startDate"))] or [None]
+def _stated_after_publication(this: str, t: dict, v: GraphView, is_a):
+    ons = t.get(_P["statedOn"], ()) or [None]
+    starts = [s for st in t.get(_P["statementTime"], ()) for s in v.objects(st, _P["startDate"])] or [None]
     earliests = [on if on is not None else start for on in ons for start in starts]
-    for value in v.objects(this, _p("reportedIn")):
-        ends = [e for pt in v.objects(value, _p("publicationTime")) for e in v.objects(pt, _p("endDate"))] or [None]
-        published = v.objects(value, _p("datePublished")) or [None]
+    for value in t.get(_P["reportedIn"], ()):
+        ends = [e for pt in v.objects(value, _P["publicationTime"]) for e in v.objects(pt, _P["endDate"])] or [None]
+        published = v.objects(value, _P["datePublished"]) or [None]
         latests = [end if end is not None else p for end in ends for p in published]
         if any(_is_date(e) and _is_date(l) and _before(l, e) for e in earliests for l in latests):
             yield SKG + "reportedIn", value
 
 
-def _denial_disputes(this: str, v: GraphView, is_a):
-    if _DENIES in v.objects(this, _p("stance")) and not v.objects(this, _p("disputes")):
+def _denial_disputes(this: str, t: dict, v: GraphView, is_a):
+    if _DENIES in t.get(_P["stance"], ()) and not t.get(_P["disputes"], ()):
         yield SKG + "disputes", None
 
 
-def _denial_same_occurrence(this: str, v: GraphView, is_a):
-    if _DENIES not in v.objects(this, _p("stance")):
+def _denial_same_occurrence(this: str, t: dict, v: GraphView, is_a):
+    if _DENIES not in t.get(_P["stance"], ()):
         return
-    mine = set(v.objects(this, _p("about")))
-    for value in v.objects(this, _p("disputes")):
-        if not is_a(value, SKG + "Allegation") or not mine.intersection(v.objects(value, _p("about"))):
+    mine = set(t.get(_P["about"], ()))
+    for value in t.get(_P["disputes"], ()):
+        if not is_a(value, SKG + "Allegation") or not mine.intersection(v.objects(value, _P["about"])):
             yield SKG + "disputes", value
 
 
-def _denied_actor_accused(this: str, v: GraphView, is_a):
-    accused = {a for d in v.objects(this, _p("disputes")) for a in v.objects(d, _p("accused"))}
-    for value in v.objects(this, _p("deniedActor")):
+def _denied_actor_accused(this: str, t: dict, v: GraphView, is_a):
+    accused = {a for d in t.get(_P["disputes"], ()) for a in v.objects(d, _P["accused"])}
+    for value in t.get(_P["deniedActor"], ()):
         if value not in accused:
             yield SKG + "deniedActor", value
 
 
-def _accuses_nobody(this: str, v: GraphView, is_a):
-    if _ACCUSES in v.objects(this, _p("stance")) and not v.objects(this, _p("accused")):
+def _accuses_nobody(this: str, t: dict, v: GraphView, is_a):
+    if _ACCUSES in t.get(_P["stance"], ()) and not t.get(_P["accused"], ()):
         yield SKG + "accused", None
 
 
-def _unqualified_accused(this: str, v: GraphView, is_a):
-    named = {a for q in v.objects(this, _p("qualifiedAccusation")) for a in v.objects(q, _p("accusedActor"))}
-    for value in v.objects(this, _p("accused")):
+def _unqualified_accused(this: str, t: dict, v: GraphView, is_a):
+    named = {a for q in t.get(_P["qualifiedAccusation"], ()) for a in v.objects(q, _P["accusedActor"])}
+    for value in t.get(_P["accused"], ()):
         if value not in named:
             yield SKG + "accused", value
 
 
-def _exact_bounds(this: str, v: GraphView, is_a):
-    if _EXACT not in v.objects(this, _p("qualifier")):
+def _exact_bounds(this: str, t: dict, v: GraphView, is_a):
+    if _EXACT not in t.get(_P["qualifier"], ()):
         return
-    maximums = v.objects(this, _p("maximum"))
+    maximums = t.get(_P["maximum"], ())
     found = []
-    for minimum in v.objects(this, _p("minimum")):
+    for minimum in t.get(_P["minimum"], ()):
         if not maximums:
             found.append(None)
         for maximum in maximums:
@@ -743,17 +749,17 @@ def _exact_bounds(this: str, v: GraphView, is_a):
         yield SKG + "maximum", value
 
 
-def _part_within_whole(this: str, v: GraphView, is_a):
-    minimums = v.objects(this, _p("minimum"))
-    for whole in v.objects(this, _p("partOf")):
-        if any(_compare(m, w) == 1 for m in minimums for w in v.objects(whole, _p("maximum"))):
+def _part_within_whole(this: str, t: dict, v: GraphView, is_a):
+    minimums = t.get(_P["minimum"], ())
+    for whole in t.get(_P["partOf"], ()):
+        if any(_compare(m, w) == 1 for m in minimums for w in v.objects(whole, _P["maximum"])):
             yield SKG + "partOf", whole
 
 
-def _parts_within_whole(this: str, v: GraphView, is_a):
-    if _TRUE not in v.objects(this, _p("partsMutuallyExclusive")):
+def _parts_within_whole(this: str, t: dict, v: GraphView, is_a):
+    if _TRUE not in t.get(_P["partsMutuallyExclusive"], ()):
         return
-    part_minimums = [m for part in v.subjects(_p("partOf"), this) for m in v.objects(part, _p("minimum"))]
+    part_minimums = [m for part in v.subjects(_P["partOf"], this) for m in v.objects(part, _P["minimum"])]
     if not part_minimums:
         return
     try:
@@ -765,24 +771,24 @@ def _parts_within_whole(this: str, v: GraphView, is_a):
     if any(_datatype(m) not in _INTEGER_TYPES for m in part_minimums):
         raise Unsupported("a sum of non-integer part minimums")
     total = encoded.literal(str(sum(numbers)), XSD + "integer")
-    for maximum in v.objects(this, _p("maximum")):
+    for maximum in t.get(_P["maximum"], ()):
         if _compare(total, maximum) == 1:
             yield SKG + "partsMutuallyExclusive", total
 
 
-def _part_same_unit_and_outcome(this: str, v: GraphView, is_a):
+def _part_same_unit_and_outcome(this: str, t: dict, v: GraphView, is_a):
     found = []
-    for whole in v.objects(this, _p("partOf")):
+    for whole in t.get(_P["partOf"], ()):
         for name in ("unit", "outcome"):
-            for value in v.objects(this, _p(name)):
-                if any(_equal(value, other) is False for other in v.objects(whole, _p(name))):
+            for value in t.get(_P[name], ()):
+                if any(_equal(value, other) is False for other in v.objects(whole, _P[name])):
                     found.append((SKG + name, value))
     yield from dict.fromkeys(found)
 
 
-def _open_ended_with_maximum(this: str, v: GraphView, is_a):
-    if any(q in _OPEN_ENDED for q in v.objects(this, _p("qualifier"))):
-        for value in v.objects(this, _p("maximum")):
+def _open_ended_with_maximum(this: str, t: dict, v: GraphView, is_a):
+    if any(q in _OPEN_ENDED for q in t.get(_P["qualifier"], ())):
+        for value in t.get(_P["maximum"], ()):
             yield SKG + "maximum", value
 
 

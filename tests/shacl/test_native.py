@@ -92,3 +92,35 @@ def test_an_encoded_change_is_checked_without_parsing_it_into_quads(seed_store, 
     bad = {(r.focus_node, r.path, r.constraint_component.rsplit("#", 1)[-1]) for r in report.results}
     assert (ID + "count/t-encoded", SKG + "minimum", "MinInclusiveConstraintComponent") in bad
     assert (ID + "count/t-encoded", SKG + "countOf", "MinCountConstraintComponent") in bad
+
+
+def test_many_focus_nodes_are_checked_in_two_processes_with_the_same_results(seed_store, monkeypatch):
+    """The bulk gate forks a second process for half the focus nodes of a big change: the merged
+    report equals the one-process report (a change that breaks rules on several nodes)."""
+    import os
+
+    rows = []
+    a000 = iri(A000.value)
+    for n in range(40):
+        count = iri(f"{ID}count/t-parallel-{n}")
+        rows += [(count, iri(validation.RDF_TYPE), iri(SKG + "Count"), a000),
+                 (count, iri(SKG + "minimum"), literal(str(n - 20), XSD + "integer"), a000)]
+    change = Change(additions=EncodedQuads(rows))
+    with gate_engine("native"):
+        monkeypatch.setattr(bulk_gate, "PARALLEL_FOCUS_NODES", 10**9)
+        serial = validation.check_change(seed_store, change)
+        forks = []
+        real_fork = os.fork
+
+        def counting_fork():
+            forks.append(1)
+            return real_fork()
+
+        monkeypatch.setattr(bulk_gate, "PARALLEL_FOCUS_NODES", 2)
+        monkeypatch.setattr(bulk_gate, "_fork_is_safe", lambda: True)
+        monkeypatch.setattr(os, "fork", counting_fork)
+        parallel = validation.check_change(seed_store, change)
+    assert forks == [1]
+    assert not serial.conforms and len(serial.results) > 40
+    assert gate_results(parallel) == gate_results(serial)
+    assert parallel.focus_nodes == serial.focus_nodes == 41  # the counts and their source graph
