@@ -45,6 +45,20 @@ class StoreReader:
         self.embedded = getattr(store, "oxigraph", None)
         self.memo: dict[str, dict[str, list[str]]] = {}  # node -> its triples in the store
         self._backward: dict[str, list[tuple[str, str]]] = {}
+        # Every subject and object the store holds, when it holds fewer quads than the change has
+        # nodes to look up: one scan then spares a lookup for each node the store has never seen.
+        self._subjects: set[str] | None = None
+        self._objects: set[str] | None = None
+
+    def expect_lookups(self, count: int) -> None:
+        """Given how many nodes are about to be looked up, scan the embedded store's terms once if
+        that is cheaper than looking each node up."""
+        if self.embedded is None or self._subjects is not None or len(self.embedded) > count:
+            return
+        self._subjects, self._objects = set(), set()
+        for s, _p, o, _g in self.embedded.quads_for_pattern(None, None, None, None):
+            self._subjects.add(str(s))
+            self._objects.add(str(o))
 
     def _quads(self, subject=None, obj=None) -> Iterable:
         if self.embedded is not None:
@@ -56,7 +70,7 @@ class StoreReader:
         found = self.memo.get(node)
         if found is None:
             found = {}
-            if node[0] != '"':
+            if node[0] != '"' and (self._subjects is None or node in self._subjects):
                 for s, p, o, g in self._quads(subject=encoded.decode(node)):
                     if str(g) != ONTOLOGY:
                         found.setdefault(str(p), []).append(str(o))
@@ -68,7 +82,8 @@ class StoreReader:
         found = self._backward.get(node)
         if found is None:
             found = []
-            for s, p, o, g in self._quads(obj=encoded.decode(node)):
+            unseen = self._objects is not None and node not in self._objects
+            for s, p, o, g in () if unseen else self._quads(obj=encoded.decode(node)):
                 if str(g) != ONTOLOGY:
                     found.append((str(s), str(p)))
             self._backward[node] = found
@@ -202,6 +217,7 @@ def affected_focus_nodes(reader: StoreReader, additions: list[tuple], removals: 
                 for prefix, inverse in steps:
                     starts[prefix].add(o if inverse else s)
     affected |= {g for g in graphs if g.startswith(SOURCE_PREFIX)}
+    reader.expect_lookups(len(affected) + sum(len(nodes) for nodes in starts.values()))
     for prefix, nodes in starts.items():
         if not prefix:
             affected |= nodes

@@ -208,3 +208,26 @@ def test_a_remote_store_applies_an_encoded_change(tmp_path):
         assert set(remote.quads()) == {q("a", ox.Literal("kept"))} | added
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("name", ["acled.csv", "acled_legacy.csv", "ucdp.csv", "ucdp_legacy.csv"])
+def test_importers_build_only_terms_a_strict_parser_accepts(name, store):
+    """Importers mark their rows terms_checked, so stores load them without Oxigraph re-checking IRIs
+    and language tags: every term they build must pass the strict parser."""
+    from sahelkg.importers.acled import AcledImporter
+    from sahelkg.importers.ucdp import UcdpImporter
+
+    importer = AcledImporter() if name.startswith("acled") else UcdpImporter()
+    _report, change = importer.plan(store, DATA / name)
+    assert change.additions.terms_checked
+    strict = list(ox.parse(change.additions.nquads(), format=ox.RdfFormat.N_QUADS))
+    assert len(strict) == len(change.additions)
+
+
+def test_unchecked_rows_with_a_bad_iri_are_refused_and_change_nothing(store):
+    before = set(store.quads())
+    graph = "<https://w3id.org/sahelkg/graph/import/t-bad-iri>"
+    rows = [("<https://w3id.org/sahelkg/id/actor/a b>", "<http://www.w3.org/2000/01/rdf-schema#label>", '"x"', graph)]
+    with pytest.raises(StoreError, match="not valid N-Quads"):
+        store.apply(Change(additions=EncodedQuads(rows)))
+    assert set(store.quads()) == before

@@ -799,7 +799,8 @@ class Importer:
         catalog = describe_import(sink, dataset=self.dataset, path=path, sha256=sha256,
                                   version=version or self.file_version(versions), rows=report.rows,
                                   started=started)
-        change = Change(additions=EncodedQuads(sink.rows + catalog), removals=tuple(removals))
+        # Every IRI here is a namespace plus a slug or hash, or a term read from the store.
+        change = Change(additions=EncodedQuads(sink.rows + catalog, terms_checked=True), removals=tuple(removals))
         report.quads_added, report.quads_removed = len(change.additions), len(change.removals)
         return report, change
 
