@@ -1,6 +1,6 @@
 """Time an ACLED import of N synthetic rows (default 100 000): mapping, SHACL gate, and write.
 
-    .venv/bin/python bench/import_acled.py [ROWS] [--no-gate] [--compare ROWS] [--cli] [--out FILE]
+    .venv/bin/python bench/import_acled.py [ROWS] [--no-gate] [--compare ROWS] [--cli] [--repeat N] [--out FILE]
 
 The rows are generated in the current export's 31-column layout (invented IDs ZZZ…, a few
 Malian locations and actors drawn in turn), written to a temporary CSV, and imported into an
@@ -10,7 +10,8 @@ in-memory store holding the seed dataset. Prints one line per phase: mapping, th
 engine, into fresh stores (pyshacl on a working graph, the shapes compiled to SPARQL in a
 temporary store, the shapes compiled to Python in the bulk gate). `--cli` also times the whole
 command a user runs, `sahelkg import acled FILE --seed --quiet`, as a separate process (Python
-start and the seed load included). Every figure is also written to `--out` (default
+start and the seed load included). `--repeat N` runs the main import (and the command) N times
+and also reports the median of each phase. Every figure is also written to `--out` (default
 bench/results/import_acled.json).
 """
 
@@ -21,6 +22,7 @@ import json
 import os
 import platform
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -130,12 +132,22 @@ def main(argv: list[str]) -> None:
         small = int(argv[argv.index("--compare") + 1])
         for engine in ENGINES:
             runs.append(import_rows(small, engine=engine))
-    runs.append(import_rows(rows, gate="--no-gate" not in argv))
-    if "--cli" in argv:
-        runs.append(import_with_cli(rows))
+    repeat = int(argv[argv.index("--repeat") + 1]) if "--repeat" in argv else 1
+    main_runs = [import_rows(rows, gate="--no-gate" not in argv) for _ in range(repeat)]
+    cli_runs = [import_with_cli(rows) for _ in range(repeat)] if "--cli" in argv else []
+    runs += main_runs + cli_runs
+    medians = {}
+    for name, group in (("import", main_runs), ("command", cli_runs)):
+        for phase in ("mapping", "gate", "write", "total"):
+            values = [run[phase] for run in group if phase in run]
+            if values:
+                medians[f"{name} {phase}"] = statistics.median(values)
+    if repeat > 1:
+        print("medians: " + ", ".join(f"{name} {value:.1f} s" for name, value in medians.items()))
     out.parent.mkdir(parents=True, exist_ok=True)
     machine = {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()}
-    out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine, "runs": runs}, indent=2) + "\n")
+    out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine, "runs": runs,
+                               "medians": medians}, indent=2) + "\n")
     print(f"figures written to {out}")
 
 

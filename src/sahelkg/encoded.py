@@ -16,6 +16,7 @@ pyoxigraph itself prints (`str(term)`), and Oxigraph parses that text in one cal
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from operator import itemgetter
 
 import pyoxigraph as ox
 
@@ -181,3 +182,10 @@ def nquads(rows: Iterable[tuple[str, str, str, str]]) -> bytes:
     # str.join runs in C, about four times faster than a formatted line per quad (7 million of them
     # in an import); a default-graph row leaves an extra space before its dot, which N-Quads allows.
     return (" .\n".join(map(" ".join, rows)) + " .\n").encode()
+
+
+def ntriples(rows: list[tuple[str, str, str, str]]) -> bytes:
+    """Given encoded quads, return their triples as an N-Triples document (graphs dropped)."""
+    if not rows:
+        return b""
+    return (" .\n".join(map(" ".join, map(itemgetter(0, 1, 2), rows))) + " .\n").encode()
