@@ -220,7 +220,9 @@ def test_progress_is_reported(store):
     lines: list[str] = []
     import_acled(store, DATA / "acled.csv", progress=lines.append)
     assert any(line.startswith("mapped 3 rows") for line in lines)
-    assert any(line.startswith("writing ") for line in lines)
+    checking = next(i for i, line in enumerate(lines) if line.startswith("checking ") and "SHACL" in line)
+    writing = next(i for i, line in enumerate(lines) if line.startswith("conforms; writing "))
+    assert checking < writing  # the gate runs before anything is written
 
 
 def test_an_acled_event_joins_the_articles_allegation_about_the_same_incident(store):
@@ -269,3 +271,23 @@ def test_a_dry_run_checks_every_row_and_writes_nothing(tmp_path, capsys):
     assert cli.main(["import", "acled", str(DATA / "acled.csv"), "--seed", "--dry-run", "-q"]) == 0
     out = capsys.readouterr().out
     assert "added 3" in out and "dry run: nothing written" in out
+
+
+def test_a_dry_run_also_runs_the_shacl_gate(tmp_path, capsys):
+    """A row coded (timestamp) before the event it reports: ACLED's claim would be stated before the
+    event began, which the shapes refuse; a dry run must say so, not only map the rows."""
+    import csv
+
+    from sahelkg import cli
+
+    with open(DATA / "acled.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    rows[0]["timestamp"] = "946684800"  # 1 January 2000
+    path = tmp_path / "acled-early-timestamp.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    assert cli.main(["import", "acled", str(path), "--seed", "--dry-run", "-q"]) == 1
+    captured = capsys.readouterr()
+    assert "would break the SHACL shapes" in captured.err and "statedBeforeOccurrence" in captured.err

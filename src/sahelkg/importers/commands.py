@@ -40,7 +40,7 @@ def register(subcommands) -> None:
     parser.add_argument("dataset", choices=["acled", "ucdp"])
     parser.add_argument("file", help="the CSV file")
     parser.add_argument("--version", help="dataset version to record (UCDP: e.g. 25.1; ACLED: default newest timestamp)")
-    parser.add_argument("--dry-run", action="store_true", help="map and check every row, write nothing")
+    parser.add_argument("--dry-run", action="store_true", help="map every row and pass the result through the SHACL gate, write nothing")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     add_store_options(parser)
     parser.set_defaults(func=cmd_import)

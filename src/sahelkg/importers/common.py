@@ -653,10 +653,13 @@ def dataset_claim(sink: QuadSink, *, dataset: str, row_id: str, event: str, reco
     return claim
 
 
-def apply_import(store, change: Change, path: Path) -> None:
-    """Given an import's change, pass it through the SHACL gate (when installed) and apply it."""
+def apply_import(store, change: Change, path: Path, progress: Callable[[str], None] | None = None,
+                 write: bool = True) -> None:
+    """Given an import's change, pass it through the SHACL gate and apply it (write False: only check)."""
     from sahelkg.validation import check_change
 
+    if progress:
+        progress(f"checking {len(change.additions):,} quads against the SHACL shapes")
     report = check_change(store, change)
     if not report.conforms:
         lines = report.to_text().splitlines()
@@ -665,6 +668,10 @@ def apply_import(store, change: Change, path: Path) -> None:
         text = "\n".join(lines)
         raise ImportFailed(path, message=f"{path}: the import would break the SHACL shapes; nothing was "
                                          f"written.\n{text}")
+    if not write:
+        return
+    if progress:
+        progress(f"conforms; writing {len(change.additions):,} quads (removing {len(change.removals):,})")
     store.apply(change)
 
 
@@ -720,10 +727,8 @@ class Importer:
             progress: Callable[[str], None] | None = None, dry_run: bool = False) -> ImportReport:
         """Given a store and a CSV file, import it all or nothing and return the report."""
         report, change = self.plan(store, path, version=version, progress=progress)
-        if change is not None and not dry_run:
-            if progress:
-                progress(f"writing {len(change.additions):,} quads (removing {len(change.removals):,})")
-            apply_import(store, change, Path(path))
+        if change is not None:
+            apply_import(store, change, Path(path), progress, write=not dry_run)
         return report
 
     def plan(self, store, path: Path | str, *, version: str | None = None,
