@@ -27,8 +27,10 @@ paths; `affected_focus_nodes` finds them with SPARQL on the store. The gate then
 SPARQL, exactly the triples those paths read from each affected node, in the store as it would
 be after the change, and validates the affected nodes in that sub-graph: the results are those
 full validation would give for them. tests/shacl/test_gate_equivalence.py checks this on random
-changes. A small working set is validated by pyshacl; from SPARQL_ENGINE_THRESHOLD triples on (an
-import), by the shapes compiled to SPARQL in a temporary Oxigraph store, with the same results.
+changes. A small working set is validated by pyshacl; from SPARQL_ENGINE_THRESHOLD triples on, by
+the shapes compiled to SPARQL in a temporary Oxigraph store, with the same results. A change of
+bulk_gate.BULK_THRESHOLD quads or more (an import) goes to sahelkg.bulk_gate instead, which does
+the same on N-Triples text with the shapes compiled to Python (sahelkg.validation_native).
 """
 
 from __future__ import annotations
