@@ -28,6 +28,12 @@ from sahelkg.validation import ValidationReport
 ONTOLOGY = encoded.iri(ns.ONTOLOGY_GRAPH)
 SOURCE_PREFIX = "<" + ns.SOURCE_GRAPH_PREFIX
 _LABELS = (encoded.iri(validation.SKOS.prefLabel), encoded.iri(validation.RDFS.label))
+# Changes of at least this many quads go through this gate. Below it, pyshacl on a working graph
+# of a few hundred triples takes under 0.15 s and stays the reference path for everyday writes.
+BULK_THRESHOLD = 1_000
+# From this many focus nodes on, a second process checks half of them (when the machine has two
+# cores and this process runs no other Python thread, so that forking it is safe).
+PARALLEL_FOCUS_NODES = 50_000
 
 
 def rows_of(quads) -> list[tuple[str, str, str, str]]:
@@ -102,10 +108,11 @@ class StoreReader:
         for node in wanted:
             memo[node] = [] if backward else {}
         for s, p, o in validation._neighbours(self.store, {encoded.decode(n) for n in wanted}, None, backward):
+            # setdefault: a remote store may print a term otherwise than we asked for it
             if backward:
-                self._backward[str(o)].append((str(s), str(p)))
+                self._backward.setdefault(str(o), []).append((str(s), str(p)))
             else:
-                self.memo[str(s)].setdefault(str(p), []).append(str(o))
+                self.memo.setdefault(str(s), {}).setdefault(str(p), []).append(str(o))
 
     def graph_holds(self, graph: str, except_triples: set) -> bool:
         """Given a graph, return True when it holds a triple that is not among except_triples."""
@@ -282,11 +289,6 @@ def _check(store, change: Change) -> ValidationReport:
     return report
 
 
-# From this many focus nodes on, a second process checks half of them (when the machine has two
-# cores and this process runs no other Python thread, so that forking it is safe).
-PARALLEL_FOCUS_NODES = 50_000
-
-
 def _fork_is_safe() -> bool:
     """Return True when a second process can help: two cores, fork, and no other Python thread
     (a forked child has only the forking thread; locks held by others would stay held)."""
@@ -318,8 +320,7 @@ def _validate(view: AfterChange, focus: list[str], pairs, sources) -> Validation
         received = pipe.read()
     _pid, status = os.waitpid(child, 0)
     theirs = pickle.loads(received) if status == 0 else check(focus[1::2]).results  # the child failed: do its half here
-    results = sorted(mine.results + theirs, key=lambda r: (validation.SEVERITIES.index(r.severity), r.focus_node,
-                                                           r.path or "", r.source_shape))
+    results = sorted(mine.results + theirs, key=validation.result_order)
     return ValidationReport(results=results, focus_nodes=len(focus))
 
 
@@ -337,9 +338,3 @@ def _label(view: AfterChange, node: str) -> str | None:
 def enabled(change: Change) -> bool:
     """Given a change, return True when this gate takes it (big enough, and every shape compiles)."""
     return len(change.additions) + len(change.removals) >= BULK_THRESHOLD and validation_native.available()
-
-
-# Changes of at least this many quads go through this gate. Below it, pyshacl on a working graph
-# of a few hundred triples takes under 0.15 s and stays the reference path for everyday writes.
-BULK_THRESHOLD = 1_000
-

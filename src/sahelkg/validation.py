@@ -109,6 +109,12 @@ class ValidationResult:
                 self.severity, self.value, self.constraint_component)
 
 
+def result_order(result: ValidationResult) -> tuple:
+    """Given a result, return its sort key: severity (violations first), focus node, path, shape."""
+    rank = SEVERITIES.index(result.severity) if result.severity in SEVERITIES else len(SEVERITIES)
+    return rank, result.focus_node, result.path or "", result.source_shape
+
+
 @dataclass
 class ValidationReport:
     """The results of a validation; `conforms` is True when no result is a violation."""
@@ -443,8 +449,7 @@ def _read_results(results_graph: rdflib.Graph, data: rdflib.Graph) -> list[Valid
             source_constraint=str(constraint) if isinstance(constraint, rdflib.URIRef) else None,
             focus_label=label_of(data, focus),
         ))
-    out.sort(key=lambda r: (SEVERITIES.index(r.severity) if r.severity in SEVERITIES else 9,
-                            r.focus_node, r.path or "", r.source_shape))
+    out.sort(key=result_order)
     return out
 
 

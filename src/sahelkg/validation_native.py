@@ -276,7 +276,7 @@ def _ordered(a: str, b: str, strict: bool) -> bool | None:
 # Compiling the shapes to Python source
 # ---------------------------------------------------------------------------------------------
 # Each node shape becomes lines of Python that check one focus node `node`, whose triples are the
-# dict `t`; the shapes that apply to a set of classes are joined into one function (a Plan). Inline
+# dict `t`; the shapes that apply to a set of classes are joined into one function. Inline
 # code rather than a closure per constraint: an import checks a million focus nodes, and a Python
 # call costs about as much as the check itself.
 
@@ -622,7 +622,7 @@ def validate(view: GraphView, focus_nodes: Iterable[str], *, subclass_pairs: Ite
         if chosen:
             checker(chosen)(node, triples)
     results = [_result(check, focus_node, value, path) for check, focus_node, value, path in out]
-    results.sort(key=lambda r: (validation.SEVERITIES.index(r.severity), r.focus_node, r.path or "", r.source_shape))
+    results.sort(key=validation.result_order)
     return ValidationReport(results=results, focus_nodes=len(focus))
 
 

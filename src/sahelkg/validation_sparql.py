@@ -384,5 +384,5 @@ def _run_checks(query, subclass_pairs, map_=map) -> ValidationReport:
                 focus_node=focus.value, severity=check.severity, source_shape=check.source_shape,
                 message=check.message, path=path, value=_text(value), constraint_component=check.component,
                 source_constraint=check.source_constraint))
-    results.sort(key=lambda r: (validation.SEVERITIES.index(r.severity), r.focus_node, r.path or "", r.source_shape))
+    results.sort(key=validation.result_order)
     return ValidationReport(results=results)
