@@ -22,7 +22,6 @@ from sahelkg import encoded
 from sahelkg import namespaces as ns
 from sahelkg import validation, validation_native
 from sahelkg.change import Change
-from sahelkg.encoded import EncodedQuads
 from sahelkg.validation import ValidationReport
 
 ONTOLOGY = encoded.iri(ns.ONTOLOGY_GRAPH)
@@ -34,13 +33,6 @@ BULK_THRESHOLD = 1_000
 # From this many focus nodes on, a second process checks half of them (when the machine has two
 # cores and this process runs no other Python thread, so that forking it is safe).
 PARALLEL_FOCUS_NODES = 50_000
-
-
-def rows_of(quads) -> list[tuple[str, str, str, str]]:
-    """Given EncodedQuads or pyoxigraph quads, return (s, p, o, g) texts."""
-    if isinstance(quads, EncodedQuads):
-        return quads.rows
-    return [(str(s), str(p), str(o), encoded.encode(g)) for s, p, o, g in quads]
 
 
 class StoreReader:
@@ -268,7 +260,7 @@ def check(store, change: Change) -> ValidationReport:
 
 def _check(store, change: Change) -> ValidationReport:
     reader = StoreReader(store)
-    additions, removals = rows_of(change.additions), rows_of(change.removals)
+    additions, removals = encoded.rows(change.additions), encoded.rows(change.removals)
     focus = affected_focus_nodes(reader, additions, removals)
     if not focus:
         return ValidationReport(results=[], focus_nodes=0)

@@ -126,6 +126,13 @@ def decode(term: str):
     return ox.Literal(lexical, datatype=ox.NamedNode(datatype))
 
 
+def rows(quads: Iterable) -> list[tuple[str, str, str, str]]:
+    """Given EncodedQuads or pyoxigraph quads, return their (s, p, o, g) texts."""
+    if isinstance(quads, EncodedQuads):
+        return quads.rows
+    return [(str(s), str(p), str(o), encode(g)) for s, p, o, g in quads]
+
+
 class EncodedQuads:
     """Quads as (subject, predicate, object, graph) N-Triples texts; the graph "" is the default graph.
 
@@ -162,8 +169,7 @@ class EncodedQuads:
     def __add__(self, other: Iterable[ox.Quad]) -> "EncodedQuads":
         if isinstance(other, EncodedQuads):
             return EncodedQuads(self.rows + other.rows, terms_checked=self.terms_checked and other.terms_checked)
-        return EncodedQuads(self.rows + [(encode(q.subject), encode(q.predicate), encode(q.object),
-                                          encode(q.graph_name)) for q in other])
+        return EncodedQuads(self.rows + rows(other))
 
     def graphs(self) -> set[str]:
         """Return the encoded names of the graphs the quads are in."""

@@ -40,7 +40,8 @@ from typing import Literal, Union
 import pyoxigraph as ox
 
 from sahelkg.change import Change
-from sahelkg.encoded import EncodedQuads, decode, encode, nquads, ntriples
+from sahelkg.encoded import EncodedQuads, decode, nquads, ntriples
+from sahelkg.encoded import rows as encoded_rows
 
 Term = Union[ox.NamedNode, ox.BlankNode, ox.Literal, ox.Triple]
 GraphName = Union[ox.NamedNode, ox.BlankNode, ox.DefaultGraph]
@@ -668,10 +669,8 @@ def _has_blank(quad: ox.Quad) -> bool:
 
 def _data_block(quads: Iterable[ox.Quad] | EncodedQuads) -> str:
     """Given quads, return the body of an INSERT DATA / DELETE DATA block."""
-    rows = quads.rows if isinstance(quads, EncodedQuads) else (
-        (str(q.subject), str(q.predicate), str(q.object), encode(q.graph_name)) for q in quads)
     by_graph: dict[str, list[str]] = {}
-    for subject, predicate, obj, graph in rows:
+    for subject, predicate, obj, graph in encoded_rows(quads):
         by_graph.setdefault(graph, []).append(f"{subject} {predicate} {obj} .")
     parts = []
     for graph, lines in by_graph.items():

@@ -30,7 +30,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import rdflib
 from rdflib.namespace import RDF, SH
@@ -39,7 +39,7 @@ from sahelkg import encoded
 from sahelkg import namespaces as ns
 from sahelkg import validation
 from sahelkg.validation import ValidationReport, ValidationResult
-from sahelkg.validation_sparql import rdf_list, shape_messages, shape_severity
+from sahelkg.validation_sparql import rdf_list, scheme_of_node_shape, shape_messages, shape_severity
 
 SHACL = str(SH)
 XSD = encoded.XSD
@@ -373,7 +373,7 @@ def _compile_property(g: rdflib.Graph, prop, src: _Source) -> None:
         elif p == SH["class"]:
             per_value.append((f"not is_a(x, {src.const(str(o))})", check("ClassConstraintComponent")))
         elif p == SH.node:
-            scheme_path, scheme = _scheme_of_node_shape(g, o)
+            scheme_path, scheme = (_enc(term) for term in scheme_of_node_shape(g, o))
             per_value.append((f"not has(x, {src.const(scheme_path)}, {src.const(scheme)})", check("NodeConstraintComponent")))
         elif p == SH.datatype:
             per_value.append((f"x[0] != '\"' or datatype(x) != {src.const(str(o))}", check("DatatypeConstraintComponent")))
@@ -444,17 +444,6 @@ def _members(g: rdflib.Graph, head, prop) -> list[str]:
     if any(m[0] != "<" for m in members):
         raise NotImplementedError(f"{prop}: sh:in is compiled for IRIs only")  # literal IN compares by value
     return members
-
-
-def _scheme_of_node_shape(g: rdflib.Graph, node_shape) -> tuple[str, str]:
-    """Given a helper node shape `[ sh:property [ sh:path P ; sh:hasValue V ] ]`, return (P, V) encoded."""
-    props = list(g.objects(node_shape, SH.property))
-    if len(props) != 1 or set(g.predicates(node_shape)) - {SH.property, RDF.type, rdflib.RDFS.label}:
-        raise NotImplementedError(f"sh:node {node_shape} is not a compiled form")
-    path, value = g.value(props[0], SH.path), g.value(props[0], SH.hasValue)
-    if not isinstance(path, rdflib.URIRef) or value is None:
-        raise NotImplementedError(f"sh:node {node_shape} is not a compiled form")
-    return _enc(path), _enc(value)
 
 
 def _compile_node_level(g: rdflib.Graph, shape, src: _Source) -> None:
@@ -832,8 +821,7 @@ def validate_quads(quads: Iterable) -> ValidationReport:
     subclass_of = encoded.iri(validation.SUBCLASS_OF)
     triples, pairs, sources = [], [], set()
     seen_ontology = False
-    for quad in quads:
-        s, p, o, g = (encoded.encode(t) for t in quad)
+    for s, p, o, g in encoded.rows(quads):
         if g == ontology:
             seen_ontology = True
             if p == subclass_of and s[0] == "<" and o[0] == "<":

@@ -106,8 +106,8 @@ def _path(g: rdflib.Graph, path) -> tuple[str, str]:
     raise NotImplementedError(f"path {path!r} is not compiled")
 
 
-def _scheme_of_node_shape(g: rdflib.Graph, node_shape) -> tuple[str, str]:
-    """Given a helper node shape `[ sh:property [ sh:path P ; sh:hasValue V ] ]`, return (P, V)."""
+def scheme_of_node_shape(g: rdflib.Graph, node_shape) -> tuple:
+    """Given a helper node shape `[ sh:property [ sh:path P ; sh:hasValue V ] ]`, return (P, V) as rdflib terms."""
     props = list(g.objects(node_shape, SH.property))
     if len(props) != 1 or set(g.predicates(node_shape)) - {SH.property, RDF.type, rdflib.RDFS.label}:
         raise NotImplementedError(f"sh:node {node_shape} is not a compiled form")
@@ -115,7 +115,7 @@ def _scheme_of_node_shape(g: rdflib.Graph, node_shape) -> tuple[str, str]:
     path, value = g.value(prop, SH.path), g.value(prop, SH.hasValue)
     if not isinstance(path, rdflib.URIRef) or value is None:
         raise NotImplementedError(f"sh:node {node_shape} is not a compiled form")
-    return _n3(path), _n3(value)
+    return path, value
 
 
 def rdf_list(g: rdflib.Graph, head) -> list:
@@ -181,7 +181,7 @@ def _compile_property(g, node_shape, prop, target) -> list[Check]:
         elif p == SH["class"]:
             add("ClassConstraintComponent", _value_query(target, path, f"FILTER NOT EXISTS {_is_a('?value', o)}"))
         elif p == SH.node:
-            scheme_path, scheme = _scheme_of_node_shape(g, o)
+            scheme_path, scheme = (_n3(term) for term in scheme_of_node_shape(g, o))
             add("NodeConstraintComponent", _value_query(target, path, f"FILTER NOT EXISTS {{ ?value {scheme_path} {scheme} }}"))
         elif p == SH.datatype:
             add("DatatypeConstraintComponent", _value_query(
