@@ -5,7 +5,7 @@
 The rows are generated in the current export's 31-column layout (invented IDs ZZZ…, a few
 Malian locations and actors drawn in turn), written to a temporary CSV, and imported into an
 in-memory store holding the seed dataset. Prints one line per phase: mapping, the gate
-(sahelkg.validation.check_change, which picks its engine by the change's size), the write
+(sahelkg.gate.validation.check_change, which picks its engine by the change's size), the write
 (EmbeddedStore.apply). `--compare ROWS` first imports a smaller file of ROWS rows once per gate
 engine, into fresh stores (pyshacl on a working graph, the shapes compiled to SPARQL in a
 temporary store, the shapes compiled to Python in the bulk gate). `--cli` also times the whole
@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sahelkg import loading
+from sahelkg.dataset import loading
 from sahelkg.importers.acled import COLUMNS, AcledImporter
 from sahelkg.store import EmbeddedStore
 
@@ -69,7 +69,8 @@ ENGINES = {"pyshacl": (float("inf"), float("inf")), "sparql": (0, float("inf")),
 def import_rows(rows: int, *, gate: bool = True, engine: str | None = None) -> dict:
     """Given a number of rows, generate them, import them into a fresh seed store, print the phases
     and return them (seconds)."""
-    from sahelkg import bulk_gate, validation
+    from sahelkg.gate import bulk as bulk_gate
+    from sahelkg.gate import validation
 
     label = f"{rows:,} rows" + (f", gate forced to {engine}" if engine else "")
     figures: dict = {"rows": rows, "engine": engine or "chosen by size"}

@@ -39,7 +39,7 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(
 
 
 def saved_query(name: str, **values: str) -> str:
-    from sahelkg.saved_queries import parse_query_file
+    from sahelkg.sparql.saved_queries import parse_query_file
 
     return parse_query_file(ROOT / "queries" / f"{name}.rq").bind(values)
 
@@ -141,7 +141,7 @@ def start_ours(data: Path, workers: int) -> Server:
     if workers:
         env["SAHELKG_WORKERS"] = str(workers)
     started = time.monotonic()
-    process = subprocess.Popen([sys.executable, "-m", "sahelkg.app", "--port", str(port), str(data)], env=env,
+    process = subprocess.Popen([sys.executable, "-m", "sahelkg.web.app", "--port", str(port), str(data)], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/sparql"
     wait_ready(url, process)

@@ -10,7 +10,7 @@ For each size: an in-memory store holds the seed dataset plus `bench/synthetic.p
   - gate, small edit: replace one count's minimum in the seed article (2 quads);
   - gate, hub retype: retype one synthetic actor, which every accusation naming it reads
     (the one kind of change whose cost grows with the store, by design);
-  - full, compiled: every shape compiled to SPARQL and run in Oxigraph (sahelkg.validation_sparql);
+  - full, compiled: every shape compiled to SPARQL and run in Oxigraph (sahelkg.gate.engine_sparql);
   - full, pyshacl: pyshacl over the whole dataset as `sahelkg validate FILES` does it (skipped
     above --full-up-to events), and whether both full validators return the same results.
 Each gate figure is the median of --repeat runs. Writes bench/RESULTS-shacl.md.
@@ -33,9 +33,11 @@ sys.path.insert(0, str(ROOT / "src"))
 import pyoxigraph as ox  # noqa: E402
 import synthetic  # noqa: E402
 
-from sahelkg import loading, validation, validation_sparql  # noqa: E402
-from sahelkg import namespaces as ns  # noqa: E402
-from sahelkg.change import Change  # noqa: E402
+from sahelkg.dataset import loading
+from sahelkg.gate import validation
+from sahelkg.gate import engine_sparql as validation_sparql
+from sahelkg import namespaces as ns
+from sahelkg.store.change import Change  # noqa: E402
 from sahelkg.store import EmbeddedStore  # noqa: E402
 
 SKG = ns.SKG
@@ -137,7 +139,7 @@ def write_results(rows: list[dict], command: str, path: Path) -> None:
         f"Python {platform.python_version()}, pyshacl (rdflib) for SHACL, pyoxigraph store",
         f"- Command: `{command}`",
         "- Data: the seed dataset plus `bench/synthetic.py` events (seed 42) in one in-memory store.",
-        "- Gate = `sahelkg.validation.check_change` (median of repeated runs); full = pyshacl over the",
+        "- Gate = `sahelkg.gate.validation.check_change` (median of repeated runs); full = pyshacl over the",
         "  whole dataset (what `sahelkg validate --store` does), same run, same data.",
         "",
         "| synthetic events | triples | gate: new article (quads) | gate: 200 quads | gate: small edit "

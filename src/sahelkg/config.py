@@ -36,7 +36,7 @@ class Settings:
     union_default_graph: bool = True
     # Base IRI for relative IRIs in queries and updates, and for direct graph identification.
     base_iri: str = BASE
-    # Refuse writes while the SHACL gate (sahelkg.validation.check_change) is not installed.
+    # Refuse writes while the SHACL gate (sahelkg.gate.validation.check_change) is not installed.
     # Only protocol-conformance tests turn this off; production keeps the default.
     require_shacl_gate: bool = True
     # Query worker processes (embedded store); each runs one query at a time. More workers than

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from sahelkg import loading
+from sahelkg.dataset import loading
 
 ROOT = loading.project_root()
 
 
 def sahelkg(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "sahelkg.cli", *args], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    result = subprocess.run([sys.executable, "-m", "sahelkg.cli.main", *args], capture_output=True, text=True, cwd=ROOT, timeout=120)
     if check and result.returncode != 0:
         raise AssertionError(f"sahelkg {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
     return result

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from sahelkg import loading
+from sahelkg.dataset import loading
 
 GUIDE = loading.project_root() / "docs" / "modelling.md"
 FENCE = re.compile(r"^( *)```(\w+)\n(.*?)^\1```", re.DOTALL | re.MULTILINE)

@@ -10,7 +10,8 @@ import pytest
 import rdflib
 from rdflib import OWL, RDF, RDFS, SKOS
 
-from sahelkg import cli, ontology_docs
+from sahelkg.cli import main as cli
+from sahelkg.dataset import ontology_docs
 from sahelkg import namespaces as ns
 
 PATHS = ontology_docs.default_paths()
@@ -57,7 +58,7 @@ def run_docs(*argv: str) -> int:
 
 
 def test_the_docs_subcommand_is_registered_with_the_cli():
-    assert "sahelkg.ontology_docs" in cli.COMMAND_MODULES
+    assert "sahelkg.dataset.ontology_docs" in cli.COMMAND_MODULES
 
 
 def test_docs_check_exits_1_naming_the_stale_file(tmp_path, capsys):

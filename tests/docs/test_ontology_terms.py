@@ -7,7 +7,7 @@ import rdflib
 from rdflib import OWL, RDF, RDFS, SKOS
 
 from sahelkg import namespaces as ns
-from sahelkg.ontology_docs import default_paths
+from sahelkg.dataset.ontology_docs import default_paths
 
 ONTOLOGY = rdflib.URIRef(ns.ONTOLOGY)
 
@@ -46,7 +46,7 @@ def test_examples_that_cite_the_seed_use_its_real_iris():
 
     import pyoxigraph as ox
 
-    from sahelkg import loading
+    from sahelkg.dataset import loading
 
     store = ox.Store()
     store.bulk_extend(loading.dataset_quads(loading.seed_paths()))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sahelkg import loading
+from sahelkg.dataset import loading
 from sahelkg.store import EmbeddedStore
 
 DATA = Path(__file__).parent / "data"

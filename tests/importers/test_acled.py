@@ -266,7 +266,7 @@ def test_progress_is_reported_while_reading_a_large_file(store, tmp_path):
 
 
 def test_a_dry_run_checks_every_row_and_writes_nothing(tmp_path, capsys):
-    from sahelkg import cli
+    from sahelkg.cli import main as cli
 
     assert cli.main(["import", "acled", str(DATA / "acled.csv"), "--seed", "--dry-run", "-q"]) == 0
     out = capsys.readouterr().out
@@ -278,7 +278,7 @@ def test_a_dry_run_also_runs_the_shacl_gate(tmp_path, capsys):
     event began, which the shapes refuse; a dry run must say so, not only map the rows."""
     import csv
 
-    from sahelkg import cli
+    from sahelkg.cli import main as cli
 
     with open(DATA / "acled.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sahelkg import cli
+from sahelkg.cli import main as cli
 from sahelkg.importers.acled import import_acled
 from sahelkg.importers.ucdp import import_ucdp
 
@@ -34,7 +34,7 @@ def test_sahelkg_import_without_vocabularies_says_what_to_load(tmp_path, capsys)
 
 
 def test_imported_graphs_conform_to_the_shapes(store):
-    validation = pytest.importorskip("sahelkg.validation")
+    validation = pytest.importorskip("sahelkg.gate.validation")
     import_acled(store, DATA / "acled.csv")
     import_acled(store, DATA / "acled_v2.csv")
     import_ucdp(store, DATA / "ucdp.csv", version="24.1")

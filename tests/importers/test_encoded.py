@@ -1,4 +1,4 @@
-"""Quads as N-Triples text (sahelkg.encoded): the text is what pyoxigraph prints, and every store
+"""Quads as N-Triples text (sahelkg.store.encoded): the text is what pyoxigraph prints, and every store
 writes an EncodedQuads change exactly as it writes the same quads as objects, all or nothing."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sahelkg.change import Change
-from sahelkg.encoded import XSD, EncodedQuads, decode, encode, iri, literal
+from sahelkg.store.change import Change
+from sahelkg.store.encoded import XSD, EncodedQuads, decode, encode, iri, literal
 from sahelkg.importers.acled import import_acled
 from sahelkg.importers.ucdp import import_ucdp
 from sahelkg.store import EmbeddedStore, StoreError, _data_block, quads_from_nquads, quads_to_nquads
@@ -183,7 +183,7 @@ def _an_encoded_change() -> tuple[Change, set]:
 
 
 def test_an_isolated_store_applies_an_encoded_change(small_store):
-    from sahelkg.querying import IsolatedStore
+    from sahelkg.store.workers import IsolatedStore
 
     before = everything(small_store)
     change, added = _an_encoded_change()

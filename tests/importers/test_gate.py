@@ -6,9 +6,9 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from sahelkg.change import Change
+from sahelkg.store.change import Change
 from sahelkg.importers.acled import AcledImporter
-from sahelkg import validation
+from sahelkg.gate import validation
 from sahelkg.importers.common import ImportFailed
 
 from .conftest import DATA

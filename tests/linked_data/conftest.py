@@ -7,7 +7,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from sahelkg import loading
+from sahelkg.dataset import loading
 from sahelkg.importers.acled import AcledImporter
 from sahelkg.store import EmbeddedStore
 from tests.service.conftest import start_server

@@ -6,7 +6,7 @@ import json
 
 import pyoxigraph as ox
 
-from sahelkg import jsonld
+from sahelkg.dataset import jsonld
 
 VOID = "http://rdfs.org/ns/void#"
 

@@ -11,11 +11,12 @@ import datetime as _dt
 import httpx
 import pytest
 
-from sahelkg import cli, loading
-from sahelkg.crosswalk import (CROSSWALK_PATH, CrosswalkError, CrosswalkRow, crosswalk_quads, load_crosswalk,
+from sahelkg.cli import main as cli
+from sahelkg.dataset import loading
+from sahelkg.linking.crosswalk import (CROSSWALK_PATH, CrosswalkError, CrosswalkRow, crosswalk_quads, load_crosswalk,
                                read_crosswalk, write_crosswalk)
 from sahelkg.store import EmbeddedStore
-from sahelkg.wikidata import http_runner, reconcile
+from sahelkg.linking.wikidata import http_runner, reconcile
 from tests.service.conftest import start_oxigraph
 
 WIKIDATA_FIXTURE = """
@@ -124,7 +125,7 @@ def test_a_verified_row_without_an_id_is_refused(tmp_path):
 
 def test_the_federated_example_joins_our_crosswalk_with_wikidata_through_service(seed_store, endpoint, tmp_path):
     """queries/examples/wikidata-federated.rq, with its SERVICE pointed at the local Wikidata-shaped endpoint."""
-    from sahelkg.saved_queries import parse_query_file
+    from sahelkg.sparql.saved_queries import parse_query_file
 
     query = parse_query_file(CROSSWALK_PATH.parents[1] / "queries" / "examples" / "wikidata-federated.rq")
     rows, _ = reconcile(seed_store, http_runner(endpoint), [VERIFIED], endpoint=endpoint)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from sahelkg import loading
+from sahelkg.dataset import loading
 from sahelkg.store import EmbeddedStore
 
 SHORT = {

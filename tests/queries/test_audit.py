@@ -7,8 +7,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from sahelkg import audit, loading
-from sahelkg.saved_queries import load_queries
+from sahelkg.audit import reports as audit
+from sahelkg.dataset import loading
+from sahelkg.sparql.saved_queries import load_queries
 from sahelkg.store import EmbeddedStore
 from tests.queries.conftest import rows
 
@@ -57,7 +58,7 @@ def test_the_ledger_finds_the_actor_by_any_of_its_names(seed_store, name):
 def test_an_ambiguous_or_unknown_name_is_refused(seed_store, fresh_store):
     import pyoxigraph as ox
 
-    from sahelkg.change import Change
+    from sahelkg.store.change import Change
 
     # Give a second actor the name "Wagner" (as a source might): the name no longer picks one actor.
     quad = ox.Quad(ox.NamedNode("https://w3id.org/sahelkg/id/actor/fama"),
@@ -182,7 +183,7 @@ def test_source_impact_lists_every_claim_the_article_reports(seed_store):
 
 
 def test_retracting_the_hrw_report_flags_the_claims_resting_on_it_alone(fresh_store):
-    from sahelkg.validation import check_change
+    from sahelkg.gate.validation import check_change
 
     change = audit.retract(fresh_store, "doc:hrw-report-2024-12", gate=check_change)
     assert [(q.subject.value, q.object.value, q.graph_name.value) for q in change.additions] == [
@@ -204,7 +205,7 @@ def test_retracting_the_hrw_report_flags_the_claims_resting_on_it_alone(fresh_st
 
 
 def test_retracting_the_article_flags_every_claim_it_alone_reports(fresh_store):
-    from sahelkg.validation import check_change
+    from sahelkg.gate.validation import check_change
 
     audit.retract(fresh_store, "a000", gate=check_change)
     impact = audit.source_impact(fresh_store, "a000")

@@ -7,7 +7,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from sahelkg import audit, cli
+from sahelkg.audit import reports as audit
+from sahelkg.cli import main as cli
 from sahelkg.store import RemoteStore
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from sahelkg import cli
+from sahelkg.cli import main as cli
 
 
 def run_cli(capsys, *argv):

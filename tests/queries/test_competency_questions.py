@@ -11,8 +11,8 @@ import pytest
 import pyoxigraph as ox
 import rdflib
 
-from sahelkg import loading
-from sahelkg.saved_queries import load_queries
+from sahelkg.dataset import loading
+from sahelkg.sparql.saved_queries import load_queries
 from tests.queries.conftest import rows, short
 
 QUERIES = load_queries()
@@ -215,7 +215,7 @@ def test_every_saved_query_orders_its_results(name):
 
 
 def test_a_claimant_without_an_english_name_is_still_listed(fresh_store):
-    from sahelkg.change import Change
+    from sahelkg.store.change import Change
 
     kal_akal = ox.NamedNode("https://w3id.org/sahelkg/id/actor/kal-akal")
     labels = [q for q in fresh_store.quads(kal_akal, ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"))

@@ -6,7 +6,9 @@ import doctest
 
 import pytest
 
-from sahelkg import audit, provenance_export, saved_queries
+from sahelkg.audit import reports as audit
+from sahelkg.audit import exports as provenance_export
+from sahelkg.sparql import saved_queries
 
 
 @pytest.mark.parametrize("module", [saved_queries, audit, provenance_export])

@@ -10,8 +10,8 @@ import prov.model as pm
 import pytest
 import rdflib
 
-from sahelkg import loading
-from sahelkg import provenance_export as export
+from sahelkg.dataset import loading
+from sahelkg.audit import exports as export
 
 SKG = rdflib.Namespace("https://w3id.org/sahelkg/ontology#")
 PROV = rdflib.Namespace("http://www.w3.org/ns/prov#")
@@ -125,7 +125,7 @@ def test_the_prov_document_survives_a_prov_json_round_trip(prov_document):
 
 
 def test_the_exports_from_the_command_line_and_over_http(capsys, tmp_path, seed_server):
-    from sahelkg import cli
+    from sahelkg.cli import main as cli
 
     out = tmp_path / "claims.ttl"
     assert cli.main(["audit", "prov", "--seed", "-o", str(out)]) == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sahelkg.saved_queries import HeaderError, load_queries, parse_query_file
+from sahelkg.sparql.saved_queries import HeaderError, load_queries, parse_query_file
 
 GOOD = ("#+ title: t\n#+ description: d\n#+ param: actor IRI optional -- who\n#+ example: e\n"
         "SELECT ?actor WHERE { ?actor ?p ?o } ORDER BY ?actor\n")
@@ -64,7 +64,7 @@ def test_the_service_refuses_to_start_with_a_malformed_query_file(tmp_path):
     write(tmp_path, GOOD, "fine.rq")
     write(tmp_path, GOOD.replace("IRI optional", "URI optional"), "broken.rq")
     env = dict(os.environ, SAHELKG_QUERIES=str(tmp_path))
-    process = subprocess.run([sys.executable, "-m", "sahelkg.app", "--port", "1"], env=env, capture_output=True,
+    process = subprocess.run([sys.executable, "-m", "sahelkg.web.app", "--port", "1"], env=env, capture_output=True,
                              text=True, timeout=60)
     assert process.returncode != 0
     assert f"{tmp_path / 'broken.rq'}:3: parameter 'actor' has type 'URI'" in process.stderr

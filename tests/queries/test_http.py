@@ -91,7 +91,7 @@ def test_each_saved_query_is_in_the_openapi_document_with_its_parameters(seed_se
 
 
 def test_saved_queries_give_the_same_rows_on_a_remote_store(seed_server, seed_store):
-    from sahelkg.saved_queries import load_queries
+    from sahelkg.sparql.saved_queries import load_queries
     from sahelkg.store import RemoteStore
 
     remote = RemoteStore(seed_server.url + "/sparql")

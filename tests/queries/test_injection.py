@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from sahelkg.saved_queries import InvalidParameter, load_queries, parse_query_file, values_block
+from sahelkg.sparql.saved_queries import InvalidParameter, load_queries, parse_query_file, values_block
 
 NASTY_STRINGS = [
     'Wagner Group"@en . } ?s ?p ?o . FILTER("x',

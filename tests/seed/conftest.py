@@ -1,7 +1,7 @@
 import pyoxigraph as ox
 import pytest
 
-from sahelkg import loading
+from sahelkg.dataset import loading
 from sahelkg.namespaces import sparql_prologue
 
 

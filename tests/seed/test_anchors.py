@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sahelkg import loading
+from sahelkg.dataset import loading
 
 ARTICLE_NAME = "000_1c35d26562c91e6f.txt"
 

@@ -50,13 +50,13 @@ class Server:
 
 def start_server(*args: str, env: dict[str, str] | None = None, token: str | None = None,
                  wait: float = 120) -> Server:
-    """Given `python -m sahelkg.app` arguments and SAHELKG_* settings, start a server and wait for it."""
+    """Given `python -m sahelkg.web.app` arguments and SAHELKG_* settings, start a server and wait for it."""
     port = free_port()
     full_env = dict(os.environ)
     full_env.update(env or {})
     if token:
         full_env["SAHELKG_WRITE_TOKEN"] = token
-    process = subprocess.Popen([sys.executable, "-m", "sahelkg.app", "--port", str(port), *args], env=full_env)
+    process = subprocess.Popen([sys.executable, "-m", "sahelkg.web.app", "--port", str(port), *args], env=full_env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:

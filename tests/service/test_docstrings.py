@@ -7,8 +7,8 @@ import importlib
 
 import pytest
 
-MODULES = ["sahelkg.store", "sahelkg.protocol", "sahelkg.problems", "sahelkg.config", "sahelkg.updating",
-           "sahelkg.app"]  # querying.py: its examples start processes and are marked +SKIP
+MODULES = ["sahelkg.store", "sahelkg.sparql.protocol", "sahelkg.problems", "sahelkg.config", "sahelkg.store.updating",
+           "sahelkg.web.app"]  # querying.py: its examples start processes and are marked +SKIP
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from sahelkg.problems import Problem
-from sahelkg.protocol import (GRAPH_TYPES, RESULT_TYPES, check_query_safety, check_update_safety,
+from sahelkg.sparql.protocol import (GRAPH_TYPES, RESULT_TYPES, check_query_safety, check_update_safety,
                               has_dataset_clause, negotiate, safety_scan)
-from sahelkg.updating import plan_update
+from sahelkg.store.updating import plan_update
 
 
 @pytest.mark.parametrize("accept,expected", [

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 import pytest
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from sahelkg import loading
+from sahelkg.dataset import loading
 from sahelkg.namespaces import CATALOG_GRAPH, sparql_prologue
 from sahelkg.store import EmbeddedStore
 from tests.service.conftest import start_oxigraph, start_server, start_virtuoso

@@ -1,4 +1,4 @@
-"""Every write goes through the SHACL gate (sahelkg.validation.check_change): a change that would
+"""Every write goes through the SHACL gate (sahelkg.gate.validation.check_change): a change that would
 break the shapes is refused with 422 and the report, and nothing changes."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from sahelkg import loading
+from sahelkg.dataset import loading
 from tests.service.conftest import start_server
 
 TOKEN = "gate-token"
@@ -17,10 +17,10 @@ SOURCE = "https://w3id.org/sahelkg/graph/source/a000"
 
 @pytest.fixture(scope="module")
 def gated(tmp_path_factory):
-    from sahelkg.api.common import load_gate
+    from sahelkg.web.routes.common import load_gate
 
     if load_gate() is None:
-        pytest.fail("sahelkg.validation.check_change is missing: the SHACL gate must exist for writes")
+        pytest.fail("sahelkg.gate.validation.check_change is missing: the SHACL gate must exist for writes")
     dump = tmp_path_factory.mktemp("seed") / "seed.nq"
     import pyoxigraph as ox
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from sahelkg import loading
+from sahelkg.dataset import loading
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BASE = FIXTURES / "base.trig"
@@ -85,7 +85,7 @@ def full_keys(report) -> list[tuple]:
 
 def compiled_report(quads: list[ox.Quad]):
     """Given quads, load them in a fresh store and return the compiled (SPARQL) validator's report."""
-    from sahelkg import validation_sparql
+    from sahelkg.gate import engine_sparql as validation_sparql
     from sahelkg.store import EmbeddedStore
 
     store = EmbeddedStore()
@@ -101,7 +101,8 @@ ENGINES = {"pyshacl": (float("inf"), float("inf")), "sparql": (0, float("inf")),
 @contextmanager
 def gate_engine(name: str):
     """Make check_change validate every change with the named engine (pyshacl, sparql or native)."""
-    from sahelkg import bulk_gate, validation
+    from sahelkg.gate import bulk as bulk_gate
+    from sahelkg.gate import validation
 
     saved = validation.SPARQL_ENGINE_THRESHOLD, bulk_gate.BULK_THRESHOLD
     validation.SPARQL_ENGINE_THRESHOLD, bulk_gate.BULK_THRESHOLD = ENGINES[name]
@@ -112,8 +113,8 @@ def gate_engine(name: str):
 
 
 def native_report(quads: list[ox.Quad]):
-    """Given quads, return the report of the shapes compiled to Python (sahelkg.validation_native)."""
-    from sahelkg import validation_native
+    """Given quads, return the report of the shapes compiled to Python (sahelkg.gate.engine_native)."""
+    from sahelkg.gate import engine_native as validation_native
 
     return validation_native.validate_quads(quads)
 

@@ -3,7 +3,7 @@
 Each fixture under fixtures/invalid/ is validated together with fixtures/base.trig (which
 conforms with no result at all); its '# expect:' lines list the exact results: severity, focus
 node, source shape (and SPARQL constraint), and path. The validator compiled to SPARQL
-(sahelkg.validation_sparql) and the one compiled to Python (sahelkg.validation_native) must return
+(sahelkg.gate.engine_sparql) and the one compiled to Python (sahelkg.gate.engine_native) must return
 pyshacl's results exactly on every fixture, and the write gate, given the fixture as a change to a
 store holding the base, must report what full validation reports for the focus nodes it affects,
 whichever engine validates it.
@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import pytest
 
-from sahelkg import validation
+from sahelkg.gate import validation
 
-from sahelkg.change import Change
+from sahelkg.store.change import Change
 from sahelkg.store import EmbeddedStore
 
 from .conftest import (BASE, ENGINES, FIXTURES, compiled_report, expected_results, full_keys, gate_engine,

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from sahelkg import validation
-from sahelkg.change import Change
+from sahelkg.gate import validation
+from sahelkg.store.change import Change
 from sahelkg.store import EmbeddedStore
 
 SKG = "https://w3id.org/sahelkg/ontology#"

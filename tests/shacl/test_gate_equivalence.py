@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
 from sahelkg import namespaces as ns
-from sahelkg import validation
-from sahelkg.change import Change
+from sahelkg.gate import validation
+from sahelkg.store.change import Change
 from sahelkg.store import EmbeddedStore
 
 from .conftest import compiled_report, full_keys, gate_engine, gate_results, native_report
@@ -70,7 +70,7 @@ def world(seed_quads) -> World:
 def synthetic_world(seed_quads) -> World:
     import sys
 
-    from sahelkg import loading
+    from sahelkg.dataset import loading
 
     sys.path.insert(0, str(loading.project_root() / "bench"))
     import synthetic
@@ -174,7 +174,7 @@ def test_gate_equals_full_validation_on_random_changes_to_synthetic_events(synth
 def test_gate_equals_full_validation_when_the_bulk_gate_scans_the_store_first(world, data, monkeypatch):
     """Big changes to a small store: the bulk gate reads every subject and object of the store
     once instead of looking nodes up one by one; the answers must not change."""
-    from sahelkg import bulk_gate
+    from sahelkg.gate import bulk as bulk_gate
 
     def scan_always(reader, count):
         return original(reader, 10**12)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from sahelkg import validation
-from sahelkg.change import Change
+from sahelkg.gate import validation
+from sahelkg.store.change import Change
 from sahelkg.store import EmbeddedStore, RemoteStore
 from tests.service.conftest import start_oxigraph
 

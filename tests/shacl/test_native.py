@@ -1,4 +1,4 @@
-"""The shapes compiled to Python (sahelkg.validation_native): it compiles every shape of the file,
+"""The shapes compiled to Python (sahelkg.gate.engine_native): it compiles every shape of the file,
 refuses what it was not written for, and the gate falls back to another engine when the data
 holds a value it cannot judge as SPARQL would. Its results are checked against pyshacl by
 test_fixtures.py and test_gate_equivalence.py."""
@@ -10,9 +10,11 @@ import pytest
 import rdflib
 from rdflib.namespace import SH
 
-from sahelkg import bulk_gate, validation, validation_native
-from sahelkg.change import Change
-from sahelkg.encoded import EncodedQuads, iri, literal
+from sahelkg.gate import bulk as bulk_gate
+from sahelkg.gate import validation
+from sahelkg.gate import engine_native as validation_native
+from sahelkg.store.change import Change
+from sahelkg.store.encoded import EncodedQuads, iri, literal
 from sahelkg.store import EmbeddedStore
 
 from .conftest import gate_engine, gate_results

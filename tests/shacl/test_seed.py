@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sahelkg import validation
+from sahelkg.gate import validation
 
 from .conftest import compiled_report, full_keys
 

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from sahelkg import loading
+from sahelkg.dataset import loading
 
 from .conftest import BASE, FIXTURES
 
@@ -14,7 +14,7 @@ ROOT = loading.project_root()
 
 
 def sahelkg(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sahelkg.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "sahelkg.cli.main", *args], capture_output=True, text=True,
                           cwd=ROOT, timeout=120)
 
 

@@ -2,7 +2,7 @@
 
 An import reads a whole CSV file, maps every row to quads in one new import graph, works out
 which stored rows it replaces, and applies the result as one `Change` (through the SHACL gate
-when `sahelkg.validation` is installed). A malformed row stops the import before anything is
+when `sahelkg.gate.validation` is installed). A malformed row stops the import before anything is
 written, with the line number and column at fault.
 
 >>> normalise("Ségou  Région")
@@ -27,10 +27,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from sahelkg import encoded
+from sahelkg.store import encoded
 from sahelkg import namespaces as ns
-from sahelkg.change import Change
-from sahelkg.encoded import EncodedQuads
+from sahelkg.store.change import Change
+from sahelkg.store.encoded import EncodedQuads
 
 # ---------------------------------------------------------------------------------------------
 # Terms
@@ -45,7 +45,7 @@ OA = "http://www.w3.org/ns/oa#"
 SCHEMA = "https://schema.org/"
 SKG = ns.SKG
 
-# The mapping writes terms as N-Triples text (sahelkg.encoded): millions of pyoxigraph objects
+# The mapping writes terms as N-Triples text (sahelkg.store.encoded): millions of pyoxigraph objects
 # would cost more than the rest of the import. Code that queries the store uses ox terms.
 iri = encoded.iri
 
@@ -478,7 +478,7 @@ def row_quads(store, row: StoredRow) -> list[ox.Quad]:
 # Building quads
 # ---------------------------------------------------------------------------------------------
 class QuadSink:
-    """Collects the quads of one graph as encoded terms (sahelkg.encoded): `add(subject, predicate, object)`."""
+    """Collects the quads of one graph as encoded terms (sahelkg.store.encoded): `add(subject, predicate, object)`."""
 
     def __init__(self, graph: str):
         self.graph = iri(graph)
@@ -656,7 +656,7 @@ def dataset_claim(sink: QuadSink, *, dataset: str, row_id: str, event: str, reco
 def apply_import(store, change: Change, path: Path, progress: Callable[[str], None] | None = None,
                  write: bool = True) -> None:
     """Given an import's change, pass it through the SHACL gate and apply it (write False: only check)."""
-    from sahelkg.validation import check_change
+    from sahelkg.gate.validation import check_change
 
     if progress:
         progress(f"checking {len(change.additions):,} quads against the SHACL shapes")

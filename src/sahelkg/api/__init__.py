@@ -1,1 +1,0 @@
-"""FastAPI routers of the sahelkg service; `sahelkg.app.create_app` mounts them."""

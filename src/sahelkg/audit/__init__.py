@@ -1,0 +1,1 @@
+"""Provenance reports and exports (PROV-O, nanopublications)."""

@@ -1,0 +1,824 @@
+"""Provenance audits: who claimed what, about whom, on what evidence.
+
+Every audit runs SPARQL through the `Store` interface only, so it works on the embedded store and on
+any remote SPARQL 1.1 store. Values (actor, claim, document) are bound as RDF terms in VALUES blocks.
+
+>>> from sahelkg.dataset import loading
+>>> from sahelkg.store import EmbeddedStore
+>>> store = EmbeddedStore(); _ = store.load_quads(loading.dataset_quads(loading.seed_paths()))
+>>> report = actor_ledger(store, "FAMa")
+>>> report.rows[0]["claim"]
+'claim:a000-s8-hrw-abuses'
+>>> print(render(report, "markdown").splitlines()[0])
+# Actor ledger: Malian Armed Forces (FAMa)
+
+Audits: `actor_ledger`, `contested_claims`, `corroboration`, `source_chain`, `source_impact`;
+`retraction_change` builds the write that marks a document retracted (apply it through the gate).
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from sahelkg import namespaces as ns
+from sahelkg.store.change import Change
+from sahelkg.sparql.saved_queries import InvalidParameter, expand_iri, sparql_term
+
+FORMATS = ("markdown", "csv", "json", "html")
+PROLOGUE = """PREFIX skg: <https://w3id.org/sahelkg/ontology#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX stance: <https://w3id.org/sahelkg/vocab/stance/>
+"""
+SHORT_PREFIXES = {
+    "claim": ns.ID + "claim/", "actor": ns.ID + "actor/", "event": ns.ID + "event/", "doc": ns.ID + "document/",
+    "count": ns.ID + "count/", "affiliation": ns.ID + "affiliation/", "graph": ns.GRAPH, "skg": ns.SKG,
+    "id": ns.ID, "vocab": ns.VOCAB,
+}
+_ACRONYM = re.compile(r"^(?=(?:.*[A-Z]){2})[A-Za-z-]{2,8}$")
+
+
+class AuditError(ValueError):
+    """The audit cannot run as asked (unknown or ambiguous actor, claim or document).
+
+    `status` is the HTTP status the service answers with: 404 for nothing found, 400 otherwise.
+    """
+
+    def __init__(self, message: str, *, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(kw_only=True)
+class Report:
+    """The result of an audit: a titled table, notes, and for a source chain its text and SVG."""
+
+    kind: str
+    title: str
+    subject: str | None
+    columns: tuple[str, ...]
+    rows: list[dict[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    text: str | None = None
+    svg: str | None = None
+
+    def to_dict(self) -> dict:
+        """Return the report as a JSON-ready dict."""
+        body = {"audit": self.kind, "title": self.title, "subject": self.subject, "columns": list(self.columns),
+                "rows": self.rows, "notes": self.notes}
+        if self.text is not None:
+            body["text"] = self.text
+        if self.svg is not None:
+            body["svg"] = self.svg
+        return body
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers: querying with bound values, short names, labels
+# ---------------------------------------------------------------------------------------------
+def select(store, body: str, **bound: Iterable) -> list[dict[str, ox.NamedNode | ox.Literal]]:
+    """Given a store, a query body `SELECT … WHERE { … }` and values per variable, return the solutions.
+
+    The values are bound as RDF terms in one VALUES block per variable at the start of the WHERE group.
+    """
+    text = PROLOGUE + body
+    where = re.search(r"\bWHERE\s*\{", text)
+    blocks = "".join(_values_rows(name, terms) for name, terms in bound.items())
+    if blocks:
+        text = text[:where.end()] + blocks + text[where.end():]
+    result = store.query(text)
+    return [{name: value for name, value in zip(result.variables, row) if value is not None} for row in result.rows]
+
+
+def _values_rows(name: str, terms: Iterable) -> str:
+    terms = list(terms)
+    if not terms:
+        return f"\n  VALUES ?{name} {{ }}\n"
+    # Each term was built by pyoxigraph; sparql_term writes its escaped N-Triples form, never raw text.
+    rows = " ".join(f"({sparql_term(t)})" for t in terms)
+    return f"\n  VALUES (?{name}) {{ {rows} }}\n"
+
+
+def short(iri: str | ox.NamedNode | None) -> str:
+    """Given an IRI, return it as prefix:local when a project prefix covers it.
+
+    >>> short("https://w3id.org/sahelkg/id/actor/fama")
+    'actor:fama'
+    """
+    if iri is None:
+        return ""
+    value = iri.value if isinstance(iri, ox.NamedNode) else str(iri)
+    for prefix, base in SHORT_PREFIXES.items():
+        if value.startswith(base):
+            return f"{prefix}:{value[len(base):]}"
+    return value
+
+
+def labels(store, iris: Iterable[str]) -> dict[str, str]:
+    """Given IRIs, return a display name for each: English preferred label (with an acronym), else rdfs:label."""
+    iris = sorted(set(iris))
+    if not iris:
+        return {}
+    found = select(store, """SELECT ?thing ?pref ?alt ?label WHERE {
+      OPTIONAL { ?thing skos:prefLabel ?pref . FILTER(LANGMATCHES(LANG(?pref), "en")) }
+      OPTIONAL { ?thing skos:altLabel ?alt . FILTER(LANGMATCHES(LANG(?alt), "en")) }
+      OPTIONAL { ?thing rdfs:label ?label . FILTER(LANGMATCHES(LANG(?label), "en")) }
+    }""", thing=[ox.NamedNode(i) for i in iris])
+    pref, alts, other = {}, defaultdict(set), {}
+    for row in found:
+        thing = row["thing"].value
+        if "pref" in row:
+            pref[thing] = row["pref"].value
+        if "alt" in row:
+            alts[thing].add(row["alt"].value)
+        if "label" in row:
+            other[thing] = row["label"].value
+    names = {}
+    for iri in iris:
+        name = pref.get(iri) or other.get(iri) or short(iri)
+        acronyms = sorted((a for a in alts[iri] if _ACRONYM.match(a) and a.lower() != name.lower()),
+                          key=lambda a: (len(a), a))
+        names[iri] = f"{name} ({acronyms[0]})" if acronyms and iri in pref else name
+    return names
+
+
+def describe_date(day: str | None, precision: str | None) -> str:
+    """Given a day and a date-precision IRI, return how the date should be read.
+
+    >>> describe_date("2024-12-01", "https://w3id.org/sahelkg/vocab/date-precision/month")
+    '2024-12'
+    """
+    if not day:
+        return ""
+    kind = (precision or "").rsplit("/", 1)[-1]
+    return {"day": day, "month": day[:7], "year": day[:4], "week": f"week of {day}",
+            "unknown": f"{day} or later (date not given)"}.get(kind, day)
+
+
+def _local(iri: str | None) -> str:
+    return (iri or "").rstrip("/").rsplit("/", 1)[-1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Resolving what the user names
+# ---------------------------------------------------------------------------------------------
+def resolve_actor(store, reference: str) -> str:
+    """Given an actor IRI, `actor:slug`, slug, or a name (preferred, alternative or as in sources), return its IRI."""
+    candidates = _iri_candidates(reference, "actor/")
+    if candidates:
+        found = select(store, "SELECT DISTINCT ?actor WHERE { ?actor a ?type . }", actor=candidates)
+        if found:
+            return found[0]["actor"].value
+    rows = select(store, """SELECT DISTINCT ?actor WHERE {
+      ?actor skos:prefLabel|skos:altLabel|skg:nameInSource ?name .
+      FILTER(LCASE(STR(?name)) = LCASE(STR(?wanted)))
+    } ORDER BY ?actor""", wanted=[ox.Literal(reference)])
+    actors = [r["actor"].value for r in rows]
+    if not actors:
+        raise AuditError(f"no actor is called {reference!r} (give an IRI, actor:slug or a name)", status=404)
+    if len(actors) > 1:
+        raise AuditError(f"{reference!r} names {len(actors)} actors: {', '.join(short(a) for a in actors)}; "
+                         "give one of these")
+    return actors[0]
+
+
+def resolve_node(store, reference: str, kind: str, class_iri: str) -> str:
+    """Given an IRI, prefix:slug or slug, return the IRI of an existing node of the class (claims, documents)."""
+    candidates = _iri_candidates(reference, kind)
+    if candidates:
+        found = select(store, """SELECT DISTINCT ?node WHERE { ?node a ?type . ?type rdfs:subClassOf* ?class . }""",
+                       node=candidates, **{"class": [ox.NamedNode(class_iri)]})
+        if found:
+            return found[0]["node"].value
+    raise AuditError(f"no {kind.rstrip('/')} {reference!r} in the store", status=404)
+
+
+def _iri_candidates(reference: str, kind: str) -> list[ox.NamedNode]:
+    out = []
+    for text in (expand_iri(reference), ns.ID + kind + reference):
+        try:
+            if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", text):
+                out.append(ox.NamedNode(text))
+        except ValueError:
+            continue
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Facts about claims, gathered once per audit
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class ClaimFacts:
+    """What the graph says about one claim, with IRIs as strings."""
+
+    iri: str
+    allegation: bool = False
+    stance: str = ""
+    stated_on: str = ""
+    precision: str = ""
+    speakers: list[tuple[str, str, str]] = field(default_factory=list)  # (agent, on behalf of, role)
+    accused: list[tuple[str, str]] = field(default_factory=list)  # (actor, alleged role)
+    about: list[str] = field(default_factory=list)
+    counts: list[dict[str, str]] = field(default_factory=list)
+    reported_in: list[str] = field(default_factory=list)
+    original: list[str] = field(default_factory=list)
+    quotes: list[tuple[int, str]] = field(default_factory=list)
+    disputed_by: list[tuple[str, str]] = field(default_factory=list)  # (denial, denied actor or "")
+    denied: list[str] = field(default_factory=list)
+    disputes: list[str] = field(default_factory=list)
+    retracted_docs: set[str] = field(default_factory=set)
+
+    @property
+    def rests_on_retracted(self) -> bool:
+        """True when every document reporting the claim is retracted, or its original statement is."""
+        reporting = set(self.reported_in)
+        return bool(reporting and reporting <= self.retracted_docs) or \
+            any(d in self.retracted_docs for d in self.original)
+
+
+def claim_facts(store, claims: Iterable[str]) -> dict[str, ClaimFacts]:
+    """Given claim IRIs, return their facts (one SPARQL query per kind of fact)."""
+    claims = sorted(set(claims))
+    facts = {c: ClaimFacts(c) for c in claims}
+    if not claims:
+        return facts
+    bound = {"claim": [ox.NamedNode(c) for c in claims]}
+
+    def each(body):
+        return select(store, body, **bound)
+
+    for r in each("""SELECT ?claim ?stance ?statedOn ?precision ?allegation WHERE {
+          ?claim skg:stance ?stance .
+          OPTIONAL { ?claim skg:statedOn ?statedOn . }
+          OPTIONAL { ?claim skg:statementTime ?time . ?time skg:startPrecision ?precision . }
+          BIND(EXISTS { ?claim a/rdfs:subClassOf* skg:Allegation } AS ?allegation)
+        }"""):
+        f = facts[r["claim"].value]
+        f.stance = _local(r["stance"].value)
+        f.stated_on = r["statedOn"].value if "statedOn" in r else ""
+        f.precision = r["precision"].value if "precision" in r else ""
+        f.allegation = r["allegation"].value == "true"
+    for r in each("""SELECT ?claim ?agent ?behalf ?role WHERE {
+          ?claim skg:qualifiedClaimAttribution ?attribution .
+          ?attribution prov:agent ?agent .
+          OPTIONAL { ?attribution skg:onBehalfOf ?behalf . }
+          OPTIONAL { ?attribution prov:hadRole ?role . }
+        } ORDER BY ?agent"""):
+        facts[r["claim"].value].speakers.append(
+            (r["agent"].value, r["behalf"].value if "behalf" in r else "", _local(r["role"].value) if "role" in r else ""))
+    for r in each("""SELECT ?claim ?actor ?role WHERE {
+          ?claim skg:qualifiedAccusation ?accusation .
+          ?accusation skg:accusedActor ?actor .
+          ?accusation skg:allegedRole ?role .
+        } ORDER BY ?actor"""):
+        facts[r["claim"].value].accused.append((r["actor"].value, _local(r["role"].value)))
+    for r in each("SELECT ?claim ?about WHERE { ?claim skg:about ?about . } ORDER BY ?about"):
+        facts[r["claim"].value].about.append(r["about"].value)
+    for r in each("""SELECT ?claim ?count ?wording ?minimum ?maximum ?outcome ?victims ?partOf WHERE {
+          ?claim skg:assertsCount ?count .
+          ?count skg:originalWording ?wording .
+          ?count skg:minimum ?minimum .
+          ?count skg:outcome ?outcome .
+          OPTIONAL { ?count skg:maximum ?maximum . }
+          OPTIONAL { ?count skg:victimCategory ?victims . }
+          OPTIONAL { ?count skg:partOf ?partOf . }
+        } ORDER BY BOUND(?partOf) ?count"""):
+        facts[r["claim"].value].counts.append({
+            "count": r["count"].value, "wording": r["wording"].value, "minimum": r["minimum"].value,
+            "maximum": r["maximum"].value if "maximum" in r else "", "outcome": _local(r["outcome"].value),
+            "victims": _local(r["victims"].value) if "victims" in r else "",
+            "partOf": r["partOf"].value if "partOf" in r else ""})
+    for r in each("""SELECT ?claim ?document ?retracted WHERE {
+          { ?claim skg:reportedIn ?document . BIND("reported" AS ?how) }
+          UNION { ?claim skg:originallyStatedIn ?document . BIND("original" AS ?how) }
+          BIND(EXISTS { ?document skg:retracted true } AS ?retracted)
+        }"""):
+        if r["retracted"].value == "true":
+            facts[r["claim"].value].retracted_docs.add(r["document"].value)
+    for r in each("SELECT ?claim ?document WHERE { ?claim skg:reportedIn ?document . } ORDER BY ?document"):
+        facts[r["claim"].value].reported_in.append(r["document"].value)
+    for r in each("SELECT ?claim ?document WHERE { ?claim skg:originallyStatedIn ?document . } ORDER BY ?document"):
+        facts[r["claim"].value].original.append(r["document"].value)
+    for r in each("""SELECT ?claim ?quote ?start WHERE {
+          ?claim skg:anchor ?anchor .
+          ?anchor oa:hasSelector ?selector .
+          ?selector a oa:TextQuoteSelector .
+          ?selector oa:exact ?quote .
+          OPTIONAL { ?anchor oa:hasSelector ?position . ?position a oa:TextPositionSelector . ?position oa:start ?start . }
+        }"""):
+        start = int(r["start"].value) if "start" in r else 0
+        facts[r["claim"].value].quotes.append((start, r["quote"].value))
+    for r in each("""SELECT ?claim ?denial ?denied WHERE {
+          ?denial skg:disputes ?claim .
+          OPTIONAL { ?denial skg:deniedActor ?denied . }
+        } ORDER BY ?denial ?denied"""):
+        facts[r["claim"].value].disputed_by.append((r["denial"].value, r["denied"].value if "denied" in r else ""))
+    for r in each("SELECT ?claim ?actor WHERE { ?claim skg:deniedActor ?actor . } ORDER BY ?actor"):
+        facts[r["claim"].value].denied.append(r["actor"].value)
+    for r in each("SELECT ?claim ?disputed WHERE { ?claim skg:disputes ?disputed . } ORDER BY ?disputed"):
+        facts[r["claim"].value].disputes.append(r["disputed"].value)
+    for f in facts.values():
+        f.quotes = sorted(set(f.quotes))
+    return facts
+
+
+def _facts_iris(facts: Iterable[ClaimFacts]) -> set[str]:
+    iris: set[str] = set()
+    for f in facts:
+        iris.update(a for s in f.speakers for a in s[:2] if a)
+        iris.update(a for a, _ in f.accused)
+        iris.update(f.about + f.reported_in + f.original + f.denied)
+        iris.update(d for d, a in f.disputed_by)
+        iris.update(a for _, a in f.disputed_by if a)
+    return iris
+
+
+def _claimants_text(f: ClaimFacts, names: dict[str, str]) -> str:
+    parts = []
+    for agent, behalf, role in f.speakers:
+        text = names.get(agent, short(agent))
+        if role:
+            text += f" ({role})"
+        if behalf:
+            text += f" for {names.get(behalf, short(behalf))}"
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def _counts_text(f: ClaimFacts) -> str:
+    parts = []
+    for c in f.counts:
+        bounds = c["minimum"] if c["minimum"] == c["maximum"] else f"{c['minimum']}–{c['maximum']}"
+        what = c["outcome"] + (f" {c['victims']}" if c["victims"] else "")
+        parts.append(f"“{c['wording']}” [{what}: {bounds}" + (f", part of {short(c['partOf'])}]"
+                                                               if c["partOf"] else "]"))
+    return "; ".join(parts)
+
+
+def _disputed_text(f: ClaimFacts, names: dict[str, str], facts: dict[str, ClaimFacts] | None = None) -> str:
+    by_denial: dict[str, list[str]] = defaultdict(list)
+    for denial, actor in f.disputed_by:
+        by_denial[denial]
+        if actor:
+            by_denial[denial].append(names.get(actor, short(actor)))
+    parts = []
+    for denial, actors in by_denial.items():
+        who = ""
+        if facts and denial in facts:
+            who = _claimants_text(facts[denial], names) + ", "
+        parts.append(f"{who}{short(denial)}" + (f" (denies {', '.join(actors)})" if actors else ""))
+    return "; ".join(parts)
+
+
+def _sources_text(f: ClaimFacts, names: dict[str, str]) -> str:
+    parts = [f"reported in {short(d)}" for d in f.reported_in]
+    parts += [f"original statement {short(d)}" for d in f.original]
+    return "; ".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# The audits
+# ---------------------------------------------------------------------------------------------
+LEDGER_COLUMNS = ("date", "relation", "claim", "stance", "claimants", "about", "counts", "sources", "quotes",
+                  "disputed by", "flags")
+
+
+def actor_ledger(store, actor: str) -> Report:
+    """Given an actor (IRI, actor:slug or name), return every allegation against it, every claim it
+    made and every denial of its part, in date order."""
+    iri = resolve_actor(store, actor)
+    entries = select(store, """SELECT DISTINCT ?claim ?relation ?role WHERE {
+      { ?claim skg:qualifiedAccusation ?accusation .
+        ?accusation skg:accusedActor ?actor .
+        ?accusation skg:allegedRole ?role .
+        ?claim a/rdfs:subClassOf* skg:Allegation .
+        BIND("accused" AS ?relation) }
+      UNION { ?claim skg:claimant ?actor . BIND("claimant" AS ?relation) }
+      UNION { ?claim skg:deniedActor ?actor . BIND("part denied" AS ?relation) }
+    }""", actor=[ox.NamedNode(iri)])
+    facts = claim_facts(store, [e["claim"].value for e in entries])
+    denials = claim_facts(store, {d for f in facts.values() for d, _ in f.disputed_by})
+    names = labels(store, _facts_iris(list(facts.values()) + list(denials.values())) | {iri})
+    rows = []
+    for e in entries:
+        f = facts[e["claim"].value]
+        relation = e["relation"].value
+        if relation == "accused":
+            relation = f"accused as {_local(e['role'].value)}"
+        rows.append({
+            "date": describe_date(f.stated_on, f.precision), "relation": relation, "claim": short(f.iri),
+            "stance": f.stance, "claimants": _claimants_text(f, names),
+            "about": "; ".join(names.get(a, short(a)) for a in f.about), "counts": _counts_text(f),
+            "sources": _sources_text(f, names), "quotes": " | ".join(q for _, q in f.quotes),
+            "disputed by": _disputed_text(f, names, denials),
+            "flags": "RESTS ON RETRACTED SOURCE" if f.rests_on_retracted else "",
+            "_sort": (f.stated_on, f.iri, relation)})
+    rows.sort(key=lambda r: r.pop("_sort"))
+    return Report(kind="actor", title=f"Actor ledger: {names[iri]}", subject=iri, columns=LEDGER_COLUMNS, rows=rows,
+                  notes=[f"{len(rows)} entries for {short(iri)}, in the order the claims were made."])
+
+
+CONTESTED_COLUMNS = ("allegation", "claimants", "accused", "about", "allegation sources", "allegation quotes",
+                     "denial", "denied by", "denies", "does not deny", "denial sources", "denial quotes", "flags")
+
+
+def contested_claims(store) -> Report:
+    """Return every allegation that a denial disputes, side by side with the denial, with both sides' sources."""
+    pairs = select(store, "SELECT DISTINCT ?allegation ?denial WHERE { ?denial skg:disputes ?allegation . }"
+                          " ORDER BY ?allegation ?denial")
+    facts = claim_facts(store, {p[k].value for p in pairs for k in ("allegation", "denial")})
+    names = labels(store, _facts_iris(facts.values()))
+    rows = []
+    for p in pairs:
+        a, d = facts[p["allegation"].value], facts[p["denial"].value]
+        accused = [actor for actor, _ in a.accused]
+        rows.append({
+            "allegation": short(a.iri), "claimants": _claimants_text(a, names),
+            "accused": "; ".join(f"{names[x]} ({role})" for x, role in a.accused),
+            "about": "; ".join(names.get(x, short(x)) for x in a.about),
+            "allegation sources": _sources_text(a, names), "allegation quotes": " | ".join(q for _, q in a.quotes),
+            "denial": short(d.iri), "denied by": _claimants_text(d, names),
+            "denies": "; ".join(names[x] for x in d.denied) or "the allegation as a whole",
+            "does not deny": "; ".join(names[x] for x in accused if x not in d.denied) if d.denied else "",
+            "denial sources": _sources_text(d, names), "denial quotes": " | ".join(q for _, q in d.quotes),
+            "flags": "; ".join(f"{short(c.iri)} RESTS ON RETRACTED SOURCE" for c in (a, d) if c.rests_on_retracted)})
+    return Report(kind="contested", title="Contested claims", subject=None, columns=CONTESTED_COLUMNS, rows=rows,
+                  notes=[f"{len(rows)} allegation–denial pairs."])
+
+
+CORROBORATION_COLUMNS = ("about", "accused", "alleged role", "independent claimants", "claimants", "statements",
+                         "allegations", "single claimant", "disputed by")
+
+
+def corroboration(store) -> Report:
+    """Return, for each event or pattern and each actor accused in a role, how many independent
+    claimants make that allegation.
+
+    Independence: claimants count once per organisation; a person speaking on behalf of an
+    organisation (or its spokesperson, leader or member) counts as that organisation; allegations
+    that report the same original statement count once.
+    """
+    rows_in = select(store, """SELECT ?allegation ?about ?accused ?role ?agent ?behalf ?statement WHERE {
+      ?allegation a/rdfs:subClassOf* skg:Allegation .
+      ?allegation skg:stance stance:accuses .
+      ?allegation skg:about ?about .
+      ?allegation skg:qualifiedAccusation ?accusation .
+      ?accusation skg:accusedActor ?accused .
+      ?accusation skg:allegedRole ?role .
+      ?allegation skg:qualifiedClaimAttribution ?attribution .
+      ?attribution prov:agent ?agent .
+      OPTIONAL { ?attribution skg:onBehalfOf ?behalf . }
+      OPTIONAL { ?allegation skg:originallyStatedIn ?statement . }
+    }""")
+    speaks_for = defaultdict(set)
+    for r in select(store, """SELECT ?person ?organisation WHERE {
+      ?person skg:spokespersonFor|skg:leaderOf|skg:memberOf ?organisation . }"""):
+        speaks_for[r["person"].value].add(r["organisation"].value)
+    groups: dict[tuple[str, str, str], dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    for r in rows_in:
+        agent = r["agent"].value
+        if "behalf" in r:
+            voice = r["behalf"].value
+        elif len(speaks_for.get(agent, ())) == 1:
+            voice = next(iter(speaks_for[agent]))
+        else:
+            voice = agent
+        key = (r["about"].value, r["accused"].value, _local(r["role"].value))
+        groups[key]["voices"].add(voice)
+        groups[key]["statements"].add(r["statement"].value if "statement" in r else r["allegation"].value)
+        groups[key]["allegations"].add(r["allegation"].value)
+    facts = claim_facts(store, {a for g in groups.values() for a in g["allegations"]})
+    names = labels(store, {k[0] for k in groups} | {k[1] for k in groups} | {v for g in groups.values() for v in g["voices"]})
+    rows = []
+    for (about, accused, role), g in groups.items():
+        disputes = sorted({(d, x) for a in g["allegations"] for d, x in facts[a].disputed_by})
+        denial_text = "; ".join(f"{short(d)}" + (f" (denies {names.get(x) or short(x)})" if x else "")
+                                for d, x in disputes if not x or x == accused)
+        if disputes and not denial_text:
+            denial_text = "; ".join(sorted({f"{short(d)} (does not deny this actor's part)" for d, _ in disputes}))
+        rows.append({"about": names[about], "accused": names[accused], "alleged role": role,
+                     "independent claimants": str(len(g["voices"])),
+                     "claimants": "; ".join(sorted(names[v] for v in g["voices"])),
+                     "statements": "; ".join(sorted(short(s) for s in g["statements"])),
+                     "allegations": "; ".join(sorted(short(a) for a in g["allegations"])),
+                     "single claimant": "yes" if len(g["voices"]) == 1 else "no", "disputed by": denial_text,
+                     "_sort": (-len(g["voices"]), names[about], names[accused], role)})
+    rows.sort(key=lambda r: r.pop("_sort"))
+    single = sum(1 for r in rows if r["single claimant"] == "yes")
+    return Report(kind="corroboration", title="Corroboration of allegations", subject=None,
+                  columns=CORROBORATION_COLUMNS, rows=rows,
+                  notes=[f"{len(rows)} allegations (event or pattern, accused actor, role); {single} rest on a single "
+                         "claimant.", "Independent claimants are distinct organisations: a spokesperson, leader or "
+                         "member counts as the organisation; two reports of one statement count once."])
+
+
+CHAIN_COLUMNS = ("step", "from", "relation", "to", "name", "details")
+
+
+def source_chain(store, claim: str) -> Report:
+    """Given a claim, return the PROV chain back from it: the documents that report it, the statement
+    it reports, the speaker, the organisation, the affiliation that links them, and the graph's load."""
+    iri = resolve_node(store, claim, "claim/", ns.SKG + "Claim")
+    f = claim_facts(store, [iri])[iri]
+    steps: list[tuple[str, str, str, str]] = []  # (from, relation, to, details)
+    docs = select(store, """SELECT ?document ?type ?date ?publisher ?author ?sha ?retracted ?graph WHERE {
+      OPTIONAL { ?document a ?type . FILTER(?type != skg:Document) }
+      OPTIONAL { ?document skg:datePublished ?date . }
+      OPTIONAL { ?document skg:publisher ?publisher . }
+      OPTIONAL { ?document skg:author ?author . }
+      OPTIONAL { ?document skg:sha256 ?sha . }
+      OPTIONAL { ?document skg:retracted ?retracted . }
+    }""", document=[ox.NamedNode(d) for d in f.reported_in + f.original])
+    doc_info: dict[str, dict[str, str]] = defaultdict(dict)
+    for r in docs:
+        info = doc_info[r["document"].value]
+        for key in ("type", "date", "publisher", "author", "sha", "retracted"):
+            if key in r:
+                info.setdefault(key, r[key].value)
+    graphs = select(store, """SELECT ?graph ?file ?path ?sha WHERE {
+      GRAPH ?graph { ?claim skg:stance ?stance . }
+      OPTIONAL { ?graph prov:wasDerivedFrom ?file . ?file skg:filePath ?path . ?file skg:sha256 ?sha . }
+    } ORDER BY ?graph ?path""", claim=[ox.NamedNode(iri)])
+    affiliations = select(store, """SELECT ?person ?kind ?organisation ?basis WHERE {
+      ?person skg:qualifiedAffiliation ?affiliation .
+      ?affiliation skg:withActor ?organisation .
+      ?affiliation skg:affiliationKind ?kind .
+      OPTIONAL { ?affiliation prov:wasDerivedFrom ?basis . }
+    } ORDER BY ?organisation""", person=[ox.NamedNode(a) for a, _, _ in f.speakers])
+
+    def doc_details(d):
+        info = doc_info.get(d, {})
+        parts = [short(info["type"]) if info.get("type") else "document"]
+        if info.get("date"):
+            parts.append(f"published {info['date']}")
+        if info.get("publisher"):
+            parts.append(f"publisher {short(info['publisher'])}")
+        if info.get("author") and info.get("author") != info.get("publisher"):
+            parts.append(f"author {short(info['author'])}")
+        if info.get("sha"):
+            parts.append(f"sha256 {info['sha'][:12]}…")
+        if info.get("retracted") == "true":
+            parts.append("RETRACTED")
+        return ", ".join(parts)
+
+    for d in f.reported_in:
+        steps.append((iri, "reported in", d, doc_details(d)))
+    for g in graphs:
+        if "path" in g:
+            steps.append((f.reported_in[0] if f.reported_in else iri, "described in graph", g["graph"].value,
+                          f"loaded from {g['path'].value} (sha256 {g['sha'].value[:12]}…)"))
+    for d in f.original:
+        steps.append((f.reported_in[0] if f.reported_in else iri, "reports the statement", d, doc_details(d)))
+    origin = f.original[0] if f.original else (f.reported_in[0] if f.reported_in else iri)
+    for agent, behalf, role in f.speakers:
+        steps.append((origin, "made by", agent, f"role {role}" if role else ""))
+        if behalf:
+            steps.append((agent, "on behalf of", behalf, ""))
+        for a in affiliations:
+            if a["person"].value == agent:
+                basis = f"per {short(a['basis'].value)}" if "basis" in a else "no claim recorded"
+                steps.append((agent, _local(a["kind"].value).replace("-", " "), a["organisation"].value, basis))
+    names = labels(store, {s[0] for s in steps} | {s[2] for s in steps} | {iri} | {a for a, _ in f.accused})
+    names[iri] = f.stance + (": " + ", ".join(f"{names[a]} as {r}" for a, r in f.accused) if f.accused else "")
+    rows = [{"step": str(i), "from": short(a), "relation": rel, "to": short(b),
+             "name": names.get(b, short(b)), "details": det} for i, (a, rel, b, det) in enumerate(steps, start=1)]
+    header = (f"{short(iri)}: {f.stance}" + (" (allegation)" if f.allegation else "") +
+              (f", {', '.join(f'{names.get(a) or short(a)} as {r}' for a, r in f.accused)}" if f.accused else "") +
+              f"; stated {describe_date(f.stated_on, f.precision)}")
+    text = chain_text(iri, header, steps, names, f)
+    notes = [header] + ([f"quote: “{q}” (character {s} of the reporting document)" for s, q in f.quotes])
+    if f.rests_on_retracted:
+        notes.append("RESTS ON RETRACTED SOURCE")
+    return Report(kind="claim", title=f"Source chain of {short(iri)}", subject=iri, columns=CHAIN_COLUMNS, rows=rows,
+                  notes=notes, text=text, svg=chain_svg(iri, steps, names))
+
+
+def chain_text(root: str, header: str, steps, names, facts: ClaimFacts) -> str:
+    """Given the chain's steps, return it as an indented tree of text."""
+    children = defaultdict(list)
+    for a, rel, b, det in steps:
+        children[a].append((rel, b, det))
+    lines = [header]
+    seen = {root}
+
+    def walk(node, depth):
+        for rel, b, det in children.get(node, []):
+            lines.append("  " * depth + f"└─ {rel} → {short(b)} “{names.get(b, short(b))}”" + (f" ({det})" if det else ""))
+            if b not in seen:
+                seen.add(b)
+                walk(b, depth + 1)
+
+    walk(root, 1)
+    for start, quote in facts.quotes:
+        lines.append(f"  quote @{start}: “{quote}”")
+    return "\n".join(lines)
+
+
+def chain_svg(root: str, steps, names) -> str:
+    """Given the chain's steps, return a small SVG diagram: one box per node, one labelled arrow per step."""
+    order = [root]
+    for a, _, b, _ in steps:
+        for node in (a, b):
+            if node not in order:
+                order.append(node)
+    box_w, box_h, gap, left = 460, 44, 40, 20
+    y = {node: 20 + i * (box_h + gap) for i, node in enumerate(order)}
+    height = 40 + len(order) * (box_h + gap)
+    e = html.escape
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{box_w + 260}" height="{height}" '
+             f'font-family="sans-serif" font-size="12">',
+             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" '
+             'orient="auto"><path d="M0,0 L10,5 L0,10 z"/></marker></defs>']
+    for node in order:
+        parts.append(f'<g class="node"><rect x="{left}" y="{y[node]}" width="{box_w}" height="{box_h}" rx="6" '
+                     f'fill="#f4f4f4" stroke="#333"/>'
+                     f'<text x="{left + 8}" y="{y[node] + 18}" font-weight="bold">{e(short(node))}</text>'
+                     f'<text x="{left + 8}" y="{y[node] + 35}">{e(names.get(node, "")[:70])}</text></g>')
+    for i, (a, rel, b, _) in enumerate(steps):
+        x = left + box_w + 15 + (i % 4) * 45
+        y1, y2 = y[a] + box_h / 2, y[b] + box_h / 2
+        parts.append(f'<g class="edge"><path d="M{left + box_w},{y1} H{x} V{y2} H{left + box_w + 2}" fill="none" '
+                     f'stroke="#555" marker-end="url(#arrow)"/>'
+                     f'<text x="{x + 4}" y="{(y1 + y2) / 2}">{e(rel)}</text></g>')
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+IMPACT_COLUMNS = ("claim", "stance", "date", "how it rests on the source", "other reporting documents",
+                  "derived", "rests on this source alone", "flags")
+
+
+def source_impact(store, document: str) -> Report:
+    """Given a source document, return everything derived from it: the claims it reports or originally
+    states, what rests on those claims, and which claims would fall with it alone."""
+    iri = resolve_node(store, document, "document/", ns.SKG + "Document")
+    doc = ox.NamedNode(iri)
+    parts = select(store, "SELECT ?part WHERE { ?part skg:partOfDocument ?document . } ORDER BY ?part", document=[doc])
+    documents = [doc] + [p["part"] for p in parts]
+    rows_in = select(store, """SELECT DISTINCT ?claim ?how WHERE {
+      { ?claim skg:reportedIn ?document . BIND("reported in it" AS ?how) }
+      UNION { ?claim skg:originallyStatedIn ?document . BIND("originally stated in it" AS ?how) }
+    }""", document=documents)
+    claims = sorted({r["claim"].value for r in rows_in})
+    how = defaultdict(set)
+    for r in rows_in:
+        how[r["claim"].value].add(r["how"].value)
+    facts = claim_facts(store, claims)
+    derived = defaultdict(list)
+    for r in select(store, "SELECT ?thing ?claim WHERE { ?thing prov:wasDerivedFrom ?claim . } ORDER BY ?thing",
+                    claim=[ox.NamedNode(c) for c in claims]):
+        derived[r["claim"].value].append(short(r["thing"].value))
+    retracted = select(store, "SELECT ?document WHERE { ?document skg:retracted true }", document=[doc])
+    is_retracted = bool(retracted)
+    doc_set = {d.value for d in documents}
+    rows = []
+    for c in claims:
+        f = facts[c]
+        others = [d for d in f.reported_in if d not in doc_set]
+        # A claim rests on the source alone when the source is its original statement (every report
+        # of it derives from that), or when no other document reports it.
+        alone = any(d in doc_set for d in f.original) or not others
+        rows.append({"claim": short(c), "stance": f.stance, "date": describe_date(f.stated_on, f.precision),
+                     "how it rests on the source": "; ".join(sorted(how[c])),
+                     "other reporting documents": "; ".join(short(d) for d in others),
+                     "derived": "; ".join(derived[c]), "rests on this source alone": "yes" if alone else "no",
+                     "flags": "RESTS ON RETRACTED SOURCE" if f.rests_on_retracted else "",
+                     "_sort": (f.stated_on, c)})
+    rows.sort(key=lambda r: r.pop("_sort"))
+    names = labels(store, [iri])
+    alone_count = sum(1 for r in rows if r["rests on this source alone"] == "yes")
+    notes = [f"{len(rows)} claims derive from {short(iri)}; {alone_count} rest on it alone."]
+    if is_retracted:
+        notes.insert(0, f"{short(iri)} IS RETRACTED: {sum(1 for r in rows if r['flags'])} claims are flagged.")
+    return Report(kind="source", title=f"Source impact: {names[iri]}", subject=iri, columns=IMPACT_COLUMNS,
+                  rows=rows, notes=notes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Retraction: the change that marks a document retracted (apply it through the SHACL gate)
+# ---------------------------------------------------------------------------------------------
+def retraction_change(store, document: str, retracted: bool = True) -> Change:
+    """Given a document, return the Change that sets `skg:retracted` on it, in the graph that describes it."""
+    iri = resolve_node(store, document, "document/", ns.SKG + "Document")
+    doc = ox.NamedNode(iri)
+    where = select(store, "SELECT DISTINCT ?graph WHERE { GRAPH ?graph { ?document a ?type . } } ORDER BY ?graph",
+                   document=[doc])
+    if not where:
+        raise AuditError(f"{short(iri)} is not described in any named graph")
+    graph = where[0]["graph"]
+    predicate = ox.NamedNode(ns.SKG + "retracted")
+    boolean = ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
+    removals = tuple(q for q in store.quads(doc, predicate, None, None))
+    additions = (ox.Quad(doc, predicate, ox.Literal("true" if retracted else "false", datatype=boolean), graph),)
+    if {(q.subject, q.predicate, q.object, q.graph_name) for q in removals} == \
+            {(q.subject, q.predicate, q.object, q.graph_name) for q in additions}:
+        return Change()
+    return Change(removals=removals, additions=additions)
+
+
+def retract(store, document: str, retracted: bool = True, *, gate=None) -> Change:
+    """Given a store and a document, validate the retraction with the SHACL gate and apply it; return the Change.
+
+    `gate` defaults to sahelkg.gate.validation.check_change; a non-conforming change raises AuditError.
+    """
+    if gate is None:
+        try:
+            from sahelkg.gate.validation import check_change as gate
+        except ImportError as error:
+            raise AuditError("the SHACL gate (sahelkg.gate.validation) is not installed; nothing was written") from error
+    change = retraction_change(store, document, retracted)
+    if change.is_empty():
+        return change
+    report = gate(store, change)
+    if not report.conforms:
+        raise AuditError(f"the retraction breaks the shapes; nothing was written: {report.to_json()}")
+    store.apply(change)
+    return change
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering
+# ---------------------------------------------------------------------------------------------
+def render(report: Report, fmt: str = "markdown") -> str:
+    """Given a report and a format (markdown, csv, json, html), return the text."""
+    if fmt == "json":
+        return json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(report.columns), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(report.rows)
+        return out.getvalue()
+    if fmt == "html":
+        return render_html(report)
+    if fmt == "markdown":
+        return render_markdown(report)
+    raise AuditError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def _md_cell(value: str) -> str:
+    return value.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(report: Report) -> str:
+    """Given a report, return it as Markdown: a title, notes, a table, and a chain's text."""
+    lines = [f"# {report.title}", ""]
+    lines += [f"- {n}" for n in report.notes] + ([""] if report.notes else [])
+    if report.text:
+        lines += ["```", report.text, "```", ""]
+    lines.append("| " + " | ".join(report.columns) + " |")
+    lines.append("|" + "---|" * len(report.columns))
+    for row in report.rows:
+        lines.append("| " + " | ".join(_md_cell(row.get(c, "")) for c in report.columns) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def render_html(report: Report) -> str:
+    """Given a report, return a small HTML page: title, notes, table, and a chain's text and SVG."""
+    e = html.escape
+    body = [f"<h1>{e(report.title)}</h1>"]
+    if report.notes:
+        body.append("<ul>" + "".join(f"<li>{e(n)}</li>" for n in report.notes) + "</ul>")
+    if report.text:
+        body.append(f"<pre>{e(report.text)}</pre>")
+    if report.svg:
+        body.append(report.svg)
+    body.append("<table><thead><tr>" + "".join(f"<th>{e(c)}</th>" for c in report.columns) + "</tr></thead><tbody>")
+    for row in report.rows:
+        flagged = ' class="flagged"' if row.get("flags") else ""
+        body.append(f"<tr{flagged}>" + "".join(f"<td>{e(row.get(c, ''))}</td>" for c in report.columns) + "</tr>")
+    body.append("</tbody></table>")
+    return ('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>' + e(report.title) +
+            "</title><style>td,th{border:1px solid #ccc;padding:4px;vertical-align:top}"
+            "table{border-collapse:collapse}.flagged{background:#fdd}</style></head><body>" + "".join(body) +
+            "</body></html>")
+
+
+def run_audit(store, kind: str, target: str | None = None) -> Report:
+    """Given a store, an audit name (actor, contested, corroboration, claim, source) and its target, return the report."""
+    audits = {"actor": actor_ledger, "claim": source_chain, "source": source_impact}
+    if kind in audits:
+        if not target:
+            raise AuditError(f"the {kind} audit needs a target")
+        return audits[kind](store, target)
+    if kind == "contested":
+        return contested_claims(store)
+    if kind == "corroboration":
+        return corroboration(store)
+    raise AuditError(f"unknown audit {kind!r}")
+
+
+__all__ = ["AuditError", "Report", "actor_ledger", "contested_claims", "corroboration", "source_chain",
+           "source_impact", "retraction_change", "retract", "render", "run_audit", "InvalidParameter"]

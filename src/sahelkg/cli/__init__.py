@@ -1,0 +1,1 @@
+"""The `sahelkg` command: one registry of verbs."""

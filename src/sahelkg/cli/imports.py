@@ -1,0 +1,46 @@
+"""`sahelkg import acled|ucdp FILE.csv`: the command-line face of the importers."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sahelkg.importers.common import ImportFailed, stderr_progress
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import one file all or nothing; print the report; exit 1 when rows are malformed."""
+    from sahelkg.cli.main import open_store
+
+    if args.dataset == "acled":
+        from sahelkg.importers.acled import import_acled as run
+    else:
+        from sahelkg.importers.ucdp import import_ucdp as run
+    store = open_store(args)
+    try:
+        options = {"progress": None if args.quiet else stderr_progress, "dry_run": args.dry_run}
+        if args.version:
+            options["version"] = args.version
+        report = run(store, Path(args.file), **options)
+    except ImportFailed as error:
+        print(f"error: {error}\nnothing was imported.", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(report.summary() + ("\n(dry run: nothing written)" if args.dry_run and not report.already_imported else ""))
+    return 0
+
+
+def register(subcommands) -> None:
+    """Add the `import` subcommand to the `sahelkg` command line."""
+    from sahelkg.cli.main import add_store_options
+
+    parser = subcommands.add_parser("import", help="import an ACLED or UCDP GED CSV file, all or nothing")
+    parser.add_argument("dataset", choices=["acled", "ucdp"])
+    parser.add_argument("file", help="the CSV file")
+    parser.add_argument("--version", help="dataset version to record (UCDP: e.g. 25.1; ACLED: default newest timestamp)")
+    parser.add_argument("--dry-run", action="store_true", help="map every row and pass the result through the SHACL gate, write nothing")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    add_store_options(parser)
+    parser.set_defaults(func=cmd_import)

@@ -1,0 +1,80 @@
+"""`sahelkg validate`: check files, a store, or files against a store with the SHACL shapes.
+
+  sahelkg validate FILES…             the files as a dataset (with the catalog the loader would write)
+  sahelkg validate --store DIR         everything in the store (shapes compiled to SPARQL, run in the store)
+  sahelkg validate FILES… --store DIR  the files as a change to the store (the write gate's answer)
+
+Exit codes: 0 conforms (warnings and infos allowed), 1 violations, 2 the input could not be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sahelkg.cli import main as cli
+from sahelkg.dataset import loading
+from sahelkg.gate import validation
+from sahelkg.store.change import Change
+
+
+def register(subcommands) -> None:
+    """Add the `validate` subcommand."""
+    p = subcommands.add_parser(
+        "validate", help="check files or a store against the SHACL shapes (exit 0 conforms, 1 violations, 2 unreadable)",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("files", nargs="*", type=Path, help="RDF files or directories; with a store, validated as a change to it")
+    p.add_argument("--format", choices=["text", "turtle", "json"], default="text", help="report format (default: text)")
+    p.add_argument("--graph", metavar="IRI", help="target graph for triples-only files")
+    p.add_argument("--engine", choices=["auto", "sparql", "pyshacl"], default="auto",
+                   help="whole-store validation: shapes compiled to SPARQL (fast; needs the ontology graph) "
+                        "or pyshacl (default auto: sparql when the store holds the ontology graph)")
+    cli.add_store_options(p)
+    p.set_defaults(func=cmd_validate)
+
+
+def _has_store(args: argparse.Namespace) -> bool:
+    return bool(args.store or args.remote_query or args.seed)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate, print the report in the chosen format, and return the exit code."""
+    try:
+        quads = list(loading.dataset_quads(args.files, args.graph)) if args.files else None
+    except loading.LoadError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if quads is not None and not _has_store(args):
+        report = validation.validate_quads(quads)
+    elif _has_store(args):
+        store = cli.open_store(args)
+        try:
+            if quads is None:
+                report = _validate_whole_store(store, args.engine)
+            else:
+                report = validation.check_change(store, Change(additions=tuple(quads)))
+        finally:
+            store.close()
+    else:
+        raise cli.UsageError("give FILES to validate, or a store (--store DIR, --seed, --remote-query URL)")
+    if args.format == "json":
+        print(report.to_json())
+    elif args.format == "turtle":
+        print(report.to_turtle())
+    else:
+        print(report.to_text(), end="")
+    return 0 if report.conforms else 1
+
+
+def _validate_whole_store(store, engine: str):
+    from sahelkg.gate import engine_sparql as validation_sparql
+
+    if engine == "pyshacl":
+        return validation.validate_store(store)
+    try:
+        return validation_sparql.validate_store(store)
+    except ValueError:  # no ontology graph in the store
+        if engine == "sparql":
+            raise cli.UsageError("--engine sparql needs the ontology graph in the store (sahelkg load ontology/sahelkg.ttl)")
+        return validation.validate_store(store)

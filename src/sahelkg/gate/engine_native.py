@@ -1,0 +1,838 @@
+"""The shapes compiled to Python checks over N-Triples text: the gate's engine for big changes.
+
+An import of 100,000 ACLED rows is a change of 7.5 million quads. pyshacl validates about 23
+rows a second; the shapes compiled to SPARQL (sahelkg.gate.engine_sparql) first need every quad
+loaded into a temporary Oxigraph store (3 µs a quad) and then run 244 queries. This engine reads
+the data through a `GraphView` (what a node's triples are, as sahelkg.store.encoded text) and runs
+every constraint of shapes/sahelkg-shapes.ttl as a Python check on each focus node, so the gate
+reads each added triple about once.
+
+It gives the results pyshacl gives (tests/shacl runs every fixture and random changes through
+both). It compiles only the constraint forms the shapes file uses, and its SHACL-SPARQL
+constraints are written out by hand below, each pinned to the SHA-256 of its query text: a new
+form, or an edited query, raises NotImplementedError when compiling, and data it cannot judge
+the way SPARQL would (a sum of decimals, a date with a time zone) raises Unsupported while
+checking; the gate then uses the compiled SPARQL engine instead.
+
+>>> view = TripleView([("<https://w3id.org/sahelkg/id/count/c>", "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>",
+...                     "<https://w3id.org/sahelkg/ontology#Count>")])
+>>> report = validate(view, ["<https://w3id.org/sahelkg/id/count/c>"], subclass_pairs=[])
+>>> sorted({r.path.rsplit("#", 1)[-1] for r in report.results if r.path})[:3]
+['countOf', 'minimum', 'originalWording']
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+import rdflib
+from rdflib.namespace import RDF, SH
+
+from sahelkg.store import encoded
+from sahelkg import namespaces as ns
+from sahelkg.gate import validation
+from sahelkg.gate.validation import ValidationReport, ValidationResult
+from sahelkg.gate.engine_sparql import rdf_list, scheme_of_node_shape, shape_messages, shape_severity
+
+SHACL = str(SH)
+XSD = encoded.XSD
+RDF_TYPE = "<" + str(RDF.type) + ">"
+SKG = ns.SKG
+STORED_SOURCE_GRAPH = "<" + str(validation.STORED_SOURCE_GRAPH) + ">"
+_INTEGER_TYPES = {XSD + t for t in ("integer", "long", "int", "short", "byte", "nonNegativeInteger", "positiveInteger",
+                                    "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt",
+                                    "unsignedShort", "unsignedByte")}
+_NUMERIC_TYPES = _INTEGER_TYPES | {XSD + "decimal", XSD + "double", XSD + "float"}
+_INTEGER_TEXT = re.compile(r"[+-]?\d+")
+_DECIMAL_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_DOUBLE_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|[+-]?INF|NaN")
+_DATE_TEXT = re.compile(r"-?\d{4,}-\d{2}-\d{2}")
+
+
+class Unsupported(Exception):
+    """The data holds a value this engine cannot judge exactly as SPARQL would; use another engine."""
+
+
+# ---------------------------------------------------------------------------------------------
+# What the checks read
+# ---------------------------------------------------------------------------------------------
+
+EMPTY: dict = {}
+
+
+class GraphView:
+    """Triples as N-Triples text, read by node: the working set of a validation."""
+
+    def node(self, node: str) -> dict[str, list[str]]:
+        """Given an encoded node, return its triples: predicate -> distinct objects (do not modify)."""
+        raise NotImplementedError
+
+    def objects(self, node: str, predicate: str) -> list[str]:
+        """Given a subject and a predicate (both encoded), return the distinct objects."""
+        return self.node(node).get(predicate, [])
+
+    def subjects(self, predicate: str, node: str) -> list[str]:
+        """Given a predicate and an object, return the distinct subjects (only for INVERSE_PREDICATES)."""
+        raise NotImplementedError
+
+    def entered_by(self, node: str, predicates: Iterable[str]) -> bool:
+        """Given a node and predicates (of INVERSE_PREDICATES), return True when a triple with one of them enters it."""
+        return any(self.subjects(p, node) for p in predicates)
+
+
+# The predicates the checks read backwards (inverse property paths, targetObjectsOf, SPARQL).
+INVERSE_PREDICATES = frozenset(f"<{SKG}{name}>" for name in ("qualifiedAffiliation", "disputes", "partOf", "anchor"))
+
+
+class TripleView(GraphView):
+    """A view over given triples (a whole dataset, or a test's working set).
+
+    >>> TripleView([("<http://a>", "<http://p>", '"x"'), ("<http://a>", "<http://p>", '"x"')]).objects("<http://a>", "<http://p>")
+    ['"x"']
+    """
+
+    def __init__(self, triples: Iterable[tuple[str, str, str]]):
+        self._forward, self._backward = index_quads((s, p, o, "") for s, p, o in triples)
+
+    def node(self, node):
+        return self._forward.get(node, EMPTY)
+
+    def subjects(self, predicate, node):
+        return self._backward.get((predicate, node), [])
+
+
+def index_quads(quads: Iterable[tuple[str, str, str, str]], skip_graph: str | None = None) -> tuple[dict, dict]:
+    """Given encoded quads, return their triples indexed (graphs merged, repeats dropped): subject ->
+    predicate -> objects, and (predicate, object) -> subjects for INVERSE_PREDICATES only. Quads in
+    skip_graph are left out."""
+    forward: dict[str, dict[str, list[str]]] = {}
+    backward: dict[tuple[str, str], list[str]] = defaultdict(list)
+    inverse = INVERSE_PREDICATES
+    for s, p, o, g in quads:
+        if g == skip_graph:
+            continue
+        by_predicate = forward.get(s)
+        if by_predicate is None:
+            by_predicate = forward[s] = {}
+        values = by_predicate.get(p)
+        if values is None:
+            by_predicate[p] = [o]
+        else:
+            values.append(o)
+        if p in inverse:
+            backward[(p, o)].append(s)
+    for by_predicate in forward.values():
+        for p, values in by_predicate.items():
+            if len(values) > 1:
+                by_predicate[p] = list(dict.fromkeys(values))
+    for key, values in backward.items():
+        if len(values) > 1:
+            backward[key] = list(dict.fromkeys(values))
+    return forward, dict(backward)
+
+
+# ---------------------------------------------------------------------------------------------
+# Values as SPARQL compares them
+# ---------------------------------------------------------------------------------------------
+
+def _numeric(term: str):
+    """Given an encoded term, return its number, None when it is no numeric literal, or raise
+    _IllTyped when its datatype is numeric but its text is not a number of that type."""
+    if term[0] != '"':
+        return None
+    lexical, datatype, _language = encoded.literal_parts(term)
+    if datatype not in _NUMERIC_TYPES:
+        return None
+    text = lexical.strip()
+    if datatype in _INTEGER_TYPES:
+        if not _INTEGER_TEXT.fullmatch(text):
+            raise _IllTyped
+        return int(text)
+    if datatype == XSD + "decimal":
+        if not _DECIMAL_TEXT.fullmatch(text):
+            raise _IllTyped
+        return Decimal(text)
+    if not _DOUBLE_TEXT.fullmatch(text):
+        raise _IllTyped
+    return float(text.replace("INF", "inf"))
+
+
+class _IllTyped(Exception):
+    """A literal's text is not in its datatype's lexical space: SPARQL comparisons with it are errors."""
+
+
+def _date(term: str) -> _dt.date | None:
+    """Given an encoded xsd:date literal, return the date (None when ill-typed; Unsupported with a time zone)."""
+    lexical = encoded.literal_parts(term)[0]
+    if not _DATE_TEXT.fullmatch(lexical):
+        if _DATE_TEXT.match(lexical):
+            raise Unsupported(f"date with a time zone: {term}")
+        return None
+    try:
+        return _dt.date.fromisoformat(lexical)
+    except ValueError:
+        return None
+
+
+def _datatype(term: str) -> str | None:
+    """Given an encoded term, return a literal's datatype IRI (None for IRIs and blank nodes)."""
+    if term[0] != '"':
+        return None
+    last = term[-1]
+    if last == '"':
+        return encoded.XSD_STRING
+    if last == ">":  # a datatype IRI holds no '<': the last '^^<' starts it
+        return term[term.rindex("^^<") + 3:-1]
+    return encoded.RDF_LANG_STRING
+
+
+def _compare(a: str, b: str) -> int | None:
+    """Given two encoded literals, return -1, 0 or 1 as SPARQL orders them, None for a type error."""
+    try:
+        x, y = _numeric(a), _numeric(b)
+    except _IllTyped:
+        return None
+    if x is not None and y is not None:
+        return (x > y) - (x < y)
+    if x is not None or y is not None:
+        return None
+    da, db = _datatype(a), _datatype(b)
+    if da is None or db is None or da != db:
+        return None
+    if da == XSD + "date":
+        x, y = _date(a), _date(b)
+        if x is None or y is None:
+            return None
+        return (x > y) - (x < y)
+    if da in (encoded.XSD_STRING, XSD + "boolean"):
+        x, y = encoded.literal_parts(a)[0], encoded.literal_parts(b)[0]
+        if da == XSD + "boolean":
+            if x not in ("true", "false", "1", "0") or y not in ("true", "false", "1", "0"):
+                return None
+            x, y = x in ("true", "1"), y in ("true", "1")
+        return (x > y) - (x < y)
+    raise Unsupported(f"comparing literals of datatype {da}")
+
+
+def _equal(a: str, b: str) -> bool | None:
+    """Given two encoded terms, return SPARQL's a = b (None for a type error)."""
+    if a == b:
+        return True
+    if a[0] != '"' or b[0] != '"':
+        return False
+    try:
+        x, y = _numeric(a), _numeric(b)
+    except _IllTyped:
+        return None
+    if x is not None and y is not None:
+        return x == y
+    da, db = _datatype(a), _datatype(b)
+    plain = (encoded.XSD_STRING, encoded.RDF_LANG_STRING)
+    if da in plain and db in plain:
+        return False
+    if x is not None or y is not None or da != db:
+        return None if {da, db} - set(plain) - _NUMERIC_TYPES else False
+    order = _compare(a, b)
+    return None if order is None else order == 0
+
+
+def _is_text(term: str) -> bool | None:
+    if term[0] == "<":
+        return True
+    if term[0] != '"':
+        return None
+    return _datatype(term) in (encoded.XSD_STRING, encoded.RDF_LANG_STRING)
+
+
+def _ordered(a: str, b: str, strict: bool) -> bool | None:
+    """Given two encoded terms, return whether a < b (strict) or a <= b as pyshacl orders them
+    (None: an error, which reports nothing): strings and IRIs as text, numbers by value, other
+    literals of different datatypes by their datatype IRIs."""
+    ta, tb = _is_text(a), _is_text(b)
+    if ta is None or tb is None:
+        return None
+    if ta or tb:
+        if not (ta and tb):
+            return False
+        x, y = encoded.lexical_form(a), encoded.lexical_form(b)
+        return x < y if strict else x <= y
+    da, db = _datatype(a), _datatype(b)
+    if da in _NUMERIC_TYPES and db in _NUMERIC_TYPES or da == db:
+        order = _compare(a, b)
+        if order is None:
+            return False
+        return order < 0 if strict else order <= 0
+    return da < db
+
+
+# ---------------------------------------------------------------------------------------------
+# Compiling the shapes to Python source
+# ---------------------------------------------------------------------------------------------
+# Each node shape becomes lines of Python that check one focus node `node`, whose triples are the
+# dict `t`; the shapes that apply to a set of classes are joined into one function. Inline
+# code rather than a closure per constraint: an import checks a million focus nodes, and a Python
+# call costs about as much as the check itself.
+
+
+@dataclass(frozen=True)
+class Check:
+    """What a compiled constraint reports with each result."""
+
+    severity: str
+    source_shape: str
+    component: str
+    message: str
+    path: str | None
+    source_constraint: str | None = None
+
+
+@dataclass(eq=False)
+class NodeShape:
+    """A node shape's targets, and its checks as Python lines (with the constants they name)."""
+
+    name: str
+    target_classes: tuple[str, ...]
+    target_objects_of: tuple[str, ...]
+    lines: list[str]
+
+
+class _Source:
+    """Lines of generated Python and the constants they refer to by name."""
+
+    def __init__(self, constants: dict):
+        self.lines: list[str] = []
+        self.constants = constants
+
+    def const(self, value) -> str:
+        """Given a value, return the name the generated code reads it by."""
+        name = f"K{len(self.constants)}"
+        self.constants[name] = value
+        return name
+
+    def emit(self, indent: int, line: str) -> None:
+        self.lines.append("    " * indent + line)
+
+
+def _enc(term) -> str:
+    if isinstance(term, rdflib.URIRef):
+        return f"<{term}>"
+    if isinstance(term, rdflib.Literal):
+        return encoded.literal(str(term), str(term.datatype) if term.datatype else None, term.language)
+    raise NotImplementedError(f"cannot compile term {term!r}")
+
+
+def _path(g: rdflib.Graph, path) -> tuple[str, bool, str]:
+    """Given a SHACL path, return (encoded predicate, inverse?, report text)."""
+    if isinstance(path, rdflib.URIRef):
+        return _enc(path), False, str(path)
+    inverse = g.value(path, SH.inversePath)
+    if isinstance(inverse, rdflib.URIRef):
+        if _enc(inverse) not in INVERSE_PREDICATES:
+            raise NotImplementedError(f"inverse path {inverse}: add it to INVERSE_PREDICATES")
+        return _enc(inverse), True, "^" + str(inverse)
+    raise NotImplementedError(f"path {path!r} is not compiled")
+
+
+def _regex(pattern: str, flags) -> re.Pattern:
+    if flags is not None:
+        raise NotImplementedError("sh:flags is not compiled")
+    return re.compile(pattern)  # pyshacl matches with Python's re.search as well
+
+
+def _compile_property(g: rdflib.Graph, prop, src: _Source) -> None:
+    """Emit the checks of one property shape: `v` holds the values of its path, `x` each value."""
+    predicate, inverse, path_text = _path(g, g.value(prop, SH.path))
+    severity, message, name = shape_severity(g, prop), shape_messages(g, prop), str(prop)
+
+    def check(component: str) -> str:
+        return src.const(Check(severity, name, SHACL + component, message, path_text))
+
+    on_set: list[str] = []      # lines run once on the values (at indent 0 of the block)
+    per_value: list[str] = []   # conditions on one value x: (condition, check name)
+    fires_on_empty = False
+    for p, o in g.predicate_objects(prop):
+        if p in (SH.path, SH.name, SH.description, SH.message, SH.severity, RDF.type, SH.qualifiedMinCount):
+            continue
+        if path_text == str(RDF.type) and p != SH.hasValue:
+            raise NotImplementedError(f"{prop}: {p} on the path rdf:type is not compiled")
+        if p == SH.hasValue and path_text == str(RDF.type):
+            fires_on_empty = True
+            on_set.append(f"if not is_a(node, {src.const(str(o))}): add(({check('HasValueConstraintComponent')}, node, None, None))")
+        elif p == SH.minCount:
+            fires_on_empty = True
+            on_set.append(f"if len(v) < {int(o)}: add(({check('MinCountConstraintComponent')}, node, None, None))")
+        elif p == SH.maxCount:
+            on_set.append(f"if len(v) > {int(o)}: add(({check('MaxCountConstraintComponent')}, node, None, None))")
+        elif p == SH["class"]:
+            per_value.append((f"not is_a(x, {src.const(str(o))})", check("ClassConstraintComponent")))
+        elif p == SH.node:
+            scheme_path, scheme = (_enc(term) for term in scheme_of_node_shape(g, o))
+            per_value.append((f"not has(x, {src.const(scheme_path)}, {src.const(scheme)})", check("NodeConstraintComponent")))
+        elif p == SH.datatype:
+            per_value.append((f"x[0] != '\"' or datatype(x) != {src.const(str(o))}", check("DatatypeConstraintComponent")))
+        elif p == SH["in"]:
+            per_value.append((f"x not in {src.const(frozenset(_members(g, o, prop)))}", check("InConstraintComponent")))
+        elif p == SH["not"]:
+            if set(g.predicates(o)) - {RDF.type} != {SH["in"]}:
+                raise NotImplementedError(f"{prop}: sh:not is compiled for sh:in only")
+            members = frozenset(_members(g, g.value(o, SH["in"]), prop))
+            per_value.append((f"x in {src.const(members)}", check("NotConstraintComponent")))
+        elif p == SH.pattern:
+            regex = src.const(_regex(str(o), g.value(prop, SH.flags)))
+            per_value.append((f"x[0] == '_' or not {regex}.search(lexical(x))", check("PatternConstraintComponent")))
+        elif p == SH.minLength:
+            per_value.append((f"x[0] == '_' or len(lexical(x)) < {int(o)}", check("MinLengthConstraintComponent")))
+        elif p == SH.minInclusive:
+            per_value.append((f"x[0] != '\"' or compare(x, {src.const(_enc(o))}) not in (0, 1)",
+                              check("MinInclusiveConstraintComponent")))
+        elif p in (SH.lessThan, SH.lessThanOrEquals):
+            strict = p == SH.lessThan
+            c = check("LessThanConstraintComponent" if strict else "LessThanOrEqualsConstraintComponent")
+            others = src.const(_enc(o))
+            per_value.append((f"any(ordered(x, other, {strict}) is False for other in t.get({others}, ()))", c))
+        elif p == SH.uniqueLang:
+            if o.toPython() is True:
+                c = check("UniqueLangConstraintComponent")
+                on_set.append(f"for _language in repeated_languages(v): add(({c}, node, None, None))")
+        elif p == SH.nodeKind:
+            if o != SH.IRI:
+                raise NotImplementedError(f"{prop}: sh:nodeKind {o}")
+            per_value.append(("x[0] != '<'", check("NodeKindConstraintComponent")))
+        elif p == SH.hasValue:
+            fires_on_empty = True
+            on_set.append(f"if {src.const(_enc(o))} not in v: add(({check('HasValueConstraintComponent')}, node, None, None))")
+        elif p == SH.qualifiedValueShape:
+            cls = g.value(o, SH["class"])
+            if cls is None or set(g.predicates(o)) - {SH["class"], RDF.type}:
+                raise NotImplementedError(f"{prop}: sh:qualifiedValueShape is compiled for sh:class only")
+            fires_on_empty = True
+            minimum = int(g.value(prop, SH.qualifiedMinCount))
+            on_set.append(f"if sum(1 for x in v if is_a(x, {src.const(str(cls))})) < {minimum}: "
+                          f"add(({check('QualifiedMinCountConstraintComponent')}, node, None, None))")
+        else:
+            raise NotImplementedError(f"{prop}: {p} is not compiled")
+
+    if inverse:
+        src.emit(0, f"v = view.subjects({src.const(predicate)}, node)")
+    else:
+        src.emit(0, f"v = t.get({src.const(predicate)}, NONE)")
+    # Most constraints hold vacuously for a path without values; minCount, hasValue and
+    # qualifiedMinCount do not.
+    indent = 0
+    if not fires_on_empty:
+        src.emit(0, "if v:")
+        indent = 1
+    for line in on_set:
+        src.emit(indent, line)
+    if per_value:
+        src.emit(indent, "for x in v:")
+        for condition, c in per_value:
+            src.emit(indent + 1, f"if {condition}: add(({c}, node, x, None))")
+    if not on_set and not per_value:
+        src.emit(indent, "pass")
+
+
+def _members(g: rdflib.Graph, head, prop) -> list[str]:
+    members = [_enc(m) for m in rdf_list(g, head)]
+    if any(m[0] != "<" for m in members):
+        raise NotImplementedError(f"{prop}: sh:in is compiled for IRIs only")  # literal IN compares by value
+    return members
+
+
+def _compile_node_level(g: rdflib.Graph, shape, src: _Source) -> None:
+    severity, message, name = shape_severity(g, shape), shape_messages(g, shape), str(shape)
+    for p, o in g.predicate_objects(shape):
+        if p == SH.nodeKind:
+            if o != SH.IRI:
+                raise NotImplementedError(f"{shape}: sh:nodeKind {o}")
+            component, condition = "NodeKindConstraintComponent", "node[0] != '<'"
+        elif p == SH.pattern:
+            regex = src.const(_regex(str(o), g.value(shape, SH.flags)))
+            component, condition = "PatternConstraintComponent", f"node[0] == '_' or not {regex}.search(lexical(node))"
+        elif p == SH["not"]:
+            cls = g.value(o, SH["class"])
+            if cls is None or set(g.predicates(o)) - {SH["class"], RDF.type}:
+                raise NotImplementedError(f"{shape}: sh:not is compiled for sh:class only")
+            component, condition = "NotConstraintComponent", f"is_a(node, {src.const(str(cls))})"
+        elif p in (SH.targetClass, SH.targetObjectsOf, SH.property, SH.sparql, SH.message, SH.severity, RDF.type,
+                   rdflib.RDFS.label, rdflib.RDFS.comment):
+            continue
+        else:
+            raise NotImplementedError(f"{shape}: {p} is not compiled")
+        c = src.const(Check(severity, name, SHACL + component, message, None))
+        src.emit(0, f"if {condition}: add(({c}, node, node, None))")
+
+
+def _compile_sparql(g: rdflib.Graph, shape, constraint, src: _Source) -> None:
+    select = str(g.value(constraint, SH.select))
+    digest = hashlib.sha256(select.strip().encode()).hexdigest()
+    ported = SPARQL_CONSTRAINTS.get(str(constraint))
+    if ported is None or ported[0] != digest:
+        raise NotImplementedError(f"{constraint}: its SPARQL has no Python version here (query SHA-256 {digest})")
+    c = src.const(Check(shape_severity(g, shape), str(shape), SHACL + "SPARQLConstraintComponent",
+                        shape_messages(g, constraint), None, source_constraint=str(constraint)))
+    src.emit(0, f"for path, value in {src.const(ported[1])}(node, t, view, is_a): add(({c}, node, value, path))")
+
+
+@functools.lru_cache(maxsize=1)
+def compiled_shapes() -> tuple[tuple[NodeShape, ...], dict]:
+    """Return every node shape of the shapes file with its checks as Python lines, and the
+    constants those lines name (NotImplementedError when the file uses a form this engine lacks)."""
+    g = validation.shapes_graph()
+    constants: dict = {}
+    shapes = []
+    for shape in sorted(set(g.subjects(SH.targetClass)) | set(g.subjects(SH.targetObjectsOf)), key=str):
+        for unsupported in (SH.targetNode, SH.targetSubjectsOf, SH.target):
+            if (shape, unsupported, None) in g:
+                raise NotImplementedError(f"{shape}: {unsupported} is not compiled")
+        src = _Source(constants)
+        _compile_node_level(g, shape, src)
+        for prop in g.objects(shape, SH.property):
+            _compile_property(g, prop, src)
+        for constraint in g.objects(shape, SH.sparql):
+            _compile_sparql(g, shape, constraint, src)
+        shapes.append(NodeShape(str(shape), tuple(sorted(str(c) for c in g.objects(shape, SH.targetClass))),
+                                tuple(sorted(_enc(p) for p in g.objects(shape, SH.targetObjectsOf))), src.lines))
+    return tuple(shapes), constants
+
+
+def available() -> bool:
+    """Return True when every constraint of the shapes file compiles to this engine."""
+    try:
+        compiled_shapes()
+    except NotImplementedError:
+        return False
+    return True
+
+
+def _repeated_languages(values: list[str]) -> list[str]:
+    """Given values, return each language tag that two or more of them carry."""
+    counts: dict[str, int] = defaultdict(int)
+    for value in values:
+        if value[0] == '"' and value[-1] != '"' and value[-1] != ">":
+            counts[encoded.literal_parts(value)[2]] += 1
+    return [language for language, n in counts.items() if n > 1]
+
+
+# The names generated code reads besides its constants.
+_HELPERS = {"NONE": (), "datatype": _datatype, "lexical": encoded.lexical_form, "compare": _compare,
+            "ordered": _ordered, "repeated_languages": _repeated_languages}
+
+
+@functools.lru_cache(maxsize=256)
+def _plan_source(shapes: tuple[NodeShape, ...]) -> Callable:
+    """Given node shapes, return a factory (view, is_a, has, add) -> check(node, t) running all their checks."""
+    body = [line for shape in shapes for line in shape.lines] or ["pass"]
+    text = "def factory(view, is_a, has, add):\n    def check(node, t):\n" + "".join(
+        f"        {line}\n" for line in body) + "    return check\n"
+    namespace = dict(compiled_shapes()[1])
+    namespace.update(_HELPERS)
+    exec(compile(text, f"<shapes: {', '.join(s.name.rsplit('#', 1)[-1] for s in shapes)}>", "exec"), namespace)
+    return namespace["factory"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Validating
+# ---------------------------------------------------------------------------------------------
+
+def validate(view: GraphView, focus_nodes: Iterable[str], *, subclass_pairs: Iterable[tuple[str, str]],
+             source_graphs: Iterable[str] = ()) -> ValidationReport:
+    """Given a view, encoded focus nodes, the (class, superclass) IRI pairs and the encoded source
+    graphs that hold triples, return the results of those focus nodes, as pyshacl reports them."""
+    shapes = compiled_shapes()[0]
+    superclasses = validation.superclass_map(frozenset(subclass_pairs))
+    marked = set(source_graphs)
+
+    @functools.lru_cache(maxsize=4096)
+    def closure(direct: tuple[str, ...]) -> frozenset[str]:
+        classes = set(direct)
+        for cls in direct:
+            classes.update(superclasses.get(cls, ()))
+        return frozenset(classes)
+
+    type_cache: dict[str, frozenset[str]] = {}
+    source_graph_class = STORED_SOURCE_GRAPH[1:-1]
+
+    def classes_of(node: str, triples: dict | None = None) -> frozenset[str]:
+        found = type_cache.get(node)
+        if found is None:
+            if triples is None:
+                triples = view.node(node) if node[0] != '"' else EMPTY
+            direct = tuple(t[1:-1] for t in triples.get(RDF_TYPE, ()) if t[0] == "<")
+            if node in marked:
+                direct += (source_graph_class,)
+            found = type_cache[node] = closure(direct)
+        return found
+
+    def is_a(node: str, cls: str) -> bool:
+        found = type_cache.get(node)
+        return cls in (found if found is not None else classes_of(node))
+
+    has_cache: dict[tuple[str, str, str], bool] = {}
+
+    def has(node: str, predicate: str, value: str) -> bool:
+        """Return True when the triple (node, predicate, value) holds: memoised, since the values
+        read this way (a concept and its scheme) recur on every row."""
+        key = (node, predicate, value)
+        found = has_cache.get(key)
+        if found is None:
+            found = has_cache[key] = value in view.objects(node, predicate)
+        return found
+
+    out: list = []
+    checkers: dict[tuple, Callable] = {}
+
+    def checker(chosen: tuple[NodeShape, ...]) -> Callable:
+        found = checkers.get(chosen)
+        if found is None:
+            found = checkers[chosen] = _plan_source(chosen)(view, is_a, has, out.append)
+        return found
+
+    @functools.lru_cache(maxsize=4096)
+    def shapes_for(classes: frozenset[str]) -> tuple[NodeShape, ...]:
+        return tuple(s for s in shapes if any(c in classes for c in s.target_classes))
+
+    by_objects_of = [s for s in shapes if s.target_objects_of]
+    objects_of = {p for s in by_objects_of for p in s.target_objects_of}
+    focus = list(dict.fromkeys(focus_nodes))
+    for node in focus:
+        triples = view.node(node) if node[0] != '"' else EMPTY
+        chosen = shapes_for(classes_of(node, triples))
+        if objects_of and view.entered_by(node, objects_of):
+            chosen += tuple(s for s in by_objects_of if s not in chosen
+                            and any(view.subjects(p, node) for p in s.target_objects_of))
+        if chosen:
+            checker(chosen)(node, triples)
+    results = [_result(check, focus_node, value, path) for check, focus_node, value, path in out]
+    results.sort(key=validation.result_order)
+    return ValidationReport(results=results, focus_nodes=len(focus))
+
+
+def _plain(term: str) -> str:
+    """Given an encoded term, return the text a report gives a focus node (an IRI or blank node's
+    name, a literal's lexical form)."""
+    if term.startswith("_:"):
+        return term[2:]
+    return encoded.lexical_form(term)
+
+
+def _value_text(term: str) -> str:
+    if term[0] == "<":
+        return term[1:-1]
+    return validation.to_rdflib(encoded.decode(term)).n3()
+
+
+def _result(check: Check, focus: str, value: str | None, path: str | None) -> ValidationResult:
+    if value is None and check.source_constraint is not None:
+        value = focus  # as pyshacl reports a SPARQL result without ?value
+    return ValidationResult(
+        focus_node=_plain(focus), severity=check.severity, source_shape=check.source_shape, message=check.message,
+        path=path if check.source_constraint is not None else check.path,
+        value=None if value is None else _value_text(value), constraint_component=check.component,
+        source_constraint=check.source_constraint)
+
+
+# ---------------------------------------------------------------------------------------------
+# The SHACL-SPARQL constraints, by hand. Each takes the focus node, its triples, the view and is_a, and yields
+# (path IRI or None, encoded value or None) per result row, as its SELECT would (DISTINCT).
+# ---------------------------------------------------------------------------------------------
+
+_P = {name: f"<{SKG}{name}>" for name in (
+    "about", "accused", "accusedActor", "datePublished", "deniedActor", "disputes", "endDate", "maximum", "minimum",
+    "partOf", "partsMutuallyExclusive", "publicationTime", "qualifiedAccusation", "qualifier", "reportedIn", "stance",
+    "startDate", "statedOn", "statementTime", "timeSpan", "unit", "outcome")}
+
+
+_DENIES = f"<{ns.VOCAB}stance/denies>"
+_ACCUSES = f"<{ns.VOCAB}stance/accuses>"
+_EXACT = f"<{ns.VOCAB}count-qualifier/exact>"
+_OPEN_ENDED = (f"<{ns.VOCAB}count-qualifier/at-least>", f"<{ns.VOCAB}count-qualifier/more-than>")
+_TRUE = encoded.literal("true", XSD + "boolean")
+
+
+def _is_date(term: str | None) -> bool:
+    return term is not None and _datatype(term) == XSD + "date"
+
+
+def _before(a: str, b: str) -> bool:
+    """SPARQL a < b for two xsd:date literals (an error counts as false)."""
+    return _compare(a, b) == -1
+
+
+def _stated_before_occurrence(this: str, t: dict, v: GraphView, is_a):
+    ends = [e for st in t.get(_P["statementTime"], ()) for e in v.objects(st, _P["endDate"])] or [None]
+    ons = t.get(_P["statedOn"], ()) or [None]
+    latests = [end if end is not None else on for end in ends for on in ons]
+    for value in t.get(_P["about"], ()):
+        if not is_a(value, SKG + "Occurrence"):
+            continue
+        starts = [s for span in v.objects(value, _P["timeSpan"]) for s in v.objects(span, _P["startDate"])]
+        if any(_is_date(latest) and _is_date(start) and _before(latest, start) for latest in latests for start in starts):
+            yield SKG + "about", value
+
+
+def _stated_after_publication(this: str, t: dict, v: GraphView, is_a):
+    ons = t.get(_P["statedOn"], ()) or [None]
+    starts = [s for st in t.get(_P["statementTime"], ()) for s in v.objects(st, _P["startDate"])] or [None]
+    earliests = [on if on is not None else start for on in ons for start in starts]
+    for value in t.get(_P["reportedIn"], ()):
+        ends = [e for pt in v.objects(value, _P["publicationTime"]) for e in v.objects(pt, _P["endDate"])] or [None]
+        published = v.objects(value, _P["datePublished"]) or [None]
+        latests = [end if end is not None else p for end in ends for p in published]
+        if any(_is_date(e) and _is_date(l) and _before(l, e) for e in earliests for l in latests):
+            yield SKG + "reportedIn", value
+
+
+def _denial_disputes(this: str, t: dict, v: GraphView, is_a):
+    if _DENIES in t.get(_P["stance"], ()) and not t.get(_P["disputes"], ()):
+        yield SKG + "disputes", None
+
+
+def _denial_same_occurrence(this: str, t: dict, v: GraphView, is_a):
+    if _DENIES not in t.get(_P["stance"], ()):
+        return
+    mine = set(t.get(_P["about"], ()))
+    for value in t.get(_P["disputes"], ()):
+        if not is_a(value, SKG + "Allegation") or not mine.intersection(v.objects(value, _P["about"])):
+            yield SKG + "disputes", value
+
+
+def _denied_actor_accused(this: str, t: dict, v: GraphView, is_a):
+    accused = {a for d in t.get(_P["disputes"], ()) for a in v.objects(d, _P["accused"])}
+    for value in t.get(_P["deniedActor"], ()):
+        if value not in accused:
+            yield SKG + "deniedActor", value
+
+
+def _accuses_nobody(this: str, t: dict, v: GraphView, is_a):
+    if _ACCUSES in t.get(_P["stance"], ()) and not t.get(_P["accused"], ()):
+        yield SKG + "accused", None
+
+
+def _unqualified_accused(this: str, t: dict, v: GraphView, is_a):
+    named = {a for q in t.get(_P["qualifiedAccusation"], ()) for a in v.objects(q, _P["accusedActor"])}
+    for value in t.get(_P["accused"], ()):
+        if value not in named:
+            yield SKG + "accused", value
+
+
+def _exact_bounds(this: str, t: dict, v: GraphView, is_a):
+    if _EXACT not in t.get(_P["qualifier"], ()):
+        return
+    maximums = t.get(_P["maximum"], ())
+    found = []
+    for minimum in t.get(_P["minimum"], ()):
+        if not maximums:
+            found.append(None)
+        for maximum in maximums:
+            if _equal(maximum, minimum) is False:
+                found.append(maximum)
+    for value in dict.fromkeys(found):
+        yield SKG + "maximum", value
+
+
+def _part_within_whole(this: str, t: dict, v: GraphView, is_a):
+    minimums = t.get(_P["minimum"], ())
+    for whole in t.get(_P["partOf"], ()):
+        if any(_compare(m, w) == 1 for m in minimums for w in v.objects(whole, _P["maximum"])):
+            yield SKG + "partOf", whole
+
+
+def _parts_within_whole(this: str, t: dict, v: GraphView, is_a):
+    if _TRUE not in t.get(_P["partsMutuallyExclusive"], ()):
+        return
+    part_minimums = [m for part in v.subjects(_P["partOf"], this) for m in v.objects(part, _P["minimum"])]
+    if not part_minimums:
+        return
+    try:
+        numbers = [_numeric(m) for m in part_minimums]
+    except _IllTyped:
+        return  # SUM is an error: HAVING drops the group
+    if any(n is None for n in numbers):
+        return
+    if any(_datatype(m) not in _INTEGER_TYPES for m in part_minimums):
+        raise Unsupported("a sum of non-integer part minimums")
+    total = encoded.literal(str(sum(numbers)), XSD + "integer")
+    for maximum in t.get(_P["maximum"], ()):
+        if _compare(total, maximum) == 1:
+            yield SKG + "partsMutuallyExclusive", total
+
+
+def _part_same_unit_and_outcome(this: str, t: dict, v: GraphView, is_a):
+    found = []
+    for whole in t.get(_P["partOf"], ()):
+        for name in ("unit", "outcome"):
+            for value in t.get(_P[name], ()):
+                if any(_equal(value, other) is False for other in v.objects(whole, _P[name])):
+                    found.append((SKG + name, value))
+    yield from dict.fromkeys(found)
+
+
+def _open_ended_with_maximum(this: str, t: dict, v: GraphView, is_a):
+    if any(q in _OPEN_ENDED for q in t.get(_P["qualifier"], ())):
+        for value in t.get(_P["maximum"], ()):
+            yield SKG + "maximum", value
+
+
+# Constraint IRI -> (SHA-256 of its sh:select text, stripped; the function above).
+SPARQL_CONSTRAINTS: dict[str, tuple[str, Callable]] = {
+    SKG + "ClaimShape-statedBeforeOccurrence":
+        ("0d95278838671c861286c42552b22080988e70097f13224d69c278cdb35b8961", _stated_before_occurrence),
+    SKG + "ClaimShape-statedAfterPublication":
+        ("59e17022ac4eb6439d85d02524134ffcd72cc12405fd45654fc9ab3754c712a5", _stated_after_publication),
+    SKG + "AllegationShape-denialDisputes":
+        ("6ef65571994db02d286c5754d3a4765a4c9b9dfc67dc79972994c173418bc0d4", _denial_disputes),
+    SKG + "AllegationShape-denialSameOccurrence":
+        ("406ff12498f104358a0a4454b6af03870b6cebcd24becc40bc5dacaf89d1d746", _denial_same_occurrence),
+    SKG + "AllegationShape-deniedActorAccused":
+        ("0415aa786ea109a45b5eff3203b296cd1d49cba364cc9140aaee6ebe3dbb68cb", _denied_actor_accused),
+    SKG + "AllegationWarningShape-accusesNobody":
+        ("5cc75272a369a258dbb80f4f748de9fd0642d2b5201e59f12bf5ef66bcb9a319", _accuses_nobody),
+    SKG + "AllegationWarningShape-unqualifiedAccused":
+        ("b4012a7a9e285498d7bc1049b118bfd0724fc096a81222e5505ca0ca617a7c16", _unqualified_accused),
+    SKG + "CountShape-exactBounds":
+        ("80fc93ac5febba10ab13b0e1abaf8b70a904b14352c166e31c8fd26f1e7b134e", _exact_bounds),
+    SKG + "CountShape-partWithinWhole":
+        ("db559fc9234bf24e7a5a550076033ce1e11b37b956b07f4a8e4fb18726405bd1", _part_within_whole),
+    SKG + "CountShape-partsWithinWhole":
+        ("a602d565ca77d3e8626601f4fe51b38e2e6a21732a091f6882cf7effc0279d73", _parts_within_whole),
+    SKG + "CountShape-partSameUnitAndOutcome":
+        ("fd788aeb377b86af3c1f44b7a6a4bb70dacb40e0e05f5a1b9c30c08a1cffc4ab", _part_same_unit_and_outcome),
+    SKG + "CountWarningShape-openEndedWithMaximum":
+        ("c020021bedfe28b010f9a524397b97abbbbbaaf373cee5190c6334bb57cc5cf5", _open_ended_with_maximum),
+}
+
+
+def validate_quads(quads: Iterable) -> ValidationReport:
+    """Given every quad of a dataset (pyoxigraph quads, ontology graph included or not), return its
+    full report, as validation.validate_quads (pyshacl) returns it.
+
+    >>> validate_quads([]).results
+    []
+    """
+    ontology = encoded.iri(ns.ONTOLOGY_GRAPH)
+    subclass_of = encoded.iri(validation.SUBCLASS_OF)
+    triples, pairs, sources = [], [], set()
+    seen_ontology = False
+    for s, p, o, g in encoded.rows(quads):
+        if g == ontology:
+            seen_ontology = True
+            if p == subclass_of and s[0] == "<" and o[0] == "<":
+                pairs.append((s[1:-1], o[1:-1]))
+            continue
+        triples.append((s, p, o))
+        if g.startswith("<" + ns.SOURCE_GRAPH_PREFIX):
+            sources.add(g)
+    if not seen_ontology:
+        pairs = list(validation._ontology_file_subclasses())
+    view = TripleView(triples)
+    targeted = {p for shape in compiled_shapes()[0] for p in shape.target_objects_of}
+    focus = {s for s, _p, _o in triples} | {o for _s, p, o in triples if p in targeted} | sources
+    return validate(view, sorted(focus), subclass_pairs=pairs, source_graphs=sources)

@@ -1,0 +1,1 @@
+"""Links to other graphs: the Wikidata/GeoNames crosswalk and its reconciliation."""

@@ -1,0 +1,160 @@
+"""`/audit/…`: the provenance audits over HTTP, and the retraction of a source document.
+
+    GET  /audit/actor/{actor}            actor ledger (IRI, actor:slug or name)
+    GET  /audit/contested                allegations side by side with their denials
+    GET  /audit/corroboration            independent claimants per allegation
+    GET  /audit/claim/{claim}            source chain; /audit/claim/{claim}/diagram.svg for the diagram
+    GET  /audit/source/{document}        everything derived from a document
+    POST /audit/source/{document}/retraction?retracted=true|false   (bearer token; SHACL gate)
+    GET  /audit/claim/{claim}/nanopub    the allegation as a nanopublication (TriG)
+    GET  /audit/prov                     the claim layer as PROV-O (Turtle)
+
+Formats: JSON (default), HTML, Markdown or CSV, by Accept or `?format=json|html|markdown|csv`.
+"""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sahelkg.audit import reports as audit
+from sahelkg.sparql import protocol
+from sahelkg.web.routes.common import (commit, request_timeout, require_write_access, run_blocking, settings_of, store_of,
+                                store_problem)
+from sahelkg.problems import Problem
+
+router = APIRouter(prefix="/audit", tags=["audits"])
+
+MEDIA_TYPES = {"json": "application/json", "html": "text/html", "markdown": "text/markdown", "csv": "text/csv"}
+_OFFERS = tuple(MEDIA_TYPES.values())
+_RESPONSES = {200: {"content": {t: {} for t in _OFFERS}}}
+
+
+class _TimedStore:
+    """A store whose queries default to the service's query timeout (an audit runs several queries)."""
+
+    def __init__(self, store, timeout: float) -> None:
+        self._store, self._timeout = store, timeout
+
+    def query(self, sparql: str, **options):
+        """Given a query, run it on the wrapped store with the timeout unless one is given."""
+        options.setdefault("timeout", self._timeout)
+        return self._store.query(sparql, **options)
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+
+def _reading_store(request: Request):
+    # Guard: every audit query is bounded by the service's timeout, so a large graph cannot hold a worker.
+    return _TimedStore(store_of(request), request_timeout(request.query_params.get("timeout"), settings_of(request)))
+
+
+async def _report(request: Request, kind: str, target: str | None = None) -> Response:
+    fmt = request.query_params.get("format")
+    if fmt:
+        media_type = MEDIA_TYPES.get(fmt, fmt if fmt in _OFFERS else None)
+    else:
+        media_type = protocol.negotiate(request.headers.get("accept"), _OFFERS)
+    if media_type is None:
+        raise Problem(406, "Not acceptable", f"Audits are available as {', '.join(_OFFERS)} "
+                      "(or ?format=json|html|markdown|csv).")
+    name = next(k for k, v in MEDIA_TYPES.items() if v == media_type)
+    try:
+        report = await run_blocking(request, audit.run_audit, _reading_store(request), kind, target)
+        body = await run_blocking(request, audit.render, report, name)
+    except audit.AuditError as error:
+        raise Problem(error.status, "Audit target not found" if error.status == 404 else "Bad audit request",
+                      str(error)) from error
+    except Problem:
+        raise
+    except Exception as error:
+        raise store_problem(error) from error
+    return Response(body, media_type=protocol.content_type_header(media_type), headers={"Vary": "Accept"})
+
+
+@router.get("/actor/{actor:path}", summary="Actor ledger", responses=_RESPONSES)
+async def actor_ledger(request: Request, actor: str) -> Response:
+    """Every allegation against the actor, every claim it made and every denial of its part, in date order."""
+    return await _report(request, "actor", actor)
+
+
+@router.get("/contested", summary="Contested claims", responses=_RESPONSES)
+async def contested(request: Request) -> Response:
+    """Allegations that are denied or disputed, side by side with the denial, each with its sources."""
+    return await _report(request, "contested")
+
+
+@router.get("/corroboration", summary="Corroboration", responses=_RESPONSES)
+async def corroboration(request: Request) -> Response:
+    """For each event or pattern and accused actor, how many independent claimants make the allegation."""
+    return await _report(request, "corroboration")
+
+
+@router.get("/claim/{claim:path}/diagram.svg", summary="Source chain diagram",
+            responses={200: {"content": {"image/svg+xml": {}}}})
+async def claim_diagram(request: Request, claim: str) -> Response:
+    """The source chain of a claim as an SVG diagram generated from the graph."""
+    try:
+        report = await run_blocking(request, audit.source_chain, _reading_store(request), claim)
+    except audit.AuditError as error:
+        raise Problem(error.status, "Audit target not found", str(error)) from error
+    except Exception as error:
+        raise store_problem(error) from error
+    return Response(report.svg, media_type="image/svg+xml")
+
+
+@router.get("/claim/{claim:path}/nanopub", summary="Nanopublication of an allegation",
+            responses={200: {"content": {"application/trig": {}}}})
+async def nanopublication(request: Request, claim: str) -> Response:
+    """The claim as a nanopublication: head, assertion, provenance and publication-info graphs, in TriG."""
+    from sahelkg.audit import exports as provenance_export
+
+    try:
+        body = await run_blocking(request, provenance_export.nanopublication_trig, _reading_store(request), claim)
+    except audit.AuditError as error:
+        raise Problem(error.status, "Audit target not found", str(error)) from error
+    except Exception as error:
+        raise store_problem(error) from error
+    return Response(body, media_type=protocol.content_type_header("application/trig"))
+
+
+@router.get("/prov", summary="The claim layer as PROV-O", responses={200: {"content": {"text/turtle": {}}}})
+async def prov_o(request: Request) -> Response:
+    """Claims, documents and claimants as PROV-O (entities, agents, attributions, delegation, quotation)."""
+    from sahelkg.audit import exports as provenance_export
+
+    try:
+        body = await run_blocking(request, provenance_export.prov_o_turtle, _reading_store(request))
+    except Exception as error:
+        raise store_problem(error) from error
+    return Response(body, media_type=protocol.content_type_header("text/turtle"))
+
+
+@router.get("/claim/{claim:path}", summary="Source chain of a claim", responses=_RESPONSES)
+async def source_chain(request: Request, claim: str) -> Response:
+    """From the claim back through the reporting document, the statement, the speaker and the organisation."""
+    return await _report(request, "claim", claim)
+
+
+@router.post("/source/{document:path}/retraction", summary="Mark a source retracted (or not)")
+async def retraction(request: Request, document: str, retracted: bool = True) -> Response:
+    """Set skg:retracted on a document: an authenticated write that passes the SHACL gate, all or nothing."""
+    require_write_access(request)
+    store = store_of(request)
+    try:
+        change = await commit(request, lambda: audit.retraction_change(store, document, retracted))
+    except audit.AuditError as error:
+        raise Problem(error.status, "Audit target not found", str(error)) from error
+    if change.is_empty():
+        return Response(status_code=204)
+    return Response(json.dumps({"document": document, "retracted": retracted}), media_type="application/json")
+
+
+@router.get("/source/{document:path}", summary="Source impact", responses=_RESPONSES)
+async def source_impact(request: Request, document: str) -> Response:
+    """Everything derived from a source document, and which claims rest on it alone."""
+    return await _report(request, "source", document)

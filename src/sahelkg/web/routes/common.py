@@ -1,0 +1,191 @@
+"""What every router shares: the store and settings of the app, limits, auth and the write path."""
+
+from __future__ import annotations
+
+import hmac
+import json
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sahelkg.sparql import protocol
+
+from sahelkg.store.change import Change
+from sahelkg.config import Settings
+from sahelkg.problems import Problem, syntax_problem
+from sahelkg.store import (QuerySyntaxError, QueryTimeout, ResultTooLarge, ServiceBusy, Store,
+                           StoreError)
+
+
+def settings_of(request: Request) -> Settings:
+    """Given a request, return the settings of the app serving it."""
+    return request.app.state.settings
+
+
+def store_of(request: Request) -> Store:
+    """Given a request, return the store of the app serving it."""
+    return request.app.state.store
+
+
+async def run_blocking(request: Request, function, *args, **kwargs):
+    """Given a blocking function, run it on a worker thread so the event loop stays free."""
+    limiter = request.app.state.thread_limiter
+    return await anyio.to_thread.run_sync(lambda: function(*args, **kwargs), limiter=limiter)
+
+
+async def read_body(request: Request, settings: Settings) -> bytes:
+    """Given a request, return its body, refusing bodies over the configured cap (413)."""
+    cap = settings.max_body_bytes
+    declared = request.headers.get("content-length")
+    # Guard: refuse oversized bodies before reading them into memory.
+    if declared and declared.isdigit() and int(declared) > cap:
+        raise too_large_body(int(declared), cap)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > cap:
+            raise too_large_body(size, cap)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def too_large_body(size: int, cap: int) -> Problem:
+    return Problem(413, "Request body too large",
+                   f"The body has at least {size} bytes; this service accepts at most {cap}.", kind="body-too-large")
+
+
+def check_text_length(text: str, settings: Settings, what: str) -> None:
+    """Given query or update text, refuse it when longer than the configured cap (413)."""
+    if len(text) > settings.max_query_chars:
+        raise Problem(413, f"{what.capitalize()} too long",
+                      f"The {what} has {len(text)} characters; this service accepts at most "
+                      f"{settings.max_query_chars}.", kind=f"{what}-too-long")
+
+
+def request_timeout(param: str | None, settings: Settings) -> float:
+    """Given the `timeout` parameter (seconds), return the timeout to use: lower allowed, never higher."""
+    if not param:
+        return settings.query_timeout
+    try:
+        value = float(param)
+    except ValueError as error:
+        raise Problem(400, "Bad timeout", f"timeout must be a number of seconds, not {param!r}.") from error
+    if value <= 0:
+        raise Problem(400, "Bad timeout", "timeout must be positive.")
+    return min(value, settings.query_timeout)
+
+
+def store_problem(error: Exception, text: str = "", what: str = "query") -> Problem:
+    """Given an exception from a store, return the problem to send."""
+    if isinstance(error, QuerySyntaxError):
+        return syntax_problem(str(error), text, what)
+    if isinstance(error, QueryTimeout):
+        return Problem(503, "Query timed out", f"{error}. Ask for less (add LIMIT, narrow the patterns) "
+                       "or pass a smaller scope.", kind="query-timeout", headers={"Retry-After": "1"})
+    if isinstance(error, ResultTooLarge):
+        return Problem(400, "Result too large", f"{error}; add LIMIT or narrow the query.",
+                       kind="result-too-large")
+    if isinstance(error, ServiceBusy):
+        return Problem(503, "Service busy", str(error), kind="service-busy", headers={"Retry-After": "1"})
+    if isinstance(error, StoreError):
+        return Problem(500, "Store error", str(error), kind="store-error")
+    return Problem(500, "Internal error", f"{type(error).__name__}: {error}", kind="internal-error")
+
+
+# ---------------------------------------------------------------------------------------------
+# Writes: authentication and the one path every change takes
+# ---------------------------------------------------------------------------------------------
+def require_write_access(request: Request) -> None:
+    """Given a write request, raise a Problem unless writes are on and the bearer token matches."""
+    settings = settings_of(request)
+    if not settings.writes_enabled:
+        raise Problem(403, "Writes disabled",
+                      "This service is read-only: no write token is configured (set SAHELKG_WRITE_TOKEN "
+                      "or Settings.write_token to enable SPARQL Update and Graph Store writes).",
+                      kind="writes-disabled")
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    # Guard: constant-time comparison so the token cannot be guessed byte by byte from timings.
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), settings.write_token.encode()):
+        raise Problem(401, "Unauthorized", "Writes need `Authorization: Bearer <token>` with the configured token.",
+                      kind="unauthorized", headers={"WWW-Authenticate": 'Bearer realm="sahelkg"'})
+
+
+def load_gate():
+    """Return sahelkg.gate.validation.check_change, or None while that module is not installed."""
+    try:
+        from sahelkg.gate.validation import check_change
+    except ImportError:
+        return None
+    return check_change
+
+
+async def commit(request: Request, compute_change) -> Change:
+    """Given a blocking function returning a Change, compute it, pass it through the SHACL gate
+    and apply it, all under the app's write lock; return the applied Change.
+
+    Refuses with 422 and the validation report when the change would make the store
+    non-conforming; nothing is applied then.
+    """
+    settings = settings_of(request)
+    store = store_of(request)
+    gate = load_gate()
+    if gate is None and settings.require_shacl_gate:
+        raise Problem(503, "Validation unavailable",
+                      "Writes are refused because the SHACL gate (sahelkg.gate.validation.check_change) is not "
+                      "installed; every write must be validated first.", kind="gate-unavailable")
+    async with request.app.state.write_lock:
+        change = await run_blocking(request, compute_change)
+        if change.is_empty():
+            return change
+        if gate is not None:
+            report = await run_blocking(request, gate, store, change)
+            if not report.conforms:
+                body = report.to_json()
+                raise Problem(422, "Change refused by validation",
+                              "The change would make the store break its SHACL shapes; nothing was applied.",
+                              kind="validation-failed", report=json.loads(body) if isinstance(body, str) else body)
+        try:
+            await run_blocking(request, store.apply, change)
+        except StoreError as error:
+            raise Problem(500, "Write failed", f"{error}; nothing was applied.", kind="write-failed") from error
+        request.app.state.void_cache = None
+    return change
+
+
+async def answer_query(request: Request, text: str, *, format_param: str | None, timeout_param: str | None,
+                       default_graph_uris: list[str] | None = None,
+                       named_graph_uris: list[str] | None = None) -> Response:
+    """Given a request and a query text, run it with /sparql's negotiation, timeout and caps; return the response."""
+    settings = settings_of(request)
+    timeout = request_timeout(timeout_param, settings)
+    accept = request.headers.get("accept")
+    media_types = {kind: protocol.negotiate(accept, protocol.offers_for(kind), format_param=format_param)
+                   for kind in ("solutions", "boolean", "graph")}
+    if not any(media_types.values()):
+        raise protocol.not_acceptable("query")
+    store = store_of(request)
+    options = dict(default_graph_uris=default_graph_uris, named_graph_uris=named_graph_uris,
+                   union_default_graph=settings.union_default_graph, timeout=timeout,
+                   base_iri=settings.base_iri, max_rows=settings.max_result_rows)
+    try:
+        if hasattr(store, "query_serialized"):
+            kind, media_type, payload = await run_blocking(request, store.query_serialized, text, media_types,
+                                                           **options)
+        else:
+            result = await run_blocking(request, store.query, text, **options)
+            kind, media_type = result.kind, media_types.get(result.kind)
+            if media_type is None:
+                raise protocol.not_acceptable(kind)
+            payload = await run_blocking(request, protocol.serialize, result, media_type)
+    except Problem:
+        raise
+    except Exception as error:
+        from sahelkg.store.workers import NotAcceptable
+
+        if isinstance(error, NotAcceptable):
+            raise protocol.not_acceptable(error.kind) from error
+        raise store_problem(error, text, "query") from error
+    return Response(payload, media_type=protocol.content_type_header(media_type), headers={"Vary": "Accept"})
+
