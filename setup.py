@@ -1,5 +1,6 @@
 """Build hook: copy the project's data folders into the wheel as sahelkg/_data (see sahelkg.resources)."""
 
+import runpy
 import shutil
 from pathlib import Path
 
@@ -7,7 +8,8 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).parent
-PACKAGED = ("ontology", "shapes", "data", "queries", "docs/context.jsonld")
+# The list lives in sahelkg.resources (run standalone here: the package is not importable at build time).
+PACKAGED = runpy.run_path(str(HERE / "src" / "sahelkg" / "resources.py"))["PACKAGED"]
 
 
 class BuildWithData(build_py):

@@ -1,6 +1,7 @@
 """Time an ACLED import of N synthetic rows (default 100 000): mapping, SHACL gate, and write.
 
-    .venv/bin/python bench/import_acled.py [ROWS] [--no-gate] [--compare ROWS] [--cli] [--repeat N] [--out FILE]
+    .venv/bin/python bench/import_acled.py [ROWS] [--no-gate] [--compare ROWS] [--cli] [--cli-only] [--disk]
+        [--repeat N] [--out FILE]
 
 The rows are generated in the current export's 31-column layout (invented IDs ZZZ…, a few
 Malian locations and actors drawn in turn), written to a temporary CSV, and imported into an
@@ -8,10 +9,12 @@ in-memory store holding the seed dataset. Prints one line per phase: mapping, th
 (sahelkg.gate.validation.check_change, which picks its engine by the change's size), the write
 (EmbeddedStore.apply). `--compare ROWS` first imports a smaller file of ROWS rows once per gate
 engine, into fresh stores (pyshacl on a working graph, the shapes compiled to SPARQL in a
-temporary store, the shapes compiled to Python in the bulk gate). `--cli` also times the whole
+temporary store, the shapes compiled to Python). `--cli` also times the whole
 command a user runs, `sahelkg import acled FILE --seed --quiet`, as a separate process (Python
 start and the seed load included). `--repeat N` runs the main import (and the command) N times
-and also reports the median of each phase. Every figure is also written to `--out` (default
+and also reports the median of each phase. `--disk` imports into an on-disk store instead (a
+temporary directory holding the seed), and `--cli` then runs `sahelkg import acled FILE --store DIR
+--quiet`; `--cli-only` times only the command. Every figure is also written to `--out` (default
 bench/results/import_acled.json).
 """
 
@@ -60,25 +63,31 @@ def write_rows(path: Path, rows: int) -> None:
                 "region": "Western Africa", "country": "Mali", "admin1": admin1, "admin2": admin2, "admin3": "",
                 "location": location, "latitude": lat, "longitude": lon, "geo_precision": str(1 + i % 3),
                 "source": "Synthetic", "source_scale": "National", "notes": f"Synthetic row {i}, for timing.",
-                "fatalities": str(rng.randint(0, 12)), "tags": "", "timestamp": str(1706745600 + i)})  # February 2024, after every event
+                # timestamp: February 2024, after every event
+                "fatalities": str(rng.randint(0, 12)), "tags": "", "timestamp": str(1706745600 + i)})
 
 
 ENGINES = {"pyshacl": (float("inf"), float("inf")), "sparql": (0, float("inf")), "native": (float("inf"), 0)}
 
 
-def import_rows(rows: int, *, gate: bool = True, engine: str | None = None) -> dict:
-    """Given a number of rows, generate them, import them into a fresh seed store, print the phases
-    and return them (seconds)."""
-    from sahelkg.gate import bulk as bulk_gate
+def seed_store(directory: Path | None) -> EmbeddedStore:
+    """Given a directory (None: in memory), return a new store there holding the seed dataset."""
+    store = EmbeddedStore(directory)
+    store.load_quads(loading.dataset_quads(loading.seed_paths()))
+    return store
+
+
+def import_rows(rows: int, *, gate: bool = True, engine: str | None = None, disk: bool = False) -> dict:
+    """Given a number of rows, generate them, import them into a fresh seed store (on disk: in a
+    temporary directory), print the phases and return them (seconds)."""
     from sahelkg.gate import validation
 
-    label = f"{rows:,} rows" + (f", gate forced to {engine}" if engine else "")
-    figures: dict = {"rows": rows, "engine": engine or "chosen by size"}
+    label = f"{rows:,} rows" + (f", gate forced to {engine}" if engine else "") + (", on disk" if disk else "")
+    figures: dict = {"rows": rows, "engine": engine or "chosen by size", "store": "disk" if disk else "memory"}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "acled-bench.csv"
         write_rows(path, rows)
-        store = EmbeddedStore()
-        store.load_quads(loading.dataset_quads(loading.seed_paths()))
+        store = seed_store(Path(tmp) / "store" if disk else None)
         started = time.perf_counter()
         report, change = AcledImporter().plan(store, path)
         mapped = time.perf_counter()
@@ -86,13 +95,13 @@ def import_rows(rows: int, *, gate: bool = True, engine: str | None = None) -> d
         print(f"[{label}] mapped {report.rows:,} rows to {len(change.additions):,} quads in {mapped - started:.1f} s",
               flush=True)
         if gate:
-            saved = validation.SPARQL_ENGINE_THRESHOLD, bulk_gate.BULK_THRESHOLD
+            saved = validation.SPARQL_ENGINE_THRESHOLD, validation.BULK_THRESHOLD
             if engine:
-                validation.SPARQL_ENGINE_THRESHOLD, bulk_gate.BULK_THRESHOLD = ENGINES[engine]
+                validation.SPARQL_ENGINE_THRESHOLD, validation.BULK_THRESHOLD = ENGINES[engine]
             try:
                 verdict = validation.check_change(store, change)
             finally:
-                validation.SPARQL_ENGINE_THRESHOLD, bulk_gate.BULK_THRESHOLD = saved
+                validation.SPARQL_ENGINE_THRESHOLD, validation.BULK_THRESHOLD = saved
             assert verdict.conforms, verdict.to_text()[:2000]
             checked = time.perf_counter()
             figures.update(gate=checked - mapped, focus_nodes=verdict.focus_nodes)
@@ -102,27 +111,34 @@ def import_rows(rows: int, *, gate: bool = True, engine: str | None = None) -> d
             checked = mapped
         store.apply(change)
         done = time.perf_counter()
+        store.close()
         figures.update(write=done - checked, total=done - started)
         print(f"[{label}] write (EmbeddedStore.apply) in {done - checked:.1f} s; total import {done - started:.1f} s "
               f"({rows / (done - started):,.0f} rows/s)", flush=True)
     return figures
 
 
-def import_with_cli(rows: int) -> dict:
-    """Given a number of rows, time `sahelkg import acled FILE --seed --quiet` as a user runs it."""
+def import_with_cli(rows: int, disk: bool = False) -> dict:
+    """Given a number of rows, time `sahelkg import acled FILE --seed --quiet` as a user runs it
+    (disk: `sahelkg import acled FILE --store DIR --quiet`, DIR holding the seed)."""
     command = Path(sys.executable).parent / "sahelkg"
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "acled-bench.csv"
         write_rows(path, rows)
+        where = ["--store", str(Path(tmp) / "store")] if disk else ["--seed"]
+        if disk:
+            seed_store(Path(tmp) / "store").close()
         started = time.perf_counter()
-        finished = subprocess.run([str(command), "import", "acled", str(path), "--seed", "--quiet"],
+        finished = subprocess.run([str(command), "import", "acled", str(path), *where, "--quiet"],
                                   capture_output=True, text=True)
         elapsed = time.perf_counter() - started
+        size = sum(f.stat().st_size for f in (Path(tmp) / "store").rglob("*") if f.is_file()) if disk else None
     if finished.returncode != 0:
         raise SystemExit(f"sahelkg import failed:\n{finished.stderr}")
-    print(f"[{rows:,} rows, command line] sahelkg import acled --seed: {elapsed:.1f} s "
-          f"(Python start and seed load included)", flush=True)
-    return {"rows": rows, "command": "sahelkg import acled FILE --seed --quiet", "total": elapsed}
+    shown = "sahelkg import acled FILE " + ("--store DIR" if disk else "--seed") + " --quiet"
+    print(f"[{rows:,} rows, command line] {shown}: {elapsed:.1f} s (Python start included"
+          + (f"; store {size / 1e9:.2f} GB)" if size is not None else ", seed load included)"), flush=True)
+    return {"rows": rows, "command": shown, "total": elapsed, "store_bytes": size}
 
 
 def main(argv: list[str]) -> None:
@@ -134,8 +150,10 @@ def main(argv: list[str]) -> None:
         for engine in ENGINES:
             runs.append(import_rows(small, engine=engine))
     repeat = int(argv[argv.index("--repeat") + 1]) if "--repeat" in argv else 1
-    main_runs = [import_rows(rows, gate="--no-gate" not in argv) for _ in range(repeat)]
-    cli_runs = [import_with_cli(rows) for _ in range(repeat)] if "--cli" in argv else []
+    disk = "--disk" in argv
+    cli_only = "--cli-only" in argv
+    main_runs = [] if cli_only else [import_rows(rows, gate="--no-gate" not in argv, disk=disk) for _ in range(repeat)]
+    cli_runs = [import_with_cli(rows, disk) for _ in range(repeat)] if "--cli" in argv or cli_only else []
     runs += main_runs + cli_runs
     medians = {}
     for name, group in (("import", main_runs), ("command", cli_runs)):
@@ -147,7 +165,9 @@ def main(argv: list[str]) -> None:
         print("medians: " + ", ".join(f"{name} {value:.1f} s" for name, value in medians.items()))
     out.parent.mkdir(parents=True, exist_ok=True)
     machine = {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()}
-    out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine, "runs": runs,
+    machine["load average at end"] = os.getloadavg()
+    out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M"), "command": "bench/import_acled.py " + " ".join(argv),
+                               "machine": machine, "runs": runs,
                                "medians": medians}, indent=2) + "\n")
     print(f"figures written to {out}")
 

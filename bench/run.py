@@ -16,7 +16,6 @@ import os
 import platform
 import random
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -44,11 +43,16 @@ def saved_query(name: str, **values: str) -> str:
     return parse_query_file(ROOT / "queries" / f"{name}.rq").bind(values)
 
 
+def point_lookup(rng: random.Random, n_events: int) -> str:
+    """Return a query for every statement about one random synthetic event."""
+    return f"SELECT ?p ?o WHERE {{ <https://w3id.org/sahelkg/id/event/synthetic-{rng.randrange(n_events)}> ?p ?o }}"
+
+
 def query_mix(n_events: int) -> dict[str, tuple[float, callable]]:
     """Return name -> (weight, function(rng) -> query text)."""
     cq4 = saved_query("cq4-counts-by-perpetrator", claimant="https://w3id.org/sahelkg/id/actor/synthetic-7")
     return {
-        "point lookup": (0.50, lambda rng: f"SELECT ?p ?o WHERE {{ <https://w3id.org/sahelkg/id/event/synthetic-{rng.randrange(n_events)}> ?p ?o }}"),
+        "point lookup": (0.50, lambda rng: point_lookup(rng, n_events)),
         "cq4 counts by perpetrator (saved)": (0.10, lambda rng: cq4),
         "sum per actor and month": (0.10, lambda rng: PREFIX + """SELECT ?actor ?month (SUM(?min) AS ?killed) WHERE {
   ?allegation skg:claimant ?actor ; skg:about ?event ; skg:assertsCount ?count .
@@ -246,7 +250,7 @@ def lookups_under_runaway(server: Server, n_events: int, seconds: float = 6.0) -
         end = time.monotonic() + duration
         with httpx.Client(timeout=60) as http:
             while time.monotonic() < end:
-                q = f"SELECT ?p ?o WHERE {{ <https://w3id.org/sahelkg/id/event/synthetic-{rng.randrange(n_events)}> ?p ?o }}"
+                q = point_lookup(rng, n_events)
                 t = time.monotonic()
                 http.post(server.url, data={"query": q}, headers={"accept": "application/sparql-results+json"})
                 out.append(time.monotonic() - t)
@@ -275,10 +279,11 @@ def lookups_under_runaway(server: Server, n_events: int, seconds: float = 6.0) -
 
 
 def machine() -> str:
-    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                if l.startswith("model name")), platform.processor())
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
     mem = int(Path("/proc/meminfo").read_text().split()[1]) // 1024
-    return f"{cpu}, {os.cpu_count()} cores, {mem} MB RAM, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    return (f"{cpu}, {os.cpu_count()} cores, {mem} MB RAM, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}")
 
 
 def main() -> None:
@@ -302,9 +307,11 @@ def main() -> None:
         size = {"events": n, "triples": triples, "pyoxigraph_bulk_load": pyoxigraph_bulk_load(data), "servers": {}}
         print(f"{n} events, {triples} triples; pyoxigraph bulk load {size['pyoxigraph_bulk_load']:.1f} s", flush=True)
         mix = query_mix(n)
-        starters = [("sahelkg", lambda: start_ours(data, args.workers)), ("oxigraph serve", lambda: start_oxigraph(data))]
+        # Default arguments bind this size's data file (the starters run inside this iteration).
+        starters = [("sahelkg", lambda data=data: start_ours(data, args.workers)),
+                    ("oxigraph serve", lambda data=data: start_oxigraph(data))]
         if n in args.rdflib_events:
-            starters.append(("rdflib-endpoint", lambda: start_rdflib(data)))
+            starters.append(("rdflib-endpoint", lambda data=data: start_rdflib(data)))
         starters = [(name, start) for name, start in starters if name in args.servers]
         servers: dict[str, Server] = {}
         try:
@@ -315,7 +322,7 @@ def main() -> None:
                 size["servers"][name] = {"load_seconds": servers[name].load_seconds,
                                          "memory_mb": memory_mb(servers[name].process.pid)}
                 print(f"  {name}: load {servers[name].load_seconds:.1f} s", flush=True)
-            for name, server in servers.items():
+            for server in servers.values():
                 run_mix(server, mix, args.clients, min(5.0, args.duration), seed=1)  # warm-up
             rounds = max(1, int(args.duration // 10))
             windows: dict[str, list] = {name: [] for name in servers}
@@ -345,6 +352,13 @@ def _ratio(a, b) -> str:
     return "—" if not a or not b else f"{a / b:.2f}×"
 
 
+def _comparison_row(label: str, servers: tuple, get, fmt=lambda v: f"{v:.1f}") -> str:
+    """Given a row label, the three servers' results (or None) and a getter, return a Markdown table row."""
+    vals = [get(s) if s else None for s in servers]
+    cells = [fmt(v) if v is not None else "—" for v in vals]
+    return f"| {label} | {' | '.join(cells)} | {_ratio(vals[0], vals[1])} | {_ratio(vals[0], vals[2])} |"
+
+
 def write_report(results: dict, output: Path) -> None:
     lines = ["# Benchmark results", "",
              "Generated by `bench/run.py`; numbers are from one run on this machine (not a CI gate).", "",
@@ -356,18 +370,17 @@ def write_report(results: dict, output: Path) -> None:
         lines += [f"## {size['events']:,} events ({size['triples']:,} triples)", "",
                   "| | sahelkg | oxigraph serve | rdflib-endpoint | sahelkg / oxigraph | sahelkg / rdflib |",
                   "|---|---|---|---|---|---|"]
-
-        def row(label, get, fmt=lambda v: f"{v:.1f}", higher_better=True):
-            vals = [get(s) if s else None for s in (ours, oxi, rdf)]
-            cells = [fmt(v) if v is not None else "—" for v in vals]
-            lines.append(f"| {label} | {' | '.join(cells)} | {_ratio(vals[0], vals[1])} | {_ratio(vals[0], vals[2])} |")
-
-        row("throughput, queries/s (mix)", lambda s: s["mix"]["throughput"])
-        row("load time, s", lambda s: s["load_seconds"])
-        row("memory after run, MB (PSS of process tree)", lambda s: s["memory_mb_after"], fmt=lambda v: f"{v:.0f}")
-        lines += ["", f"pyoxigraph's own bulk load of the same file (`Store().bulk_load(path=…)`, in-process): {size['pyoxigraph_bulk_load']:.1f} s "
-                  f"(sahelkg load incl. process start / pyoxigraph: {_ratio(ours['load_seconds'] if ours else None, size['pyoxigraph_bulk_load'])})", "",
-                  "| query | sahelkg p50 / p99 ms | oxigraph p50 / p99 ms | rdflib p50 / p99 ms | n (sahelkg / oxigraph / rdflib) |",
+        trio = (ours, oxi, rdf)
+        lines.append(_comparison_row("throughput, queries/s (mix)", trio, lambda s: s["mix"]["throughput"]))
+        lines.append(_comparison_row("load time, s", trio, lambda s: s["load_seconds"]))
+        lines.append(_comparison_row("memory after run, MB (PSS of process tree)", trio, lambda s: s["memory_mb_after"],
+                                     fmt=lambda v: f"{v:.0f}"))
+        bulk = size["pyoxigraph_bulk_load"]
+        lines += ["", "pyoxigraph's own bulk load of the same file (`Store().bulk_load(path=…)`, in-process): "
+                  f"{bulk:.1f} s (sahelkg load incl. process start / pyoxigraph: "
+                  f"{_ratio(ours['load_seconds'] if ours else None, bulk)})", "",
+                  "| query | sahelkg p50 / p99 ms | oxigraph p50 / p99 ms | rdflib p50 / p99 ms "
+                  "| n (sahelkg / oxigraph / rdflib) |",
                   "|---|---|---|---|---|"]
         for q in first["mix"]["per_query"]:
             cells, counts = [], []
@@ -387,7 +400,8 @@ def write_report(results: dict, output: Path) -> None:
                 ra = r.get("runaway", {})
                 ended = (f"runaway answered {ra.get('status')} after {ra['seconds']:.1f} s" if "seconds" in ra
                          else f"runaway {ra.get('status')}")
-                lines.append(f"- {name}: {_ms(r['idle_p99'])} → {_ms(r['busy_p99'])} ({_ratio(r['busy_p99'], r['idle_p99'])}); {ended}")
+                lines.append(f"- {name}: {_ms(r['idle_p99'])} → {_ms(r['busy_p99'])} "
+                             f"({_ratio(r['busy_p99'], r['idle_p99'])}); {ended}")
         lines.append("")
     notes = ROOT / "bench" / "NOTES.md"  # hand-written reading of the numbers, kept across runs
     if notes.exists():

@@ -12,7 +12,7 @@ True
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from sahelkg.namespaces import BASE
 
@@ -36,24 +36,29 @@ class Settings:
     union_default_graph: bool = True
     # Base IRI for relative IRIs in queries and updates, and for direct graph identification.
     base_iri: str = BASE
-    # Refuse writes while the SHACL gate (sahelkg.gate.validation.check_change) is not installed.
-    # Only protocol-conformance tests turn this off; production keeps the default.
-    require_shacl_gate: bool = True
     # Query worker processes (embedded store); each runs one query at a time. More workers than
     # cores keeps point lookups from queueing behind long queries (copy-on-write: cheap in memory).
     workers: int = field(default_factory=lambda: max(4, 2 * (os.cpu_count() or 1) + 2))
+    # Host header values the service may name in absolute URLs; empty: the address and port it was
+    # reached on, and the localhost forms of that port. Any other Host is treated as the first allowed.
+    allowed_hosts: tuple[str, ...] = ()
+    # Open connections kept at most; past it the oldest connections without a request running are
+    # closed. 0: derived from the open-file limit (raised to its hard limit at start).
+    max_connections: int = 0
+    # Seconds a client has to send a request's headers (and, by `read_body`, its body) once it
+    # connected or its previous response ended: half-open and slow clients are then disconnected.
+    header_timeout: float = 10.0
+    body_timeout: float = 60.0
+    # Seconds a write may take to be parsed, planned and validated in its worker process.
+    write_timeout: float = 300.0
 
     @property
     def writes_enabled(self) -> bool:
         """Return True when a write token is configured."""
         return bool(self.write_token)
 
-    def with_(self, **changes) -> "Settings":
-        """Given field values, return a copy with them replaced."""
-        return replace(self, **changes)
-
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
         """Given an environment (default os.environ), return settings read from SAHELKG_* variables."""
         env = os.environ if environ is None else environ
         values: dict = {}
@@ -63,12 +68,17 @@ class Settings:
             "SAHELKG_MAX_QUERY_CHARS": ("max_query_chars", int),
             "SAHELKG_MAX_RESULT_ROWS": ("max_result_rows", int),
             "SAHELKG_WORKERS": ("workers", int),
+            "SAHELKG_MAX_CONNECTIONS": ("max_connections", int),
+            "SAHELKG_HEADER_TIMEOUT": ("header_timeout", float),
+            "SAHELKG_BODY_TIMEOUT": ("body_timeout", float),
         }
         for var, (name, kind) in numeric.items():
             if env.get(var):
                 values[name] = kind(env[var])
         if env.get("SAHELKG_SERVICE_ALLOW_LIST"):
             values["service_allow_list"] = tuple(env["SAHELKG_SERVICE_ALLOW_LIST"].split())
+        if env.get("SAHELKG_ALLOWED_HOSTS"):
+            values["allowed_hosts"] = tuple(env["SAHELKG_ALLOWED_HOSTS"].lower().split())
         if env.get("SAHELKG_WRITE_TOKEN"):
             values["write_token"] = env["SAHELKG_WRITE_TOKEN"]
         if env.get("SAHELKG_UNION_DEFAULT_GRAPH"):

@@ -9,6 +9,8 @@ Pattern (documented in docs/modelling.md):
 
 from __future__ import annotations
 
+import functools
+
 BASE = "https://w3id.org/sahelkg/"
 ONTOLOGY = BASE + "ontology"
 SKG = ONTOLOGY + "#"
@@ -19,8 +21,8 @@ GRAPH = BASE + "graph/"
 ONTOLOGY_GRAPH = GRAPH + "ontology"
 REFERENCE_GRAPH = GRAPH + "reference"
 CATALOG_GRAPH = GRAPH + "catalog"
-DERIVED_GRAPH = GRAPH + "derived/alleged-perpetrators"
 SOURCE_GRAPH_PREFIX = GRAPH + "source/"
+SHAPES = BASE + "shapes#"
 
 PREFIXES: dict[str, str] = {
     "skg": SKG,
@@ -55,10 +57,37 @@ PREFIXES: dict[str, str] = {
     "time": "http://www.w3.org/2006/time#",
     "void": "http://rdfs.org/ns/void#",
     "sh": "http://www.w3.org/ns/shacl#",
+    "skgv": SHAPES,
+    "vann": "http://purl.org/vocab/vann/",
 }
+_LONGEST_FIRST = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))
 
 
 def sparql_prologue(names: list[str] | None = None) -> str:
     """Given prefix names (all when None), return SPARQL PREFIX lines."""
     chosen = PREFIXES if names is None else {n: PREFIXES[n] for n in names}
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in chosen.items())
+
+
+@functools.lru_cache(maxsize=65536)
+def shorten(iri: str, *, local_name: bool = False) -> str:
+    """Given an IRI, return prefix:rest for the longest prefix of PREFIXES that covers it, else the IRI.
+
+    With local_name, only a rest without '/' or '#' counts: a name that reads back the same in
+    Turtle, SPARQL and JSON-LD keys.
+
+    >>> shorten("https://w3id.org/sahelkg/id/actor/fama")
+    'actor:fama'
+    >>> shorten("https://w3id.org/sahelkg/graph/source/a000")
+    'graph:source/a000'
+    >>> shorten("https://w3id.org/sahelkg/graph/source/a000", local_name=True)
+    'https://w3id.org/sahelkg/graph/source/a000'
+    >>> shorten("http://example.org/x")
+    'http://example.org/x'
+    """
+    for prefix, base in _LONGEST_FIRST:
+        if iri.startswith(base) and len(iri) > len(base):
+            rest = iri[len(base):]
+            if not local_name or ("/" not in rest and "#" not in rest):
+                return f"{prefix}:{rest}"
+    return iri

@@ -9,9 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from sahelkg.dataset import loading
-
-GUIDE = loading.project_root() / "docs" / "modelling.md"
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "modelling.md"
 FENCE = re.compile(r"^( *)```(\w+)\n(.*?)^\1```", re.DOTALL | re.MULTILINE)
 
 
@@ -31,10 +29,9 @@ EXCERPTS = [b for b in TURTLE if b is not PREFIXES]
 
 
 @pytest.fixture(scope="module")
-def seed() -> ox.Store:
-    store = ox.Store()
-    store.bulk_extend(loading.dataset_quads(loading.seed_paths()))
-    return store
+def seed(seed_store) -> ox.Store:
+    """The shared seed store's pyoxigraph store (the examples only read)."""
+    return seed_store.oxigraph
 
 
 def test_the_guide_has_query_and_turtle_examples():
@@ -63,7 +60,7 @@ def test_the_guide_walks_through_s1_to_s10():
 
 
 def test_the_guide_quotes_the_seed_article_only_in_short_fragments():
-    article = Path(loading.project_root().parent / "shared" / "seed" / "000_1c35d26562c91e6f.txt")
+    article = Path(Path(__file__).resolve().parents[2].parent / "shared" / "seed" / "000_1c35d26562c91e6f.txt")
     if not article.exists():
         pytest.skip("seed article not available")
     source = article.read_text(encoding="utf-8")

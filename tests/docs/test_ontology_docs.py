@@ -8,11 +8,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import rdflib
-from rdflib import OWL, RDF, RDFS, SKOS
+from rdflib import OWL, RDF, SKOS
 
+from sahelkg import namespaces as ns
 from sahelkg.cli import main as cli
 from sahelkg.dataset import ontology_docs
-from sahelkg import namespaces as ns
 
 PATHS = ontology_docs.default_paths()
 MAIN_CLASSES = [name for name, *_ in ontology_docs.DIAGRAM_NODES]

@@ -41,15 +41,12 @@ def test_each_term_has_english_label_definition_is_defined_by_and_example(term):
     assert GRAPH.value(term, SKOS.example) is not None, "no skos:example"
 
 
-def test_examples_that_cite_the_seed_use_its_real_iris():
+def test_examples_that_cite_the_seed_use_its_real_iris(seed_store):
     import re
 
     import pyoxigraph as ox
 
-    from sahelkg.dataset import loading
-
-    store = ox.Store()
-    store.bulk_extend(loading.dataset_quads(loading.seed_paths()))
+    store = seed_store.oxigraph
     minted = {prefix: iri for prefix, iri in ns.PREFIXES.items() if iri.startswith(ns.ID)}
     missing = []
     for term, example in sorted(GRAPH.subject_objects(SKOS.example)):

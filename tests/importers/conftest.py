@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from sahelkg.dataset import loading
 from sahelkg.store import EmbeddedStore
 
 DATA = Path(__file__).parent / "data"
@@ -29,22 +28,10 @@ PREFIX dp: <https://w3id.org/sahelkg/vocab/date-precision/>
 PREFIX gp: <https://w3id.org/sahelkg/vocab/geo-precision/>
 """
 
-_SEED: list | None = None
-
-
-def seed_quads() -> list:
-    global _SEED
-    if _SEED is None:
-        _SEED = list(loading.dataset_quads(loading.seed_paths()))
-    return _SEED
-
-
 @pytest.fixture
-def store() -> EmbeddedStore:
-    """A fresh in-memory store holding the ontology, vocabularies, reference data and the seed article."""
-    s = EmbeddedStore()
-    s.load_quads(seed_quads())
-    return s
+def store(fresh_store: EmbeddedStore) -> EmbeddedStore:
+    """A fresh in-memory store holding the seed dataset (tests/conftest.py's fresh_store)."""
+    return fresh_store
 
 
 def select(store, query: str) -> list[tuple]:

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sahelkg.store.change import Change
-from sahelkg.store.encoded import XSD, EncodedQuads, decode, encode, iri, literal
 from sahelkg.importers.acled import import_acled
 from sahelkg.importers.ucdp import import_ucdp
 from sahelkg.store import EmbeddedStore, StoreError, _data_block, quads_from_nquads, quads_to_nquads
+from sahelkg.store.change import Change
+from sahelkg.store.encoded import XSD, EncodedQuads, decode, encode, iri, literal
 
 from .conftest import DATA
 

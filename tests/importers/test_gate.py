@@ -6,10 +6,10 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from sahelkg.store.change import Change
+from sahelkg.gate import engine_pyshacl, validation
 from sahelkg.importers.acled import AcledImporter
-from sahelkg.gate import validation
-from sahelkg.importers.common import ImportFailed
+from sahelkg.importers.report import ImportFailed
+from sahelkg.store.change import Change
 
 from .conftest import DATA
 
@@ -21,7 +21,7 @@ ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:not 
 def test_focus_node_validation_agrees_with_full_validation_under_sh_not(value, conforms):
     import pyshacl
 
-    validation._install_top_level_focus()  # what every gate run installs
+    engine_pyshacl._install_top_level_focus()  # what every gate run installs
     data = rdflib.Graph().parse(data=f"@prefix ex: <http://ex/> . ex:n a ex:C ; ex:p ex:{value} .", format="turtle")
     shapes = rdflib.Graph().parse(data=SHAPES, format="turtle")
     full, *_ = pyshacl.validate(data, shacl_graph=shapes)

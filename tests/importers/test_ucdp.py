@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sahelkg.importers.common import ImportFailed
+from sahelkg.importers.report import ImportFailed
 from sahelkg.importers.ucdp import import_ucdp
 
 from .conftest import DATA, ask, select

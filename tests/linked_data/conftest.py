@@ -7,7 +7,6 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from sahelkg.dataset import loading
 from sahelkg.importers.acled import AcledImporter
 from sahelkg.store import EmbeddedStore
 from tests.service.conftest import start_server
@@ -15,10 +14,10 @@ from tests.service.conftest import start_server
 REPO = Path(__file__).resolve().parents[2]
 
 
-def write_dataset(path: Path) -> Path:
+def write_dataset(path: Path, seed_quads: list[ox.Quad]) -> Path:
     """Write the seed dataset and an ACLED import of the fixture rows to one TriG file."""
     store = EmbeddedStore()
-    store.load_quads(loading.dataset_quads(loading.seed_paths()))
+    store.load_quads(seed_quads)
     _, change = AcledImporter().plan(store, REPO / "tests" / "importers" / "data" / "acled.csv")
     store.apply(change)
     store.dump(str(path), format=ox.RdfFormat.TRIG)
@@ -26,8 +25,8 @@ def write_dataset(path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def dataset_file(tmp_path_factory) -> Path:
-    return write_dataset(tmp_path_factory.mktemp("ld") / "dataset.trig")
+def dataset_file(tmp_path_factory, seed_quads) -> Path:
+    return write_dataset(tmp_path_factory.mktemp("ld") / "dataset.trig", seed_quads)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import json
 import re
 import urllib.parse
 
@@ -97,7 +96,7 @@ def test_every_page_section_links_to_a_query_that_runs_on_the_sparql_endpoint(se
         links = re.findall(r'href="(/sparql\?query=[^"]+)"', page)
         assert len(links) >= 5
         evidence = next(html.unescape(link) for link in links
-                        if "oa:exact" in urllib.parse.unquote(html.unescape(link)) and "reportedIn" in urllib.parse.unquote(html.unescape(link)))
+                        if "oa:exact" in (query := urllib.parse.unquote(html.unescape(link))) and "reportedIn" in query)
         answer = client.get(evidence, headers={"Accept": "application/sparql-results+json"})
     assert answer.status_code == 200
     values = {b.get("exact", {}).get("value") for b in answer.json()["results"]["bindings"]}

@@ -32,7 +32,10 @@ def test_the_nquads_and_jsonld_dumps_carry_the_same_quads(server):
         nquads = set(ox.parse(client.get("/dump.nq").content, format=ox.RdfFormat.N_QUADS))
         document = client.get("/dump.jsonld").content
     from_jsonld = set(ox.parse(document, format=ox.RdfFormat.JSON_LD))
-    without_time = lambda quads: {q for q in quads if not q.predicate.value.endswith("/modified")}
+
+    def without_time(quads: set[ox.Quad]) -> set[ox.Quad]:
+        return {q for q in quads if not q.predicate.value.endswith("/modified")}
+
     assert without_time(from_jsonld) == without_time(nquads)
     body = json.loads(document)
     actor = next(node for graph in body["@graph"] for node in graph.get("@graph", [])

@@ -12,10 +12,15 @@ import httpx
 import pytest
 
 from sahelkg.cli import main as cli
-from sahelkg.dataset import loading
-from sahelkg.linking.crosswalk import (CROSSWALK_PATH, CrosswalkError, CrosswalkRow, crosswalk_quads, load_crosswalk,
-                               read_crosswalk, write_crosswalk)
-from sahelkg.store import EmbeddedStore
+from sahelkg.linking.crosswalk import (
+    CROSSWALK_PATH,
+    CrosswalkError,
+    CrosswalkRow,
+    crosswalk_quads,
+    load_crosswalk,
+    read_crosswalk,
+    write_crosswalk,
+)
 from sahelkg.linking.wikidata import http_runner, reconcile
 from tests.service.conftest import start_oxigraph
 
@@ -50,13 +55,6 @@ def endpoint(tmp_path_factory):
     server.process.wait(10)
 
 
-@pytest.fixture(scope="module")
-def seed_store():
-    store = EmbeddedStore()
-    store.load_quads(loading.dataset_quads(loading.seed_paths()))
-    return store
-
-
 FAMA = "https://w3id.org/sahelkg/id/actor/fama"
 VERIFIED = CrosswalkRow(FAMA, "actor", "Malian Armed Forces", wikidata_qid="Q900099", status="verified",
                         verified_how="checked by hand (test)", verified_on="2026-11-25")
@@ -79,15 +77,14 @@ def test_reconciliation_finds_candidates_by_label_type_and_country(seed_store, e
     assert not any(row.status == "verified" for row in rows if row.local_iri != FAMA)
 
 
-def test_sahelkg_link_wikidata_writes_the_crosswalk_and_link_load_makes_links(endpoint, tmp_path, capsys):
+def test_sahelkg_link_wikidata_writes_the_crosswalk_and_link_load_makes_links(endpoint, tmp_path, capsys, fresh_store):
     crosswalk = tmp_path / "crosswalk.csv"
     write_crosswalk([VERIFIED], crosswalk)
     assert cli.main(["link", "wikidata", "--endpoint", endpoint, "--crosswalk", str(crosswalk), "--seed", "-q"]) == 0
     assert "Q900001" in capsys.readouterr().out
     rows = {row.local_iri: row for row in read_crosswalk(crosswalk)}
     assert rows["https://w3id.org/sahelkg/id/actor/wagner-group"].wikidata_qid == "Q900001"
-    store = EmbeddedStore()
-    store.load_quads(loading.dataset_quads(loading.seed_paths()))
+    store = fresh_store
     load_crosswalk(store, crosswalk)
     links = {(q.subject.value, q.predicate.value, q.object.value) for q in store.quads()
              if q.graph_name.value == "https://w3id.org/sahelkg/graph/crosswalk"}
@@ -123,7 +120,8 @@ def test_a_verified_row_without_an_id_is_refused(tmp_path):
         read_crosswalk(path)
 
 
-def test_the_federated_example_joins_our_crosswalk_with_wikidata_through_service(seed_store, endpoint, tmp_path):
+def test_the_federated_example_joins_our_crosswalk_with_wikidata_through_service(seed_store, endpoint, tmp_path,
+                                                                                  fresh_store):
     """queries/examples/wikidata-federated.rq, with its SERVICE pointed at the local Wikidata-shaped endpoint."""
     from sahelkg.sparql.saved_queries import parse_query_file
 
@@ -131,8 +129,7 @@ def test_the_federated_example_joins_our_crosswalk_with_wikidata_through_service
     rows, _ = reconcile(seed_store, http_runner(endpoint), [VERIFIED], endpoint=endpoint)
     path = tmp_path / "crosswalk.csv"
     write_crosswalk(rows, path)
-    store = EmbeddedStore()
-    store.load_quads(loading.dataset_quads(loading.seed_paths()))
+    store = fresh_store
     load_crosswalk(store, path)
     text = query.bind({"entity": "https://w3id.org/sahelkg/id/place/niono"})
     assert "SERVICE <https://query.wikidata.org/sparql>" in text

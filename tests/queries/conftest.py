@@ -1,12 +1,9 @@
-"""Fixtures for the saved-query and audit tests: the seed graph in an embedded store."""
+"""Helpers for the saved-query and audit tests: compact result rows (the seed stores: tests/conftest.py)."""
 
 from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
-
-from sahelkg.dataset import loading
-from sahelkg.store import EmbeddedStore
 
 SHORT = {
     "https://w3id.org/sahelkg/id/": "",
@@ -34,30 +31,6 @@ def rows(result, *columns: str) -> list[tuple]:
     """Given a QueryResult and column names, return the rows as tuples of compact values."""
     index = [result.variables.index(c) for c in columns]
     return [tuple(short(row[i]) for i in index) for row in result.rows]
-
-
-@pytest.fixture(scope="session")
-def seed_store() -> EmbeddedStore:
-    """The seed dataset (ontology and data/) in an in-memory store, loaded once."""
-    store = EmbeddedStore()
-    store.load_quads(loading.dataset_quads(loading.seed_paths()))
-    return store
-
-
-@pytest.fixture
-def fresh_store() -> EmbeddedStore:
-    """A seed store of its own, for tests that write."""
-    store = EmbeddedStore()
-    store.load_quads(loading.dataset_quads(loading.seed_paths()))
-    return store
-
-
-@pytest.fixture(scope="session")
-def seed_nquads(tmp_path_factory):
-    """The seed dataset (with its catalog graph) written to one N-Quads file, for servers to load."""
-    path = tmp_path_factory.mktemp("seed") / "seed.nq"
-    path.write_bytes(ox.serialize(list(loading.dataset_quads(loading.seed_paths())), format=ox.RdfFormat.N_QUADS))
-    return path
 
 
 @pytest.fixture(scope="session")

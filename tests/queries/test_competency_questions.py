@@ -6,12 +6,11 @@ article (shared/seed/000_1c35d26562c91e6f.txt), not copied from the engine's out
 
 from __future__ import annotations
 
-import pytest
-
 import pyoxigraph as ox
+import pytest
 import rdflib
 
-from sahelkg.dataset import loading
+from sahelkg.resources import resource
 from sahelkg.sparql.saved_queries import load_queries
 from tests.queries.conftest import rows, short
 
@@ -139,7 +138,7 @@ def test_cq5_everything_about_wagner_each_statement_with_its_source(seed_store):
     reference = [r for r in got if r[0] == "graph:reference"]
     # The reference graph's statements about Wagner, read from the reference data files by rdflib.
     triples = set()
-    for path in sorted((loading.project_root() / "data").glob("*.trig")):
+    for path in sorted(resource("data").glob("*.trig")):
         dataset = rdflib.Dataset(default_union=True)
         dataset.parse(path, format="trig")
         graph = dataset.graph(rdflib.URIRef("https://w3id.org/sahelkg/graph/reference"))

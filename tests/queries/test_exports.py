@@ -10,8 +10,8 @@ import prov.model as pm
 import pytest
 import rdflib
 
-from sahelkg.dataset import loading
 from sahelkg.audit import exports as export
+from sahelkg.resources import resource
 
 SKG = rdflib.Namespace("https://w3id.org/sahelkg/ontology#")
 PROV = rdflib.Namespace("http://www.w3.org/ns/prov#")
@@ -20,7 +20,7 @@ OA = rdflib.Namespace("http://www.w3.org/ns/oa#")
 CLAIM = rdflib.Namespace("https://w3id.org/sahelkg/id/claim/")
 ACTOR = rdflib.Namespace("https://w3id.org/sahelkg/id/actor/")
 DOC = rdflib.Namespace("https://w3id.org/sahelkg/id/document/")
-SOURCE = loading.project_root() / "data" / "sources" / "a000.trig"
+SOURCE = resource("data", "sources", "a000.trig")
 
 
 @pytest.fixture(scope="module")

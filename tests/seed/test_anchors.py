@@ -10,13 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from sahelkg.dataset import loading
-
 ARTICLE_NAME = "000_1c35d26562c91e6f.txt"
 
 
 def article_path() -> Path:
-    base = os.environ.get("SAHELKG_SEED_DIR") or str(loading.project_root().parent / "shared" / "seed")
+    base = os.environ.get("SAHELKG_SEED_DIR") or str(Path(__file__).resolve().parents[2].parent / "shared" / "seed")
     return Path(base) / ARTICLE_NAME
 
 

@@ -14,8 +14,10 @@ def test_no_direct_link_from_an_occurrence_to_an_accused_actor(select):
           UNION
           { ?occurrence skg:qualifiedParticipation ?p . ?p skg:participant ?actor ; skg:participantRole ?role .
             BIND(skg:participantRole AS ?property)
-            FILTER(?role NOT IN (<https://w3id.org/sahelkg/vocab/role/victim>, <https://w3id.org/sahelkg/vocab/role/target>,
-                                 <https://w3id.org/sahelkg/vocab/role/attendee>, <https://w3id.org/sahelkg/vocab/role/expelled>)) }
+            FILTER(?role NOT IN (<https://w3id.org/sahelkg/vocab/role/victim>,
+                                 <https://w3id.org/sahelkg/vocab/role/target>,
+                                 <https://w3id.org/sahelkg/vocab/role/attendee>,
+                                 <https://w3id.org/sahelkg/vocab/role/expelled>)) }
         }""")
     assert rows == []
 

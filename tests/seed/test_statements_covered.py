@@ -20,8 +20,9 @@ STATEMENTS = {
         }}""",
     "S1 the junta expelled French and UN troops": f"""
         {SOURCE} {{
-          ?claim skg:about ?expulsion ; skg:qualifiedInvolvement [ skg:involvedActor actor:malian-junta ;
-                                                                   skg:allegedRole <https://w3id.org/sahelkg/vocab/role/initiator> ] .
+          ?claim skg:about ?expulsion ;
+                 skg:qualifiedInvolvement [ skg:involvedActor actor:malian-junta ;
+                                            skg:allegedRole <https://w3id.org/sahelkg/vocab/role/initiator> ] .
           ?expulsion skg:eventType <https://w3id.org/sahelkg/vocab/event-type/expulsion-of-foreign-forces> ;
                      skg:hadParticipant actor:french-armed-forces , actor:minusma .
         }}""",
@@ -81,8 +82,10 @@ STATEMENTS = {
         {SOURCE} {{
           ?claim skg:claimant actor:human-rights-watch ; skg:statedOn "2024-12-01"^^xsd:date ;
                  skg:originallyStatedIn ?report ; skg:reportedIn doc:a000 ;
-                 skg:qualifiedAccusation [ skg:accusedActor actor:fama ; skg:allegedRole <https://w3id.org/sahelkg/vocab/role/perpetrator> ] ,
-                                         [ skg:accusedActor actor:wagner-group ; skg:allegedRole <https://w3id.org/sahelkg/vocab/role/supporter> ] ;
+                 skg:qualifiedAccusation [ skg:accusedActor actor:fama ;
+                                           skg:allegedRole <https://w3id.org/sahelkg/vocab/role/perpetrator> ] ,
+                                         [ skg:accusedActor actor:wagner-group ;
+                                           skg:allegedRole <https://w3id.org/sahelkg/vocab/role/supporter> ] ;
                  skg:accused actor:jnim , actor:isgs ;
                  skg:allegedViolation <https://w3id.org/sahelkg/vocab/violation/laws-of-war> .
           ?report skg:publisher actor:human-rights-watch .
@@ -101,7 +104,8 @@ STATEMENTS = {
           ?homes skg:outcome <https://w3id.org/sahelkg/vocab/outcome/dwellings-burned> ; skg:minimum 100 ;
                  skg:unit <https://w3id.org/sahelkg/vocab/unit/dwellings> .
         }}""",
-    "S10 HRW: since June 2024 JNIM and ISGS executed at least 47, displaced thousands; JNIM burned over 1,000 homes, looted thousands of livestock": f"""
+    ("S10 HRW: since June 2024 JNIM and ISGS executed at least 47, displaced thousands; "
+     "JNIM burned over 1,000 homes, looted thousands of livestock"): f"""
         {SOURCE} {{
           ?claim skg:claimant actor:human-rights-watch ; skg:accused actor:jnim , actor:isgs ;
                  skg:assertsCount ?executed , ?displaced .

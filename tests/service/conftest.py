@@ -23,8 +23,8 @@ def free_port() -> int:
 
 
 def w3c_dir() -> Path:
-    """Return the W3C test-suite directory: $SAHELKG_W3C_DIR or ../shared/w3c from the repo root."""
-    return Path(os.environ.get("SAHELKG_W3C_DIR") or REPO.parent / "shared" / "w3c")
+    """Return the W3C test-manifest directory: $SAHELKG_W3C_DIR, else the copy beside this file."""
+    return Path(os.environ.get("SAHELKG_W3C_DIR") or Path(__file__).parent / "w3c-suite")
 
 
 @dataclass
@@ -49,14 +49,21 @@ class Server:
 
 
 def start_server(*args: str, env: dict[str, str] | None = None, token: str | None = None,
-                 wait: float = 120) -> Server:
-    """Given `python -m sahelkg.web.app` arguments and SAHELKG_* settings, start a server and wait for it."""
+                 wait: float = 120, log: Path | None = None, preexec_fn=None) -> Server:
+    """Given `python -m sahelkg.web.app` arguments and SAHELKG_* settings, start a server and wait for it.
+
+    `log`: a file that receives the server's output (its log); `preexec_fn` runs in the child first.
+    """
     port = free_port()
     full_env = dict(os.environ)
     full_env.update(env or {})
     if token:
         full_env["SAHELKG_WRITE_TOKEN"] = token
-    process = subprocess.Popen([sys.executable, "-m", "sahelkg.web.app", "--port", str(port), *args], env=full_env)
+    output = open(log, "wb") if log is not None else None
+    process = subprocess.Popen([sys.executable, "-m", "sahelkg.web.app", "--port", str(port), *args], env=full_env,
+                               stdout=output, stderr=subprocess.STDOUT if output else None, preexec_fn=preexec_fn)
+    if output is not None:
+        output.close()
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:

@@ -5,8 +5,15 @@ from __future__ import annotations
 import pytest
 
 from sahelkg.problems import Problem
-from sahelkg.sparql.protocol import (GRAPH_TYPES, RESULT_TYPES, check_query_safety, check_update_safety,
-                              has_dataset_clause, negotiate, safety_scan)
+from sahelkg.sparql.protocol import (
+    GRAPH_TYPES,
+    RESULT_TYPES,
+    check_query_safety,
+    check_update_safety,
+    has_dataset_clause,
+    negotiate,
+    safety_scan,
+)
 from sahelkg.store.updating import plan_update
 
 

@@ -7,18 +7,15 @@ the same questions are asked through our service and compared with the embedded 
 from __future__ import annotations
 
 import subprocess
-import time
 import sys
+import time
 from pathlib import Path
 
-import httpx
-import pyoxigraph as ox
 import pytest
 from SPARQLWrapper import JSON, SPARQLWrapper
 
 from sahelkg.dataset import loading
 from sahelkg.namespaces import CATALOG_GRAPH, sparql_prologue
-from sahelkg.store import EmbeddedStore
 from tests.service.conftest import start_oxigraph, start_server, start_virtuoso
 
 SAHELKG = Path(sys.executable).parent / "sahelkg"
@@ -43,10 +40,8 @@ def _values(rows) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def expected():
-    store = EmbeddedStore()
-    store.load_quads(loading.dataset_quads(loading.seed_paths()))
-    return {name: _values(store.query(text, union_default_graph=False).rows) for name, text in QUESTIONS.items()}
+def expected(seed_store):
+    return {name: _values(seed_store.query(text, union_default_graph=False).rows) for name, text in QUESTIONS.items()}
 
 
 @pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
@@ -114,7 +109,8 @@ def test_safety_checks_apply_in_front_of_remote_stores(remote_app):
     with app.client() as client:
         response = client.get("/sparql", params={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"})
         assert response.status_code == 403
-        response = client.get("/sparql", params={"query": "DEFINE get:soft \"soft\" SELECT * FROM <http://127.0.0.1:9/> { ?s ?p ?o }"})
+        define = 'DEFINE get:soft "soft" SELECT * FROM <http://127.0.0.1:9/> { ?s ?p ?o }'
+        response = client.get("/sparql", params={"query": define})
         assert response.status_code == 400
 
 
@@ -137,13 +133,13 @@ def test_data_updates_through_the_app_reach_the_remote_store(remote_app):
     ask = f'ASK {{ GRAPH <{graph}> {{ <urn:s> <urn:p> "via update" }} }}'
     headers = {**app.auth(), "content-type": "application/sparql-update"}
     with app.client() as client:
-        inserted = client.post("/update", content=f'INSERT DATA {{ GRAPH <{graph}> {{ <urn:s> <urn:p> "via update" }} }}'.encode(),
-                               headers=headers)
+        insert = f'INSERT DATA {{ GRAPH <{graph}> {{ <urn:s> <urn:p> "via update" }} }}'
+        inserted = client.post("/update", content=insert.encode(), headers=headers)
         assert inserted.status_code == 204, inserted.text
         assert client.get("/sparql", params={"query": ask}).json()["boolean"] is True
         deleted = client.post("/update", content=f"CLEAR GRAPH <{graph}>".encode(), headers=headers)
         assert deleted.status_code == 204, deleted.text
         assert client.get("/sparql", params={"query": ask}).json()["boolean"] is False
-        where = client.post("/update", content=f"DELETE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}".encode(),
-                            headers=headers)
+        delete_where = f"DELETE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+        where = client.post("/update", content=delete_where.encode(), headers=headers)
         assert where.status_code == 501 and "WHERE" in where.json()["detail"]

@@ -4,7 +4,6 @@ SERVICE only reaches allow-listed endpoints, runaway queries are stopped, limits
 from __future__ import annotations
 
 import os
-import statistics
 import threading
 import time
 from pathlib import Path
@@ -33,7 +32,8 @@ def traps(tmp_path_factory):
 def federation(tmp_path_factory):
     """A second SPARQL server (oxigraph serve) with one triple, and our server allow-listing it."""
     remote = start_oxigraph(tmp_path_factory.mktemp("oxi-fed"))
-    httpx.post(remote.url + "/update", data={"update": "INSERT DATA { <urn:remote:s> <urn:remote:p> 'from the other server' }"}).raise_for_status()
+    httpx.post(remote.url + "/update",
+               data={"update": "INSERT DATA { <urn:remote:s> <urn:remote:p> 'from the other server' }"}).raise_for_status()
     ours = start_server(token=TOKEN, env={"SAHELKG_SERVICE_ALLOW_LIST": remote.url + "/query",
                                           "SAHELKG_WORKERS": "2", "SAHELKG_QUERY_TIMEOUT": "10"})
     yield ours, remote
@@ -201,12 +201,16 @@ def test_point_lookups_keep_answering_while_a_runaway_query_runs(read_only_serve
 
     with read_only_server.client() as client:
         idle = measure(client, 1.0)
-        runaway = threading.Thread(target=lambda: httpx.get(read_only_server.url + "/sparql", params={"query": RUNAWAY}, timeout=10))
+        runaway = threading.Thread(target=httpx.get, args=(read_only_server.url + "/sparql",),
+                                   kwargs={"params": {"query": RUNAWAY}, "timeout": 10})
         runaway.start()
         time.sleep(0.2)
         busy = measure(client, 1.2)
         runaway.join()
-    p99 = lambda xs: xs[min(len(xs) - 1, int(len(xs) * 0.99))]
+
+    def p99(xs: list[float]) -> float:
+        return xs[min(len(xs) - 1, int(len(xs) * 0.99))]
+
     print(f"point lookup p99 idle {p99(idle)*1000:.1f} ms, during runaway {p99(busy)*1000:.1f} ms, n={len(busy)}")
     assert len(busy) > 20
     assert p99(busy) < max(2 * p99(idle), p99(idle) + 0.05)
@@ -218,6 +222,7 @@ def test_body_query_and_result_caps_give_clear_errors(read_only_server):
         assert big.status_code == 413 and "20000" in big.json()["detail"]
         long = _query(client, "ASK {}" + " " * 6000)
         assert long.status_code == 413 and "5000" in long.json()["detail"]
-        rows = _query(client, "SELECT ?n WHERE { " + "VALUES ?a { 1 2 3 4 5 6 7 8 } VALUES ?b { 1 2 3 4 5 6 7 8 } BIND(?a * ?b AS ?n) }")
+        rows = _query(client, "SELECT ?n WHERE { VALUES ?a { 1 2 3 4 5 6 7 8 } VALUES ?b { 1 2 3 4 5 6 7 8 } "
+                              "BIND(?a * ?b AS ?n) }")
         assert rows.status_code == 400 and "50" in rows.json()["detail"]
         assert _query(client, "SELECT * { VALUES ?a { 1 2 3 } }").status_code == 200

@@ -3,8 +3,6 @@ descriptions, write rights, atomic writes, persistence."""
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
@@ -210,7 +208,8 @@ def test_an_update_failing_midway_changes_nothing(writable):
         assert "<urn:c>" in client.get("/store", params={"graph": graph}, headers={"accept": "application/n-triples"}).text
         assert client.get("/store", params={"graph": other}).status_code == 404
         # A syntax error anywhere refuses the whole request before anything runs.
-        bad = client.post("/update", content=f"DELETE DATA {{ GRAPH <{graph}> {{ <urn:a> <urn:b> <urn:c> }} }} ; INSERT DATA {{ ".encode(),
+        broken = f"DELETE DATA {{ GRAPH <{graph}> {{ <urn:a> <urn:b> <urn:c> }} }} ; INSERT DATA {{ "
+        bad = client.post("/update", content=broken.encode(),
                           headers={**server.auth(), "content-type": "application/sparql-update"})
         assert bad.status_code == 400
         assert "<urn:c>" in client.get("/store", params={"graph": graph}, headers={"accept": "application/n-triples"}).text
@@ -221,7 +220,8 @@ def test_acknowledged_writes_survive_a_restart(tmp_path):
     graph = "https://w3id.org/sahelkg/graph/test/durable"
     try:
         for i in range(5):
-            r = httpx.post(server.url + "/update", content=f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:a> <urn:n> {i} }} }}".encode(),
+            insert = f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:a> <urn:n> {i} }} }}"
+            r = httpx.post(server.url + "/update", content=insert.encode(),
                            headers={**server.auth(), "content-type": "application/sparql-update"})
             assert r.status_code == 204
     finally:
@@ -229,7 +229,8 @@ def test_acknowledged_writes_survive_a_restart(tmp_path):
         server.process.wait()
     again = start_server("--store", str(tmp_path), env={"SAHELKG_WORKERS": "2"})
     try:
-        response = httpx.get(again.url + "/sparql", params={"query": f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"})
+        count_query = f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+        response = httpx.get(again.url + "/sparql", params={"query": count_query})
         assert response.json()["results"]["bindings"][0]["n"]["value"] == "5"
     finally:
         again.stop()

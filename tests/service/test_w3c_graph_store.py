@@ -16,8 +16,8 @@ TOKEN = "w3c-gsp-token"
 
 
 def test_graph_store_manifests_are_present():
-    assert MANIFEST.exists(), (f"W3C Graph Store Protocol manifests not found at {MANIFEST.parent}: set "
-                               "SAHELKG_W3C_DIR or place the suite at ../shared/w3c")
+    assert MANIFEST.exists(), (f"W3C Graph Store Protocol manifests not found at {MANIFEST.parent}: they ship in "
+                               "tests/service/w3c-suite; SAHELKG_W3C_DIR overrides it")
     assert len(CASES) == 14  # 13 listed + head_non_existing_direct, defined but unlisted
 
 
@@ -32,7 +32,8 @@ def server():
 def test_w3c_graph_store(server, case):
     variables: dict[str, str] = {}
     with server.client() as client:
-        client.post("/update", content=b"DROP ALL", headers={**server.auth(), "content-type": "application/sparql-update"}).raise_for_status()
+        client.post("/update", content=b"DROP ALL",
+                    headers={**server.auth(), "content-type": "application/sparql-update"}).raise_for_status()
         for request in case.requests:
             path = request.path
             for name, value in variables.items():

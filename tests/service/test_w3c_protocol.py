@@ -6,7 +6,6 @@ Each test's ut:graphData files are loaded into the named graphs their labels say
 
 from __future__ import annotations
 
-import json
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -20,8 +19,8 @@ TOKEN = "w3c-protocol-token"
 
 
 def test_protocol_manifest_is_present_and_complete():
-    assert MANIFEST.exists(), (f"W3C SPARQL 1.1 Protocol manifest not found at {MANIFEST}: set SAHELKG_W3C_DIR "
-                               "or place the suite at ../shared/w3c relative to the repository root")
+    assert MANIFEST.exists(), (f"W3C SPARQL 1.1 Protocol manifest not found at {MANIFEST}: it ships in "
+                               "tests/service/w3c-suite; SAHELKG_W3C_DIR overrides it")
     assert len(CASES) == 34
 
 
@@ -60,7 +59,8 @@ FORMATS = {
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_w3c_protocol(server, case):
     with server.client() as client:
-        client.post("/update", content=b"DROP ALL", headers={**server.auth(), "content-type": "application/sparql-update"}).raise_for_status()
+        client.post("/update", content=b"DROP ALL",
+                    headers={**server.auth(), "content-type": "application/sparql-update"}).raise_for_status()
         for file, graph in case.graph_data:
             data = (MANIFEST.parent / file.name).read_bytes()
             r = client.put("/store", params={"graph": graph}, content=data,

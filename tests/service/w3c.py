@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Graph, Namespace, RDF, RDFS
+from rdflib import RDF, RDFS, Graph, Namespace
 from rdflib.collection import Collection
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from sahelkg.dataset import loading
+from sahelkg.resources import resource
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BASE = FIXTURES / "base.trig"
@@ -64,7 +64,7 @@ def result_keys(report) -> set[tuple]:
 def ontology_quads() -> list[ox.Quad]:
     """Return the ontology file's triples in the ontology graph (what `sahelkg load` stores)."""
     graph = ox.NamedNode("https://w3id.org/sahelkg/graph/ontology")
-    path = loading.project_root() / "ontology" / "sahelkg.ttl"
+    path = resource("ontology", "sahelkg.ttl")
     return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
 
 
@@ -94,22 +94,21 @@ def compiled_report(quads: list[ox.Quad]):
 
 
 # The gate's three engines, by the thresholds that choose them: pyshacl on a working graph, the
-# shapes compiled to SPARQL in a temporary store, the shapes compiled to Python (bulk_gate).
+# shapes compiled to SPARQL in a temporary store, the shapes compiled to Python (engine_native).
 ENGINES = {"pyshacl": (float("inf"), float("inf")), "sparql": (0, float("inf")), "native": (float("inf"), 0)}
 
 
 @contextmanager
 def gate_engine(name: str):
     """Make check_change validate every change with the named engine (pyshacl, sparql or native)."""
-    from sahelkg.gate import bulk as bulk_gate
     from sahelkg.gate import validation
 
-    saved = validation.SPARQL_ENGINE_THRESHOLD, bulk_gate.BULK_THRESHOLD
-    validation.SPARQL_ENGINE_THRESHOLD, bulk_gate.BULK_THRESHOLD = ENGINES[name]
+    saved = validation.SPARQL_ENGINE_THRESHOLD, validation.BULK_THRESHOLD
+    validation.SPARQL_ENGINE_THRESHOLD, validation.BULK_THRESHOLD = ENGINES[name]
     try:
         yield
     finally:
-        validation.SPARQL_ENGINE_THRESHOLD, bulk_gate.BULK_THRESHOLD = saved
+        validation.SPARQL_ENGINE_THRESHOLD, validation.BULK_THRESHOLD = saved
 
 
 def native_report(quads: list[ox.Quad]):
@@ -132,6 +131,17 @@ def engine(request):
         yield request.param
 
 
-@pytest.fixture(scope="session")
-def seed_quads() -> list[ox.Quad]:
-    return list(loading.dataset_quads(loading.seed_paths()))
+
+def affected_focus(store, change) -> set[str]:
+    """Given a store and a change, return the focus nodes the gate says the change can affect, as
+    reports name them."""
+    from sahelkg.gate import after_change, engine_native
+
+    return {engine_native.plain(node) for node in after_change.after_change(store, change)[1]}
+
+
+def reference_report(quads):
+    """Given every quad of a dataset, return pyshacl's full report (the reference engine)."""
+    from sahelkg.gate import engine_pyshacl
+
+    return engine_pyshacl.validate_quads(quads)

@@ -9,8 +9,8 @@ import pyoxigraph as ox
 import pytest
 
 from sahelkg.gate import validation
-from sahelkg.store.change import Change
 from sahelkg.store import EmbeddedStore
+from sahelkg.store.change import Change
 
 SKG = "https://w3id.org/sahelkg/ontology#"
 ID = "https://w3id.org/sahelkg/id/"
@@ -76,9 +76,10 @@ def test_raising_a_minimum_above_the_maximum_is_refused_with_the_exact_results(s
 
 def test_a_change_two_hops_away_reaches_the_claims_that_read_it(store):
     """Moving the attack's start after the claims about it breaks those claims, not the span."""
-    change = replace(store, node("timespan/a000-2025-01-02"), skg("startDate"), date("2025-01-05"))
-    change = Change(removals=change.removals + tuple(store.quads(node("timespan/a000-2025-01-02"), skg("endDate"))),
-                    additions=change.additions + (ox.Quad(node("timespan/a000-2025-01-02"), skg("endDate"), date("2025-01-05"), A000),))
+    timespan = node("timespan/a000-2025-01-02")
+    change = replace(store, timespan, skg("startDate"), date("2025-01-05"))
+    change = Change(removals=change.removals + tuple(store.quads(timespan, skg("endDate"))),
+                    additions=change.additions + (ox.Quad(timespan, skg("endDate"), date("2025-01-05"), A000),))
     report = validation.check_change(store, change)
     broken = {r.focus_node for r in report.by_severity("Violation")}
     # the two claims Ramadane made on 4 January; the others' statement spans reach past the 5th
@@ -129,9 +130,11 @@ def test_a_blank_node_affiliation_is_refused_like_full_validation_refuses_it(sto
     quads = (
         ox.Quad(wagner, skg("qualifiedAffiliation"), affiliation, A000),
         ox.Quad(affiliation, ox.NamedNode(validation.RDF_TYPE), skg("Affiliation"), A000),
-        ox.Quad(affiliation, skg("affiliationKind"), ox.NamedNode("https://w3id.org/sahelkg/vocab/affiliation-kind/supports"), A000),
+        ox.Quad(affiliation, skg("affiliationKind"),
+                ox.NamedNode("https://w3id.org/sahelkg/vocab/affiliation-kind/supports"), A000),
         ox.Quad(affiliation, skg("withActor"), node("actor/fama"), A000),
-        ox.Quad(affiliation, ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom"), node("claim/a000-s7-wagner-supports-fama"), A000),
+        ox.Quad(affiliation, ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom"),
+                node("claim/a000-s7-wagner-supports-fama"), A000),
     )
     report = validation.check_change(store, Change(additions=quads))
     sh = "http://www.w3.org/ns/shacl#"

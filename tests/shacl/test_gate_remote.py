@@ -7,8 +7,8 @@ import pyoxigraph as ox
 import pytest
 
 from sahelkg.gate import validation
-from sahelkg.store.change import Change
 from sahelkg.store import EmbeddedStore, RemoteStore
+from sahelkg.store.change import Change
 from tests.service.conftest import start_oxigraph
 
 from .conftest import ENGINES, full_keys, gate_engine
@@ -36,8 +36,10 @@ def changes(store) -> list[Change]:
     fama = ox.NamedNode(ID + "actor/fama")
     rdf_type = ox.NamedNode(validation.RDF_TYPE)
     return [
-        Change(removals=tuple(store.quads(count, minimum)), additions=(ox.Quad(count, minimum, ox.Literal("12", datatype=INTEGER), A000),)),
-        Change(removals=tuple(store.quads(fama, rdf_type)), additions=(ox.Quad(fama, rdf_type, ox.NamedNode(SKG + "Place"), A000),)),
+        Change(removals=tuple(store.quads(count, minimum)),
+               additions=(ox.Quad(count, minimum, ox.Literal("12", datatype=INTEGER), A000),)),
+        Change(removals=tuple(store.quads(fama, rdf_type)),
+               additions=(ox.Quad(fama, rdf_type, ox.NamedNode(SKG + "Place"), A000),)),
         Change(additions=(ox.Quad(ox.NamedNode(ID + "claim/a000-s5-kel-ansar-denial"), ox.NamedNode(SKG + "deniedActor"),
                                   ox.NamedNode(ID + "actor/jnim"), A000),)),
     ]
@@ -47,7 +49,7 @@ def changes(store) -> list[Change]:
 def test_the_gate_answers_the_same_on_a_remote_store(stores, engine):
     embedded, remote = stores
     with gate_engine(engine):
-        for local_change, remote_change in zip(changes(embedded), changes(remote)):
+        for local_change, remote_change in zip(changes(embedded), changes(remote), strict=True):
             local = validation.check_change(embedded, local_change)
             far = validation.check_change(remote, remote_change)
             assert not local.conforms

@@ -10,14 +10,12 @@ import pytest
 import rdflib
 from rdflib.namespace import SH
 
-from sahelkg.gate import bulk as bulk_gate
-from sahelkg.gate import validation
 from sahelkg.gate import engine_native as validation_native
+from sahelkg.gate import validation
 from sahelkg.store.change import Change
 from sahelkg.store.encoded import EncodedQuads, iri, literal
-from sahelkg.store import EmbeddedStore
 
-from .conftest import gate_engine, gate_results
+from .conftest import gate_engine, gate_results, reference_report
 
 SKG = "https://w3id.org/sahelkg/ontology#"
 ID = "https://w3id.org/sahelkg/id/"
@@ -25,31 +23,54 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 A000 = ox.NamedNode("https://w3id.org/sahelkg/graph/source/a000")
 
 
-@pytest.fixture(scope="module")
-def seed_store(seed_quads) -> EmbeddedStore:
-    store = EmbeddedStore()
-    store.load_quads(seed_quads)
-    return store
-
-
 def test_every_shape_of_the_file_compiles_including_each_sparql_constraint():
     assert validation_native.available()
-    shapes, _constants = validation_native.compiled_shapes()
+    shapes, constants = validation_native.compiled_shapes()
     g = validation.shapes_graph()
     assert {s.name for s in shapes} == {str(s) for s in set(g.subjects(SH.targetClass)) | set(g.subjects(SH.targetObjectsOf))}
-    assert set(validation_native.SPARQL_CONSTRAINTS) == {str(c) for c in g.subjects(SH.select)}
+    queries = [c for c in constants.values() if isinstance(c, validation_native.SparqlCheck)]
+    assert {q.check.source_constraint for q in queries} == {str(c) for c in g.subjects(SH.select)}
+    # Each runs its own text from the shapes file, not a copy.
+    for query in queries:
+        select = str(g.value(rdflib.URIRef(query.check.source_constraint), SH.select))
+        assert select.replace("$this", "?this") in query.query
 
 
-def test_an_edited_sparql_constraint_is_refused_not_run_with_the_old_meaning():
-    g = validation.shapes_graph()
-    constraint = rdflib.URIRef(SKG + "CountShape-exactBounds")
-    edited = rdflib.Graph()
-    for triple in g.triples((constraint, None, None)):
-        edited.add(triple)
-    edited.set((constraint, SH.select, rdflib.Literal(str(g.value(constraint, SH.select)).replace("!=", "<"))))
-    source = validation_native._Source({})
-    with pytest.raises(NotImplementedError, match="no Python version"):
-        validation_native._compile_sparql(edited, rdflib.URIRef(SKG + "CountConsistencyShape"), constraint, source)
+def test_an_edited_sparql_constraint_runs_with_its_new_meaning(monkeypatch, tmp_path):
+    """Edit a SHACL-SPARQL query in the shapes file: the Python engine follows the edit as pyshacl
+    does (there is no second copy of the rule to keep in step)."""
+    from sahelkg.gate import shapes
+
+    text = shapes.SHAPES_PATH.read_text(encoding="utf-8")
+    assert text.count("FILTER (!BOUND(?maximum) || ?maximum != ?minimum)") == 1  # CountShape-exactBounds
+    edited = tmp_path / "shapes.ttl"
+    edited.write_text(text.replace("?maximum != ?minimum", "?maximum = ?minimum"), encoding="utf-8")
+    constraint = SKG + "CountShape-exactBounds"
+    count = ID + "count/t-exact"
+    quads = [ox.Quad(ox.NamedNode(count), ox.NamedNode(p), o, A000) for p, o in (
+        (validation.RDF_TYPE, ox.NamedNode(SKG + "Count")),
+        (SKG + "qualifier", ox.NamedNode("https://w3id.org/sahelkg/vocab/count-qualifier/exact")),
+        (SKG + "minimum", ox.Literal("5", datatype=ox.NamedNode(XSD + "integer"))),
+        (SKG + "maximum", ox.Literal("5", datatype=ox.NamedNode(XSD + "integer"))))]
+
+    def exact_bounds(report) -> list[tuple]:
+        return sorted((r.focus_node, r.path, r.value) for r in report.results if r.source_constraint == constraint)
+
+    def clear() -> None:
+        for cached in (shapes.shapes_graph, shapes.reads, validation_native.compiled_shapes,
+                       validation_native._plan_source, validation_native.inverse_predicates):
+            cached.cache_clear()
+
+    assert exact_bounds(validation_native.validate_quads(quads)) == []  # min = max: the rule as written holds
+    monkeypatch.setattr(shapes, "SHAPES_PATH", edited)
+    clear()
+    try:
+        native, reference = validation_native.validate_quads(quads), reference_report(quads)
+    finally:
+        monkeypatch.undo()
+        clear()
+    assert exact_bounds(native) == exact_bounds(reference) == [(count, SKG + "maximum", '"5"^^<' + XSD + 'integer>')]
+    assert exact_bounds(validation_native.validate_quads(quads)) == []
 
 
 def test_a_value_it_cannot_judge_sends_the_change_to_another_engine(seed_store, monkeypatch):
@@ -62,16 +83,16 @@ def test_a_value_it_cannot_judge_sends_the_change_to_another_engine(seed_store, 
     change = Change(removals=tuple(seed_store.quads(statement_time, end_date)),
                     additions=(ox.Quad(statement_time, end_date, zoned, A000),))
     fallbacks = []
-    original = bulk_gate.check
+    original = validation_native.validate
 
-    def recording_check(store, change):
+    def recording_validate(*args, **kwargs):
         try:
-            return original(store, change)
+            return original(*args, **kwargs)
         except validation_native.Unsupported as error:
             fallbacks.append(str(error))
             raise
 
-    monkeypatch.setattr(bulk_gate, "check", recording_check)
+    monkeypatch.setattr(validation_native, "validate", recording_validate)
     with gate_engine("native"):
         native = validation.check_change(seed_store, change)
     with gate_engine("pyshacl"):
@@ -82,12 +103,12 @@ def test_a_value_it_cannot_judge_sends_the_change_to_another_engine(seed_store, 
 
 
 def test_an_encoded_change_is_checked_without_parsing_it_into_quads(seed_store, monkeypatch):
-    """The bulk gate reads EncodedQuads rows as they are; a bad count among them is found."""
+    """The gate reads EncodedQuads rows as they are; a bad count among them is found."""
     count = iri(ID + "count/t-encoded")
     a000 = iri(A000.value)
     rows = [(count, iri(validation.RDF_TYPE), iri(SKG + "Count"), a000),
             (count, iri(SKG + "minimum"), literal("-4", XSD + "integer"), a000)]
-    monkeypatch.setattr(EncodedQuads, "__iter__", lambda self: pytest.fail("the bulk gate parsed the rows"))
+    monkeypatch.setattr(EncodedQuads, "__iter__", lambda self: pytest.fail("the gate parsed the rows"))
     with gate_engine("native"):
         report = validation.check_change(seed_store, Change(additions=EncodedQuads(rows)))
     assert not report.conforms
@@ -97,7 +118,7 @@ def test_an_encoded_change_is_checked_without_parsing_it_into_quads(seed_store, 
 
 
 def test_many_focus_nodes_are_checked_in_two_processes_with_the_same_results(seed_store, monkeypatch):
-    """The bulk gate forks a second process for half the focus nodes of a big change: the merged
+    """The gate forks a second process for half the focus nodes of a big change: the merged
     report equals the one-process report (a change that breaks rules on several nodes)."""
     import os
 
@@ -109,7 +130,7 @@ def test_many_focus_nodes_are_checked_in_two_processes_with_the_same_results(see
                  (count, iri(SKG + "minimum"), literal(str(n - 20), XSD + "integer"), a000)]
     change = Change(additions=EncodedQuads(rows))
     with gate_engine("native"):
-        monkeypatch.setattr(bulk_gate, "PARALLEL_FOCUS_NODES", 10**9)
+        monkeypatch.setattr(validation, "PARALLEL_FOCUS_NODES", 10**9)
         serial = validation.check_change(seed_store, change)
         forks = []
         real_fork = os.fork
@@ -118,8 +139,8 @@ def test_many_focus_nodes_are_checked_in_two_processes_with_the_same_results(see
             forks.append(1)
             return real_fork()
 
-        monkeypatch.setattr(bulk_gate, "PARALLEL_FOCUS_NODES", 2)
-        monkeypatch.setattr(bulk_gate, "_fork_is_safe", lambda: True)
+        monkeypatch.setattr(validation, "PARALLEL_FOCUS_NODES", 2)
+        monkeypatch.setattr(validation, "_fork_is_safe", lambda: True)
         monkeypatch.setattr(os, "fork", counting_fork)
         parallel = validation.check_change(seed_store, change)
     assert forks == [1]

@@ -88,7 +88,7 @@ def nanopublication(store, claim: str, *, created: str | None = None) -> list[ox
     base = NANOPUB_BASE + slug
     np_node, head, assertion, provenance, pubinfo = (ox.NamedNode(base + suffix) for suffix in
                                                      ("", "#head", "#assertion", "#provenance", "#pubinfo"))
-    created = created or _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    created = created or _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     quads = [ox.Quad(np_node, RDF_TYPE, ox.NamedNode(NP + "Nanopublication"), head),
              ox.Quad(np_node, ox.NamedNode(NP + "hasAssertion"), assertion, head),
              ox.Quad(np_node, ox.NamedNode(NP + "hasProvenance"), provenance, head),

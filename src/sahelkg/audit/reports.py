@@ -30,8 +30,9 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from sahelkg import namespaces as ns
-from sahelkg.store.change import Change
+from sahelkg.namespaces import shorten
 from sahelkg.sparql.saved_queries import InvalidParameter, expand_iri, sparql_term
+from sahelkg.store.change import Change
 
 FORMATS = ("markdown", "csv", "json", "html")
 PROLOGUE = """PREFIX skg: <https://w3id.org/sahelkg/ontology#>
@@ -42,11 +43,6 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX stance: <https://w3id.org/sahelkg/vocab/stance/>
 """
-SHORT_PREFIXES = {
-    "claim": ns.ID + "claim/", "actor": ns.ID + "actor/", "event": ns.ID + "event/", "doc": ns.ID + "document/",
-    "count": ns.ID + "count/", "affiliation": ns.ID + "affiliation/", "graph": ns.GRAPH, "skg": ns.SKG,
-    "id": ns.ID, "vocab": ns.VOCAB,
-}
 _ACRONYM = re.compile(r"^(?=(?:.*[A-Z]){2})[A-Za-z-]{2,8}$")
 
 
@@ -97,9 +93,12 @@ def select(store, body: str, **bound: Iterable) -> list[dict[str, ox.NamedNode |
     where = re.search(r"\bWHERE\s*\{", text)
     blocks = "".join(_values_rows(name, terms) for name, terms in bound.items())
     if blocks:
+        if where is None:
+            raise ValueError("values can only be bound into a query with a WHERE group")
         text = text[:where.end()] + blocks + text[where.end():]
     result = store.query(text)
-    return [{name: value for name, value in zip(result.variables, row) if value is not None} for row in result.rows]
+    return [{name: value for name, value in zip(result.variables, row, strict=True) if value is not None}
+            for row in result.rows]
 
 
 def _values_rows(name: str, terms: Iterable) -> str:
@@ -109,21 +108,6 @@ def _values_rows(name: str, terms: Iterable) -> str:
     # Each term was built by pyoxigraph; sparql_term writes its escaped N-Triples form, never raw text.
     rows = " ".join(f"({sparql_term(t)})" for t in terms)
     return f"\n  VALUES (?{name}) {{ {rows} }}\n"
-
-
-def short(iri: str | ox.NamedNode | None) -> str:
-    """Given an IRI, return it as prefix:local when a project prefix covers it.
-
-    >>> short("https://w3id.org/sahelkg/id/actor/fama")
-    'actor:fama'
-    """
-    if iri is None:
-        return ""
-    value = iri.value if isinstance(iri, ox.NamedNode) else str(iri)
-    for prefix, base in SHORT_PREFIXES.items():
-        if value.startswith(base):
-            return f"{prefix}:{value[len(base):]}"
-    return value
 
 
 def labels(store, iris: Iterable[str]) -> dict[str, str]:
@@ -147,7 +131,7 @@ def labels(store, iris: Iterable[str]) -> dict[str, str]:
             other[thing] = row["label"].value
     names = {}
     for iri in iris:
-        name = pref.get(iri) or other.get(iri) or short(iri)
+        name = pref.get(iri) or other.get(iri) or shorten(iri)
         acronyms = sorted((a for a in alts[iri] if _ACRONYM.match(a) and a.lower() != name.lower()),
                           key=lambda a: (len(a), a))
         names[iri] = f"{name} ({acronyms[0]})" if acronyms and iri in pref else name
@@ -189,7 +173,7 @@ def resolve_actor(store, reference: str) -> str:
     if not actors:
         raise AuditError(f"no actor is called {reference!r} (give an IRI, actor:slug or a name)", status=404)
     if len(actors) > 1:
-        raise AuditError(f"{reference!r} names {len(actors)} actors: {', '.join(short(a) for a in actors)}; "
+        raise AuditError(f"{reference!r} names {len(actors)} actors: {', '.join(shorten(a) for a in actors)}; "
                          "give one of these")
     return actors[0]
 
@@ -348,11 +332,11 @@ def _facts_iris(facts: Iterable[ClaimFacts]) -> set[str]:
 def _claimants_text(f: ClaimFacts, names: dict[str, str]) -> str:
     parts = []
     for agent, behalf, role in f.speakers:
-        text = names.get(agent, short(agent))
+        text = names.get(agent, shorten(agent))
         if role:
             text += f" ({role})"
         if behalf:
-            text += f" for {names.get(behalf, short(behalf))}"
+            text += f" for {names.get(behalf, shorten(behalf))}"
         parts.append(text)
     return "; ".join(parts)
 
@@ -362,7 +346,7 @@ def _counts_text(f: ClaimFacts) -> str:
     for c in f.counts:
         bounds = c["minimum"] if c["minimum"] == c["maximum"] else f"{c['minimum']}–{c['maximum']}"
         what = c["outcome"] + (f" {c['victims']}" if c["victims"] else "")
-        parts.append(f"“{c['wording']}” [{what}: {bounds}" + (f", part of {short(c['partOf'])}]"
+        parts.append(f"“{c['wording']}” [{what}: {bounds}" + (f", part of {shorten(c['partOf'])}]"
                                                                if c["partOf"] else "]"))
     return "; ".join(parts)
 
@@ -372,19 +356,19 @@ def _disputed_text(f: ClaimFacts, names: dict[str, str], facts: dict[str, ClaimF
     for denial, actor in f.disputed_by:
         by_denial[denial]
         if actor:
-            by_denial[denial].append(names.get(actor, short(actor)))
+            by_denial[denial].append(names.get(actor, shorten(actor)))
     parts = []
     for denial, actors in by_denial.items():
         who = ""
         if facts and denial in facts:
             who = _claimants_text(facts[denial], names) + ", "
-        parts.append(f"{who}{short(denial)}" + (f" (denies {', '.join(actors)})" if actors else ""))
+        parts.append(f"{who}{shorten(denial)}" + (f" (denies {', '.join(actors)})" if actors else ""))
     return "; ".join(parts)
 
 
 def _sources_text(f: ClaimFacts, names: dict[str, str]) -> str:
-    parts = [f"reported in {short(d)}" for d in f.reported_in]
-    parts += [f"original statement {short(d)}" for d in f.original]
+    parts = [f"reported in {shorten(d)}" for d in f.reported_in]
+    parts += [f"original statement {shorten(d)}" for d in f.original]
     return "; ".join(parts)
 
 
@@ -411,23 +395,22 @@ def actor_ledger(store, actor: str) -> Report:
     facts = claim_facts(store, [e["claim"].value for e in entries])
     denials = claim_facts(store, {d for f in facts.values() for d, _ in f.disputed_by})
     names = labels(store, _facts_iris(list(facts.values()) + list(denials.values())) | {iri})
-    rows = []
+    keyed: list[tuple[tuple[str, str, str], dict[str, str]]] = []  # (sort key, row)
     for e in entries:
         f = facts[e["claim"].value]
         relation = e["relation"].value
         if relation == "accused":
             relation = f"accused as {_local(e['role'].value)}"
-        rows.append({
-            "date": describe_date(f.stated_on, f.precision), "relation": relation, "claim": short(f.iri),
+        keyed.append(((f.stated_on, f.iri, relation), {
+            "date": describe_date(f.stated_on, f.precision), "relation": relation, "claim": shorten(f.iri),
             "stance": f.stance, "claimants": _claimants_text(f, names),
-            "about": "; ".join(names.get(a, short(a)) for a in f.about), "counts": _counts_text(f),
+            "about": "; ".join(names.get(a, shorten(a)) for a in f.about), "counts": _counts_text(f),
             "sources": _sources_text(f, names), "quotes": " | ".join(q for _, q in f.quotes),
             "disputed by": _disputed_text(f, names, denials),
-            "flags": "RESTS ON RETRACTED SOURCE" if f.rests_on_retracted else "",
-            "_sort": (f.stated_on, f.iri, relation)})
-    rows.sort(key=lambda r: r.pop("_sort"))
+            "flags": "RESTS ON RETRACTED SOURCE" if f.rests_on_retracted else ""}))
+    rows = [row for _, row in sorted(keyed, key=lambda pair: pair[0])]
     return Report(kind="actor", title=f"Actor ledger: {names[iri]}", subject=iri, columns=LEDGER_COLUMNS, rows=rows,
-                  notes=[f"{len(rows)} entries for {short(iri)}, in the order the claims were made."])
+                  notes=[f"{len(rows)} entries for {shorten(iri)}, in the order the claims were made."])
 
 
 CONTESTED_COLUMNS = ("allegation", "claimants", "accused", "about", "allegation sources", "allegation quotes",
@@ -445,15 +428,15 @@ def contested_claims(store) -> Report:
         a, d = facts[p["allegation"].value], facts[p["denial"].value]
         accused = [actor for actor, _ in a.accused]
         rows.append({
-            "allegation": short(a.iri), "claimants": _claimants_text(a, names),
+            "allegation": shorten(a.iri), "claimants": _claimants_text(a, names),
             "accused": "; ".join(f"{names[x]} ({role})" for x, role in a.accused),
-            "about": "; ".join(names.get(x, short(x)) for x in a.about),
+            "about": "; ".join(names.get(x, shorten(x)) for x in a.about),
             "allegation sources": _sources_text(a, names), "allegation quotes": " | ".join(q for _, q in a.quotes),
-            "denial": short(d.iri), "denied by": _claimants_text(d, names),
+            "denial": shorten(d.iri), "denied by": _claimants_text(d, names),
             "denies": "; ".join(names[x] for x in d.denied) or "the allegation as a whole",
             "does not deny": "; ".join(names[x] for x in accused if x not in d.denied) if d.denied else "",
             "denial sources": _sources_text(d, names), "denial quotes": " | ".join(q for _, q in d.quotes),
-            "flags": "; ".join(f"{short(c.iri)} RESTS ON RETRACTED SOURCE" for c in (a, d) if c.rests_on_retracted)})
+            "flags": "; ".join(f"{shorten(c.iri)} RESTS ON RETRACTED SOURCE" for c in (a, d) if c.rests_on_retracted)})
     return Report(kind="contested", title="Contested claims", subject=None, columns=CONTESTED_COLUMNS, rows=rows,
                   notes=[f"{len(rows)} allegation–denial pairs."])
 
@@ -501,21 +484,20 @@ def corroboration(store) -> Report:
         groups[key]["allegations"].add(r["allegation"].value)
     facts = claim_facts(store, {a for g in groups.values() for a in g["allegations"]})
     names = labels(store, {k[0] for k in groups} | {k[1] for k in groups} | {v for g in groups.values() for v in g["voices"]})
-    rows = []
+    keyed: list[tuple[tuple[int, str, str, str], dict[str, str]]] = []  # (sort key, row)
     for (about, accused, role), g in groups.items():
         disputes = sorted({(d, x) for a in g["allegations"] for d, x in facts[a].disputed_by})
-        denial_text = "; ".join(f"{short(d)}" + (f" (denies {names.get(x) or short(x)})" if x else "")
+        denial_text = "; ".join(f"{shorten(d)}" + (f" (denies {names.get(x) or shorten(x)})" if x else "")
                                 for d, x in disputes if not x or x == accused)
         if disputes and not denial_text:
-            denial_text = "; ".join(sorted({f"{short(d)} (does not deny this actor's part)" for d, _ in disputes}))
-        rows.append({"about": names[about], "accused": names[accused], "alleged role": role,
-                     "independent claimants": str(len(g["voices"])),
-                     "claimants": "; ".join(sorted(names[v] for v in g["voices"])),
-                     "statements": "; ".join(sorted(short(s) for s in g["statements"])),
-                     "allegations": "; ".join(sorted(short(a) for a in g["allegations"])),
-                     "single claimant": "yes" if len(g["voices"]) == 1 else "no", "disputed by": denial_text,
-                     "_sort": (-len(g["voices"]), names[about], names[accused], role)})
-    rows.sort(key=lambda r: r.pop("_sort"))
+            denial_text = "; ".join(sorted({f"{shorten(d)} (does not deny this actor's part)" for d, _ in disputes}))
+        keyed.append(((-len(g["voices"]), names[about], names[accused], role), {
+            "about": names[about], "accused": names[accused], "alleged role": role,
+            "independent claimants": str(len(g["voices"])), "claimants": "; ".join(sorted(names[v] for v in g["voices"])),
+            "statements": "; ".join(sorted(shorten(s) for s in g["statements"])),
+            "allegations": "; ".join(sorted(shorten(a) for a in g["allegations"])),
+            "single claimant": "yes" if len(g["voices"]) == 1 else "no", "disputed by": denial_text}))
+    rows = [row for _, row in sorted(keyed, key=lambda pair: pair[0])]
     single = sum(1 for r in rows if r["single claimant"] == "yes")
     return Report(kind="corroboration", title="Corroboration of allegations", subject=None,
                   columns=CORROBORATION_COLUMNS, rows=rows,
@@ -560,13 +542,13 @@ def source_chain(store, claim: str) -> Report:
 
     def doc_details(d):
         info = doc_info.get(d, {})
-        parts = [short(info["type"]) if info.get("type") else "document"]
+        parts = [shorten(info["type"]) if info.get("type") else "document"]
         if info.get("date"):
             parts.append(f"published {info['date']}")
         if info.get("publisher"):
-            parts.append(f"publisher {short(info['publisher'])}")
+            parts.append(f"publisher {shorten(info['publisher'])}")
         if info.get("author") and info.get("author") != info.get("publisher"):
-            parts.append(f"author {short(info['author'])}")
+            parts.append(f"author {shorten(info['author'])}")
         if info.get("sha"):
             parts.append(f"sha256 {info['sha'][:12]}…")
         if info.get("retracted") == "true":
@@ -588,20 +570,20 @@ def source_chain(store, claim: str) -> Report:
             steps.append((agent, "on behalf of", behalf, ""))
         for a in affiliations:
             if a["person"].value == agent:
-                basis = f"per {short(a['basis'].value)}" if "basis" in a else "no claim recorded"
+                basis = f"per {shorten(a['basis'].value)}" if "basis" in a else "no claim recorded"
                 steps.append((agent, _local(a["kind"].value).replace("-", " "), a["organisation"].value, basis))
     names = labels(store, {s[0] for s in steps} | {s[2] for s in steps} | {iri} | {a for a, _ in f.accused})
     names[iri] = f.stance + (": " + ", ".join(f"{names[a]} as {r}" for a, r in f.accused) if f.accused else "")
-    rows = [{"step": str(i), "from": short(a), "relation": rel, "to": short(b),
-             "name": names.get(b, short(b)), "details": det} for i, (a, rel, b, det) in enumerate(steps, start=1)]
-    header = (f"{short(iri)}: {f.stance}" + (" (allegation)" if f.allegation else "") +
-              (f", {', '.join(f'{names.get(a) or short(a)} as {r}' for a, r in f.accused)}" if f.accused else "") +
+    rows = [{"step": str(i), "from": shorten(a), "relation": rel, "to": shorten(b),
+             "name": names.get(b, shorten(b)), "details": det} for i, (a, rel, b, det) in enumerate(steps, start=1)]
+    header = (f"{shorten(iri)}: {f.stance}" + (" (allegation)" if f.allegation else "") +
+              (f", {', '.join(f'{names.get(a) or shorten(a)} as {r}' for a, r in f.accused)}" if f.accused else "") +
               f"; stated {describe_date(f.stated_on, f.precision)}")
     text = chain_text(iri, header, steps, names, f)
     notes = [header] + ([f"quote: “{q}” (character {s} of the reporting document)" for s, q in f.quotes])
     if f.rests_on_retracted:
         notes.append("RESTS ON RETRACTED SOURCE")
-    return Report(kind="claim", title=f"Source chain of {short(iri)}", subject=iri, columns=CHAIN_COLUMNS, rows=rows,
+    return Report(kind="claim", title=f"Source chain of {shorten(iri)}", subject=iri, columns=CHAIN_COLUMNS, rows=rows,
                   notes=notes, text=text, svg=chain_svg(iri, steps, names))
 
 
@@ -615,7 +597,7 @@ def chain_text(root: str, header: str, steps, names, facts: ClaimFacts) -> str:
 
     def walk(node, depth):
         for rel, b, det in children.get(node, []):
-            lines.append("  " * depth + f"└─ {rel} → {short(b)} “{names.get(b, short(b))}”" + (f" ({det})" if det else ""))
+            lines.append("  " * depth + f"└─ {rel} → {shorten(b)} “{names.get(b, shorten(b))}”" + (f" ({det})" if det else ""))
             if b not in seen:
                 seen.add(b)
                 walk(b, depth + 1)
@@ -644,7 +626,7 @@ def chain_svg(root: str, steps, names) -> str:
     for node in order:
         parts.append(f'<g class="node"><rect x="{left}" y="{y[node]}" width="{box_w}" height="{box_h}" rx="6" '
                      f'fill="#f4f4f4" stroke="#333"/>'
-                     f'<text x="{left + 8}" y="{y[node] + 18}" font-weight="bold">{e(short(node))}</text>'
+                     f'<text x="{left + 8}" y="{y[node] + 18}" font-weight="bold">{e(shorten(node))}</text>'
                      f'<text x="{left + 8}" y="{y[node] + 35}">{e(names.get(node, "")[:70])}</text></g>')
     for i, (a, rel, b, _) in enumerate(steps):
         x = left + box_w + 15 + (i % 4) * 45
@@ -679,29 +661,29 @@ def source_impact(store, document: str) -> Report:
     derived = defaultdict(list)
     for r in select(store, "SELECT ?thing ?claim WHERE { ?thing prov:wasDerivedFrom ?claim . } ORDER BY ?thing",
                     claim=[ox.NamedNode(c) for c in claims]):
-        derived[r["claim"].value].append(short(r["thing"].value))
+        derived[r["claim"].value].append(shorten(r["thing"].value))
     retracted = select(store, "SELECT ?document WHERE { ?document skg:retracted true }", document=[doc])
     is_retracted = bool(retracted)
     doc_set = {d.value for d in documents}
-    rows = []
+    keyed: list[tuple[tuple[str, str], dict[str, str]]] = []  # (sort key, row)
     for c in claims:
         f = facts[c]
         others = [d for d in f.reported_in if d not in doc_set]
         # A claim rests on the source alone when the source is its original statement (every report
         # of it derives from that), or when no other document reports it.
         alone = any(d in doc_set for d in f.original) or not others
-        rows.append({"claim": short(c), "stance": f.stance, "date": describe_date(f.stated_on, f.precision),
-                     "how it rests on the source": "; ".join(sorted(how[c])),
-                     "other reporting documents": "; ".join(short(d) for d in others),
-                     "derived": "; ".join(derived[c]), "rests on this source alone": "yes" if alone else "no",
-                     "flags": "RESTS ON RETRACTED SOURCE" if f.rests_on_retracted else "",
-                     "_sort": (f.stated_on, c)})
-    rows.sort(key=lambda r: r.pop("_sort"))
+        keyed.append(((f.stated_on, c), {
+            "claim": shorten(c), "stance": f.stance, "date": describe_date(f.stated_on, f.precision),
+            "how it rests on the source": "; ".join(sorted(how[c])),
+            "other reporting documents": "; ".join(shorten(d) for d in others),
+            "derived": "; ".join(derived[c]), "rests on this source alone": "yes" if alone else "no",
+            "flags": "RESTS ON RETRACTED SOURCE" if f.rests_on_retracted else ""}))
+    rows = [row for _, row in sorted(keyed, key=lambda pair: pair[0])]
     names = labels(store, [iri])
     alone_count = sum(1 for r in rows if r["rests on this source alone"] == "yes")
-    notes = [f"{len(rows)} claims derive from {short(iri)}; {alone_count} rest on it alone."]
+    notes = [f"{len(rows)} claims derive from {shorten(iri)}; {alone_count} rest on it alone."]
     if is_retracted:
-        notes.insert(0, f"{short(iri)} IS RETRACTED: {sum(1 for r in rows if r['flags'])} claims are flagged.")
+        notes.insert(0, f"{shorten(iri)} IS RETRACTED: {sum(1 for r in rows if r['flags'])} claims are flagged.")
     return Report(kind="source", title=f"Source impact: {names[iri]}", subject=iri, columns=IMPACT_COLUMNS,
                   rows=rows, notes=notes)
 
@@ -716,8 +698,10 @@ def retraction_change(store, document: str, retracted: bool = True) -> Change:
     where = select(store, "SELECT DISTINCT ?graph WHERE { GRAPH ?graph { ?document a ?type . } } ORDER BY ?graph",
                    document=[doc])
     if not where:
-        raise AuditError(f"{short(iri)} is not described in any named graph")
+        raise AuditError(f"{shorten(iri)} is not described in any named graph")
     graph = where[0]["graph"]
+    if not isinstance(graph, ox.NamedNode):
+        raise AuditError(f"{shorten(iri)} is described outside a named graph")
     predicate = ox.NamedNode(ns.SKG + "retracted")
     boolean = ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
     removals = tuple(q for q in store.quads(doc, predicate, None, None))
@@ -728,23 +712,18 @@ def retraction_change(store, document: str, retracted: bool = True) -> Change:
     return Change(removals=removals, additions=additions)
 
 
-def retract(store, document: str, retracted: bool = True, *, gate=None) -> Change:
-    """Given a store and a document, validate the retraction with the SHACL gate and apply it; return the Change.
+def retract(store, document: str, retracted: bool = True) -> Change:
+    """Given a store and a document, commit the retraction through the SHACL gate; return the Change.
 
-    `gate` defaults to sahelkg.gate.validation.check_change; a non-conforming change raises AuditError.
+    A change the shapes refuse raises AuditError, and nothing is written.
     """
-    if gate is None:
-        try:
-            from sahelkg.gate.validation import check_change as gate
-        except ImportError as error:
-            raise AuditError("the SHACL gate (sahelkg.gate.validation) is not installed; nothing was written") from error
+    from sahelkg import gate
+
     change = retraction_change(store, document, retracted)
-    if change.is_empty():
-        return change
-    report = gate(store, change)
-    if not report.conforms:
-        raise AuditError(f"the retraction breaks the shapes; nothing was written: {report.to_json()}")
-    store.apply(change)
+    try:
+        gate.commit(store, change)
+    except gate.ChangeRefused as refused:
+        raise AuditError(f"the retraction breaks the shapes; nothing was written: {refused.report.to_json()}") from None
     return change
 
 

@@ -58,7 +58,7 @@ def register(subcommands) -> None:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     """Run one audit and print (or write) it."""
-    store = open_store(args)
+    store = open_store(args, purpose="read")
     try:
         report = audit.run_audit(store, args.audit, getattr(args, "target", None))
     except audit.AuditError as error:
@@ -79,7 +79,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Write nanopublications (TriG) or the PROV-O claim layer (Turtle)."""
     from sahelkg.audit import exports as export
 
-    store = open_store(args)
+    store = open_store(args, purpose="read")
     try:
         if args.audit == "prov":
             data = export.prov_o_turtle(store)
@@ -100,7 +100,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_retract(args: argparse.Namespace) -> int:
     """Mark a document retracted (or not) after the SHACL gate accepts the change."""
-    store = open_store(args)
+    store = open_store(args, purpose="write")
     try:
         change = audit.retract(store, args.target, not args.undo)
     except audit.AuditError as error:

@@ -3,29 +3,28 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from sahelkg.importers.common import ImportFailed, stderr_progress
+from sahelkg.importers.report import stderr_progress
+from sahelkg.importers.rows import check_csv_file
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Import one file all or nothing; print the report; exit 1 when rows are malformed."""
+    """Import one file all or nothing; print the report. Malformed rows or a refusal by the SHACL
+    gate exit 1; a missing or unreadable file exits 2 (both reported by cli.main)."""
     from sahelkg.cli.main import open_store
 
     if args.dataset == "acled":
         from sahelkg.importers.acled import import_acled as run
     else:
         from sahelkg.importers.ucdp import import_ucdp as run
-    store = open_store(args)
+    check_csv_file(args.file)  # before the store opens: a missing file or a FIFO is named at once
+    store = open_store(args, purpose="write")
     try:
         options = {"progress": None if args.quiet else stderr_progress, "dry_run": args.dry_run}
         if args.version:
             options["version"] = args.version
         report = run(store, Path(args.file), **options)
-    except ImportFailed as error:
-        print(f"error: {error}\nnothing was imported.", file=sys.stderr)
-        return 1
     finally:
         store.close()
     print(report.summary() + ("\n(dry run: nothing written)" if args.dry_run and not report.already_imported else ""))
@@ -40,7 +39,8 @@ def register(subcommands) -> None:
     parser.add_argument("dataset", choices=["acled", "ucdp"])
     parser.add_argument("file", help="the CSV file")
     parser.add_argument("--version", help="dataset version to record (UCDP: e.g. 25.1; ACLED: default newest timestamp)")
-    parser.add_argument("--dry-run", action="store_true", help="map every row and pass the result through the SHACL gate, write nothing")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="map every row and pass the result through the SHACL gate, write nothing")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     add_store_options(parser)
     parser.set_defaults(func=cmd_import)

@@ -11,10 +11,13 @@ import json
 import pyoxigraph as ox
 
 from sahelkg import namespaces as ns
+from sahelkg import rdf_formats
 from sahelkg.dataset import jsonld
 from sahelkg.web import pages
 
-DUMP_TYPES = {"trig": "application/trig", "nq": "application/n-quads", "jsonld": "application/ld+json"}
+# The formats of a whole-dataset dump, by file extension (/dump.trig …) and media type.
+DUMP_FORMATS = (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS, ox.RdfFormat.JSON_LD)
+DUMP_TYPES = {f.file_extension: f.media_type for f in DUMP_FORMATS}
 VOID = "http://rdfs.org/ns/void#"
 DCT = "http://purl.org/dc/terms/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -35,9 +38,10 @@ def void_quads(counts: dict[str, int], *, base_url: str, site: pages.Site) -> li
         return ox.Literal(str(n), datatype=ox.NamedNode(XSD + "integer"))
 
     add(dataset, RDF_TYPE, ox.NamedNode(VOID + "Dataset"))
-    add(dataset, DCT + "title", ox.Literal("sahelkg: conflict actors in the Sahel and the allegations made about them", language="en"))
+    add(dataset, DCT + "title",
+        ox.Literal("sahelkg: conflict actors in the Sahel and the allegations made about them", language="en"))
     add(dataset, DCT + "license", ox.NamedNode("https://creativecommons.org/licenses/by/4.0/"))
-    add(dataset, DCT + "modified", ox.Literal(_dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
+    add(dataset, DCT + "modified", ox.Literal(_dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
                                               datatype=ox.NamedNode(XSD + "dateTime")))
     add(dataset, VOID + "sparqlEndpoint", ox.NamedNode(base_url + "sparql"))
     for ext in DUMP_TYPES:
@@ -68,6 +72,8 @@ def dump_bytes(store, fmt: str, *, base_url: str, site: pages.Site) -> bytes:
     if fmt == "jsonld":
         return json.dumps(jsonld.compact(quads, context_ref=jsonld.context()["@context"], named_graphs=True),
                           ensure_ascii=False).encode()
-    rdf_format = ox.RdfFormat.TRIG if fmt == "trig" else ox.RdfFormat.N_QUADS
-    kwargs = {"prefixes": {k: site.public(v) for k, v in ns.PREFIXES.items()}} if fmt == "trig" else {}
-    return ox.serialize(quads, format=rdf_format, **kwargs) or b""
+    rdf_format = rdf_formats.by_extension(fmt, DUMP_FORMATS)
+    if rdf_format is None:
+        raise ValueError(f"unknown dump format {fmt!r}; use one of {', '.join(DUMP_TYPES)}")
+    prefixes = {k: site.public(v) for k, v in ns.PREFIXES.items()} if fmt == "trig" else None
+    return ox.serialize(quads, format=rdf_format, prefixes=prefixes) or b""

@@ -14,8 +14,6 @@ object properties typed `@id` so their values are plain strings such as "actor:f
 
 from __future__ import annotations
 
-from sahelkg.resources import resource
-
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -23,18 +21,13 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from sahelkg import namespaces as ns
+from sahelkg.resources import resource
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 CONTEXT_PATH = resource("docs", "context.jsonld")
 
-PREFIXES = {
-    **{k: v for k, v in ns.PREFIXES.items() if k not in ("id", "graph", "vocab")},
-    "timespan": ns.ID + "timespan/", "anchor": ns.ID + "anchor/", "attribution": ns.ID + "attribution/",
-    "accusation": ns.ID + "accusation/", "affiliation": ns.ID + "affiliation/",
-    "participation": ns.ID + "participation/", "graph": ns.GRAPH, "vocab": ns.VOCAB,
-    "id": ns.ID,
-}
+PREFIXES = ns.PREFIXES  # every prefix the project shortens with is declared in the context
 
 # Short keys: (IRI, is the value an IRI?). Datatype properties keep typed values as objects.
 _OBJECT = True
@@ -105,21 +98,12 @@ def write_context_file(path: Path = CONTEXT_PATH) -> None:
     path.write_text(json.dumps(context(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-_ORDERED_PREFIXES = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))
-
-
-def compact_iri(iri: str) -> str:
-    """Given an IRI, return 'prefix:local' when a context prefix covers it (longest prefix wins)."""
-    for name, base in _ORDERED_PREFIXES:
-        if iri.startswith(base) and len(iri) > len(base):
-            local = iri[len(base):]
-            if "/" not in local and "#" not in local and not local.startswith("/"):
-                return f"{name}:{local}"
-    return iri
+def _compact(iri: str) -> str:
+    return ns.shorten(iri, local_name=True)
 
 
 def _node_id(term) -> str:
-    return f"_:{term.value}" if isinstance(term, ox.BlankNode) else compact_iri(term.value)
+    return f"_:{term.value}" if isinstance(term, ox.BlankNode) else _compact(term.value)
 
 
 def _value(term, is_object: bool | None):
@@ -130,7 +114,7 @@ def _value(term, is_object: bool | None):
     datatype = term.datatype.value
     if datatype == XSD + "string":
         return term.value
-    return {"@value": term.value, "@type": compact_iri(datatype)}
+    return {"@value": term.value, "@type": _compact(datatype)}
 
 
 def compact(quads: Iterable[ox.Quad], *, context_ref: str | dict | None = "https://w3id.org/sahelkg/context.jsonld",
@@ -144,13 +128,13 @@ def compact(quads: Iterable[ox.Quad], *, context_ref: str | dict | None = "https
         node = nodes.setdefault(subject, {"@id": subject})
         predicate = quad.predicate.value
         if predicate == RDF_TYPE and isinstance(quad.object, ox.NamedNode):
-            node.setdefault("@type", []).append(compact_iri(quad.object.value))
+            node.setdefault("@type", []).append(_compact(quad.object.value))
             continue
-        term, is_object = _BY_IRI.get(predicate, (compact_iri(predicate), None))
+        term, is_object = _BY_IRI.get(predicate, (_compact(predicate), None))
         if is_object and not isinstance(quad.object, (ox.NamedNode, ox.BlankNode)):
-            term, is_object = compact_iri(predicate), None  # a literal where we expect a node: keep it explicit
+            term, is_object = _compact(predicate), None  # a literal where we expect a node: keep it explicit
         if is_object is False and isinstance(quad.object, (ox.NamedNode, ox.BlankNode)):
-            term, is_object = compact_iri(predicate), None
+            term, is_object = _compact(predicate), None
         node.setdefault(term, []).append(_value(quad.object, is_object))
     def finish(nodes: dict[str, dict]) -> list[dict]:
         out = []
@@ -166,7 +150,7 @@ def compact(quads: Iterable[ox.Quad], *, context_ref: str | dict | None = "https
         document["@context"] = context_ref
     if named_graphs:
         document["@graph"] = [nodes for nodes in [
-            {"@id": compact_iri(g), "@graph": finish(n)} if g else None for g, n in graphs.items()] if nodes]
+            {"@id": _compact(g), "@graph": finish(n)} if g else None for g, n in graphs.items()] if nodes]
         default = graphs.get("")
         if default:
             document["@graph"] += finish(default)

@@ -8,39 +8,42 @@ target graph. Quad formats (TriG, N-Quads) name their graphs themselves.
 
 from __future__ import annotations
 
-from sahelkg.resources import resource_root
-
 import datetime as _dt
+import functools
 import hashlib
+import io
+import os
+import re
+import stat
+import xml.parsers.expat
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import BinaryIO
 
 import pyoxigraph as ox
 
 from sahelkg import namespaces as ns
+from sahelkg import rdf_formats
+from sahelkg.progress import Estimate
+from sahelkg.resources import resource_root
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 OWL_ONTOLOGY = ox.NamedNode("http://www.w3.org/2002/07/owl#Ontology")
 PROV = "http://www.w3.org/ns/prov#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
-FORMATS: dict[str, ox.RdfFormat] = {
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".trig": ox.RdfFormat.TRIG,
-    ".nq": ox.RdfFormat.N_QUADS,
-    ".rdf": ox.RdfFormat.RDF_XML,
-    ".owl": ox.RdfFormat.RDF_XML,
-    ".jsonld": ox.RdfFormat.JSON_LD,
-}
-QUAD_FORMATS = {ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS, ox.RdfFormat.JSON_LD}
+# What a load reads, by file suffix: the formats of sahelkg.rdf_formats.WRITTEN (.owl is RDF/XML).
+FORMATS: dict[str, ox.RdfFormat] = {"." + ext: f for ext, f in rdf_formats.by_extensions(rdf_formats.WRITTEN).items()}
+QUAD_FORMATS = {f for f in rdf_formats.WRITTEN if f.supports_datasets}
 
 
 class LoadError(Exception):
     """A file could not be read; carries file:line:column for the person who must fix it."""
 
     def __init__(self, path: Path | str, message: str, line: int | None = None, column: int | None = None):
+        # Parser messages may quote the offending byte: a NUL or escape must not reach the terminal raw.
+        message = "".join(c if c.isprintable() or c == "\n" else repr(c)[1:-1] for c in message)
         self.path, self.line, self.column, self.message = str(path), line, column, message
         where = self.path + (f":{line}" if line else "") + (f":{column}" if column else "")
         super().__init__(f"{where}: {message}")
@@ -57,59 +60,177 @@ class ParsedFile:
         return {q.graph_name for q in self.quads if isinstance(q.graph_name, ox.NamedNode)}
 
 
-def project_root() -> Path:
-    """Return the checkout this package runs from (src layout: two levels above the package)."""
-    return resource_root()
-
-
 def seed_paths() -> list[Path]:
     """Return the files that make up the seed dataset: the ontology and everything in data/."""
-    root = project_root()
+    root = resource_root()
     return [root / "ontology" / "sahelkg.ttl", root / "data"]
 
 
+def regular_file_size(path: Path | str) -> int:
+    """Given a path, return its size in bytes; raise LoadError unless it is a regular file.
+
+    Only os.stat looks at it: a FIFO with no writer or a device such as /dev/zero would block or
+    never end if opened, so anything that is not a regular file is refused unopened.
+    """
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        broken = os.path.islink(path)
+        raise LoadError(path, "is a symbolic link to a missing file" if broken else "no such file or directory") from None
+    except PermissionError:
+        raise LoadError(path, "permission denied: the file cannot be read") from None
+    except OSError as error:
+        raise LoadError(path, f"cannot be read: {error.strerror or error}") from None
+    if stat.S_ISREG(info.st_mode):
+        return info.st_size
+    raise LoadError(path, f"is {_file_kind(info.st_mode)}, not a regular file; save the data to a file and give that")
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a file"
+
+
+def open_regular_file(path: Path | str) -> BinaryIO:
+    """Given a path, return it opened for binary reading; raise LoadError unless it is a regular file.
+
+    Checked before opening and again on the open descriptor (the path may change in between);
+    the non-blocking open keeps a FIFO swapped in meanwhile from blocking us.
+    """
+    regular_file_size(path)
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        raise LoadError(path, f"cannot be opened: {error.strerror or error}") from None
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
+        raise LoadError(path, f"is {_file_kind(mode)}, not a regular file")
+    os.set_blocking(descriptor, True)
+    return os.fdopen(descriptor, "rb")
+
+
 def collect_files(paths: Iterable[Path | str]) -> list[Path]:
-    """Given files and directories, return the RDF files among them in a stable order."""
+    """Given files and directories, return the RDF files among them in a stable order.
+
+    Inside a directory, a name with an RDF extension that is not a regular file (a FIFO, a
+    link to a device) is an error, not skipped: the person expected it to be loaded.
+    """
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix in FORMATS and p.is_file()))
-        elif path.is_file():
+            for candidate in sorted(p for p in path.rglob("*") if p.suffix in FORMATS):
+                if not candidate.is_dir():
+                    regular_file_size(candidate)
+                    found.append(candidate)
+        else:
+            regular_file_size(path)
             if path.suffix not in FORMATS:
                 raise LoadError(path, f"unknown RDF file extension {path.suffix!r}; use one of {', '.join(sorted(FORMATS))}")
             found.append(path)
-        else:
-            raise LoadError(path, "no such file or directory")
     return found
 
 
-def parse_file(path: Path, target_graph: str | None = None) -> ParsedFile:
-    """Given an RDF file, return its quads; raise LoadError with line and column on bad syntax."""
+class _HashingReader(io.RawIOBase):
+    """A binary file that hashes what is read through it, so the parser streams the file once."""
+
+    def __init__(self, handle: BinaryIO, progress: Callable[[int], None] | None = None) -> None:
+        self.handle, self.digest, self.progress, self.done = handle, hashlib.sha256(), progress, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.handle.read(len(buffer))
+        buffer[:len(data)] = data
+        self.digest.update(data)
+        self.done += len(data)
+        if self.progress and self.done % PROGRESS_BYTES < len(data):
+            self.progress(self.done)
+        return len(data)
+
+    def sha256(self) -> str:
+        """Return the SHA-256 of the whole file (reading what the parser left unread)."""
+        for chunk in iter(lambda: self.handle.read(1 << 20), b""):
+            self.digest.update(chunk)
+        return self.digest.hexdigest()
+
+
+#: A long parse reports progress after every so many bytes read.
+PROGRESS_BYTES = 64 << 20
+
+
+def parse_file(path: Path, target_graph: str | None = None,
+               progress: Callable[[int], None] | None = None) -> ParsedFile:
+    """Given an RDF file, return its quads; raise LoadError with line and column on bad syntax.
+    `progress` (optional) receives the bytes read so far every PROGRESS_BYTES."""
     fmt = FORMATS.get(path.suffix)
     if fmt is None:
         raise LoadError(path, f"unknown RDF file extension {path.suffix!r}")
-    data = path.read_bytes()
-    try:
-        if fmt in QUAD_FORMATS:
-            quads = tuple(ox.parse(data, format=fmt, base_iri=ns.BASE))
-        else:
-            triples = list(ox.parse(data, format=fmt, base_iri=ns.BASE))
-            graph = target_graph or _graph_for_triples(path, triples)
-            quads = tuple(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph)) for t in triples)
-    except SyntaxError as error:
-        message = str(error.args[0]) if error.args else str(error)
-        raise LoadError(path, message, getattr(error, "lineno", None), getattr(error, "offset", None)) from None
-    except UnicodeDecodeError as error:
-        raise LoadError(path, f"not UTF-8 text ({error.reason} at byte {error.start})") from None
+    # Streamed, not read whole: a huge file of garbage fails at its first bad byte.
+    with open_regular_file(path) as handle:
+        reader = _HashingReader(handle, progress)
+        try:
+            stream = io.BufferedReader(reader, 1 << 20)
+            if fmt in QUAD_FORMATS:
+                quads = tuple(ox.parse(stream, format=fmt, base_iri=ns.BASE))
+            else:
+                triples = list(ox.parse(stream, format=fmt, base_iri=ns.BASE))
+                graph = target_graph or _graph_for_triples(path, triples)
+                quads = tuple(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph)) for t in triples)
+        except SyntaxError as error:
+            message = str(error.args[0]) if error.args else str(error)
+            line, column = getattr(error, "lineno", None), getattr(error, "offset", None)
+            message = _PARSER_POSITION.sub("", message, count=1)
+            if line is None and fmt == ox.RdfFormat.RDF_XML:
+                line, column, xml_problem = _xml_error_position(path, message)
+                message += f" (the XML is not well-formed: {xml_problem})" if xml_problem else ""
+            raise LoadError(path, message, line, column) from None
+        except UnicodeDecodeError as error:
+            raise LoadError(path, f"not UTF-8 text ({error.reason} at byte {error.start})") from None
+        sha256 = reader.sha256()
+    if not quads:
+        raise LoadError(path, "no triples: the file is empty or holds only prefixes and comments")
     if fmt in QUAD_FORMATS and any(isinstance(q.graph_name, ox.DefaultGraph) for q in quads):
         if target_graph is None:
             raise LoadError(path, "has triples outside any GRAPH block; wrap them in a named graph or give a target graph")
         quads = tuple(
-            ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(target_graph)) if isinstance(q.graph_name, ox.DefaultGraph) else q
+            ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(target_graph))
+            if isinstance(q.graph_name, ox.DefaultGraph) else q
             for q in quads
         )
-    return ParsedFile(path=path, sha256=hashlib.sha256(data).hexdigest(), quads=quads)
+    return ParsedFile(path=path, sha256=sha256, quads=quads)
+
+
+_PARSER_POSITION = re.compile(r"^Parser error at line \d+ column \d+: ")
+
+
+def _xml_error_position(path: Path, message: str) -> tuple[int | None, int | None, str | None]:
+    """Given an RDF/XML file Oxigraph refused without a position, return (line, column, XML problem):
+    where expat finds the XML ill-formed, else where the term the message quotes first appears."""
+    parser = xml.parsers.expat.ParserCreate()
+    with open_regular_file(path) as handle:
+        try:
+            parser.ParseFile(handle)
+        except xml.parsers.expat.ExpatError as error:
+            return error.lineno, error.offset + 1, xml.parsers.expat.ErrorString(error.code)
+        handle.seek(0)
+        data = handle.read(64 << 20)  # enough to find the term in any file a person edits by hand
+    quoted = re.search(r"'([^']+)'", message)
+    if quoted:
+        at = data.find(quoted.group(1).encode())
+        if at >= 0:
+            line_start = data.rfind(b"\n", 0, at) + 1
+            return data.count(b"\n", 0, at) + 1, len(data[line_start:at].decode(errors="replace")) + 1, None
+    return None, None, None
 
 
 def _graph_for_triples(path: Path, triples: list[ox.Triple]) -> str:
@@ -122,17 +243,27 @@ def parse_all(paths: Iterable[Path | str], target_graph: str | None = None,
               progress: Callable[[str], None] | None = None) -> list[ParsedFile]:
     """Given files and directories, parse every file or raise LoadError on the first bad one."""
     files = collect_files(paths)
+    sizes = [regular_file_size(path) for path in files]
+    estimate = Estimate(total=sum(sizes))
     parsed = []
-    for index, path in enumerate(files, 1):
+    done = 0
+    for index, (path, size) in enumerate(zip(files, sizes, strict=True), 1):
+        report = None
         if progress:
-            progress(f"[{index}/{len(files)}] parsing {path}")
-        parsed.append(parse_file(path, target_graph))
+            report = functools.partial(_parse_progress, progress, f"[{index}/{len(files)}] parsing {path}", estimate, done)
+            report(0)
+        parsed.append(parse_file(path, target_graph, report))
+        done += size
     return parsed
+
+
+def _parse_progress(say: Callable[[str], None], label: str, estimate: Estimate, before: int, read: int) -> None:
+    say(f"{label}: {estimate.line(before + read, unit='bytes')}")
 
 
 def _display_path(path: Path) -> str:
     try:
-        return str(path.resolve().relative_to(project_root()))
+        return str(path.resolve().relative_to(resource_root()))
     except ValueError:
         return str(path)
 
@@ -155,7 +286,7 @@ def graph_class(graph_iri: str) -> str:
 def catalog_quads(parsed: list[ParsedFile], when: _dt.datetime | None = None) -> list[ox.Quad]:
     """Given parsed files, return PROV quads (in the catalog graph) saying which activity
     generated which graph from which file and hash."""
-    when = when or _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
+    when = when or _dt.datetime.now(_dt.UTC).replace(microsecond=0)
     catalog = ox.NamedNode(ns.CATALOG_GRAPH)
     digest = hashlib.sha256("".join(sorted(p.sha256 for p in parsed)).encode()).hexdigest()[:16]
     activity = ox.NamedNode(f"{ns.ID}activity/load-{digest}")
@@ -175,15 +306,27 @@ def catalog_quads(parsed: list[ParsedFile], when: _dt.datetime | None = None) ->
         add(file_node, str(RDF_TYPE.value), ox.NamedNode(ns.SKG + "DataFile"))
         add(file_node, ns.SKG + "filePath", ox.Literal(_display_path(item.path)))
         add(file_node, ns.SKG + "sha256", ox.Literal(item.sha256))
-        for graph in sorted(item.graphs(), key=lambda g: g.value):
+        graphs = sorted(item.graphs(), key=lambda g: g.value)
+        # A source graph is derived from its document when the file describes that document:
+        # one pass over the file's subjects for all its graphs (a file may hold thousands).
+        documents = {source_document(g) for g in graphs if g.value.startswith(ns.SOURCE_GRAPH_PREFIX)}
+        described = documents.intersection(q.subject for q in item.quads) if documents else set()
+        for graph in graphs:
             add(graph, str(RDF_TYPE.value), ox.NamedNode(graph_class(graph.value)))
             add(graph, PROV + "wasGeneratedBy", activity)
             add(graph, PROV + "wasDerivedFrom", file_node)
-            if graph.value.startswith(ns.SOURCE_GRAPH_PREFIX):
-                document = ox.NamedNode(ns.ID + "document/" + graph.value[len(ns.SOURCE_GRAPH_PREFIX):])
-                if any(q.subject == document for q in item.quads):
-                    add(graph, ns.SKG + "derivedFromDocument", document)
+            if graph.value.startswith(ns.SOURCE_GRAPH_PREFIX) and source_document(graph) in described:
+                add(graph, ns.SKG + "derivedFromDocument", source_document(graph))
     return out
+
+
+def source_document(graph: ox.NamedNode) -> ox.NamedNode:
+    """Given a source graph, return the document it is read from (graph/source/X → id/document/X).
+
+    >>> source_document(ox.NamedNode(ns.SOURCE_GRAPH_PREFIX + "a000")).value
+    'https://w3id.org/sahelkg/id/document/a000'
+    """
+    return ox.NamedNode(ns.ID + "document/" + graph.value[len(ns.SOURCE_GRAPH_PREFIX):])
 
 
 def dataset_quads(paths: Iterable[Path | str], target_graph: str | None = None,

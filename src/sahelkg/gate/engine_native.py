@@ -1,4 +1,5 @@
-"""The shapes compiled to Python checks over N-Triples text: the gate's engine for big changes.
+"""The shapes compiled to Python checks over N-Triples text: the gate's engine for big changes and
+for full validation.
 
 An import of 100,000 ACLED rows is a change of 7.5 million quads. pyshacl validates about 23
 rows a second; the shapes compiled to SPARQL (sahelkg.gate.engine_sparql) first need every quad
@@ -8,11 +9,12 @@ every constraint of shapes/sahelkg-shapes.ttl as a Python check on each focus no
 reads each added triple about once.
 
 It gives the results pyshacl gives (tests/shacl runs every fixture and random changes through
-both). It compiles only the constraint forms the shapes file uses, and its SHACL-SPARQL
-constraints are written out by hand below, each pinned to the SHA-256 of its query text: a new
-form, or an edited query, raises NotImplementedError when compiling, and data it cannot judge
-the way SPARQL would (a sum of decimals, a date with a time zone) raises Unsupported while
-checking; the gate then uses the compiled SPARQL engine instead.
+both). It compiles only the constraint forms the shapes file uses: a new form raises
+NotImplementedError when compiling. The SHACL-SPARQL constraints are not translated: each one's
+own query runs in Oxigraph on the working set it can read (see run_sparql), so editing a query in
+the shapes file edits what this engine checks. Data the Python checks cannot judge the way SPARQL
+would (a date with a time zone) raises Unsupported while checking; the gate then uses another
+engine.
 
 >>> view = TripleView([("<https://w3id.org/sahelkg/id/count/c>", "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>",
 ...                     "<https://w3id.org/sahelkg/ontology#Count>")])
@@ -25,7 +27,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -35,17 +36,29 @@ from decimal import Decimal
 import rdflib
 from rdflib.namespace import RDF, SH
 
-from sahelkg.store import encoded
 from sahelkg import namespaces as ns
-from sahelkg.gate import validation
-from sahelkg.gate.validation import ValidationReport, ValidationResult
-from sahelkg.gate.engine_sparql import rdf_list, scheme_of_node_shape, shape_messages, shape_severity
+from sahelkg.gate.report import ValidationReport, ValidationResult, result_order, to_rdflib
+from sahelkg.gate.shapes import STORED_SOURCE_GRAPH as _MARKER
+from sahelkg.gate.shapes import (
+    SUBCLASS_OF,
+    ontology_file_subclasses,
+    paths_from_this,
+    query_text,
+    rdf_list,
+    scheme_of_node_shape,
+    shape_messages,
+    shape_severity,
+    shapes_graph,
+    superclass_map,
+    triple_patterns,
+)
+from sahelkg.store import encoded
 
 SHACL = str(SH)
 XSD = encoded.XSD
 RDF_TYPE = "<" + str(RDF.type) + ">"
 SKG = ns.SKG
-STORED_SOURCE_GRAPH = "<" + str(validation.STORED_SOURCE_GRAPH) + ">"
+STORED_SOURCE_GRAPH = "<" + str(_MARKER) + ">"
 _INTEGER_TYPES = {XSD + t for t in ("integer", "long", "int", "short", "byte", "nonNegativeInteger", "positiveInteger",
                                     "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt",
                                     "unsignedShort", "unsignedByte")}
@@ -79,16 +92,31 @@ class GraphView:
         return self.node(node).get(predicate, [])
 
     def subjects(self, predicate: str, node: str) -> list[str]:
-        """Given a predicate and an object, return the distinct subjects (only for INVERSE_PREDICATES)."""
+        """Given a predicate and an object, return the distinct subjects (only for inverse_predicates())."""
         raise NotImplementedError
 
     def entered_by(self, node: str, predicates: Iterable[str]) -> bool:
-        """Given a node and predicates (of INVERSE_PREDICATES), return True when a triple with one of them enters it."""
+        """Given a node and predicates (of inverse_predicates()), return True when a triple with one of them enters it."""
         return any(self.subjects(p, node) for p in predicates)
 
+    # The class hierarchy the view's types are read with: (class, superclass) IRI pairs.
+    subclass_pairs: tuple[tuple[str, str], ...] = ()
 
-# The predicates the checks read backwards (inverse property paths, targetObjectsOf, SPARQL).
-INVERSE_PREDICATES = frozenset(f"<{SKG}{name}>" for name in ("qualifiedAffiliation", "disputes", "partOf", "anchor"))
+    def source_graphs(self, focus: Iterable[str]) -> list[str]:
+        """Given encoded focus nodes, return those that are source graphs holding triples."""
+        return []
+
+
+@functools.lru_cache(maxsize=1)
+def inverse_predicates() -> frozenset[str]:
+    """Return the predicates the checks read backwards, found in the shapes: inverse paths,
+    sh:targetObjectsOf, and SHACL-SPARQL patterns that lead back from a node (encoded)."""
+    g = shapes_graph()
+    found = {_enc(p) for p in g.objects(None, SH.inversePath)} | {_enc(p) for p in g.objects(None, SH.targetObjectsOf)}
+    for constraint in g.subjects(SH.select):
+        for level in _steps_from_this(query_text(g, constraint)):
+            found.update(predicate for predicate, inverse in level if inverse)
+    return frozenset(found)
 
 
 class TripleView(GraphView):
@@ -98,8 +126,14 @@ class TripleView(GraphView):
     ['"x"']
     """
 
-    def __init__(self, triples: Iterable[tuple[str, str, str]]):
+    def __init__(self, triples: Iterable[tuple[str, str, str]], subclass_pairs: Iterable[tuple[str, str]] = (),
+                 source_graphs: Iterable[str] = ()):
         self._forward, self._backward = index_quads((s, p, o, "") for s, p, o in triples)
+        self.subclass_pairs = tuple(subclass_pairs)
+        self._sources = frozenset(source_graphs)
+
+    def source_graphs(self, focus):
+        return [node for node in focus if node in self._sources]
 
     def node(self, node):
         return self._forward.get(node, EMPTY)
@@ -110,11 +144,11 @@ class TripleView(GraphView):
 
 def index_quads(quads: Iterable[tuple[str, str, str, str]], skip_graph: str | None = None) -> tuple[dict, dict]:
     """Given encoded quads, return their triples indexed (graphs merged, repeats dropped): subject ->
-    predicate -> objects, and (predicate, object) -> subjects for INVERSE_PREDICATES only. Quads in
+    predicate -> objects, and (predicate, object) -> subjects for inverse_predicates() only. Quads in
     skip_graph are left out."""
     forward: dict[str, dict[str, list[str]]] = {}
     backward: dict[tuple[str, str], list[str]] = defaultdict(list)
-    inverse = INVERSE_PREDICATES
+    inverse = inverse_predicates()
     for s, p, o, g in quads:
         if g == skip_graph:
             continue
@@ -269,7 +303,7 @@ def _ordered(a: str, b: str, strict: bool) -> bool | None:
         if order is None:
             return False
         return order < 0 if strict else order <= 0
-    return da < db
+    return (da or "") < (db or "")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -334,10 +368,15 @@ def _path(g: rdflib.Graph, path) -> tuple[str, bool, str]:
         return _enc(path), False, str(path)
     inverse = g.value(path, SH.inversePath)
     if isinstance(inverse, rdflib.URIRef):
-        if _enc(inverse) not in INVERSE_PREDICATES:
-            raise NotImplementedError(f"inverse path {inverse}: add it to INVERSE_PREDICATES")
         return _enc(inverse), True, "^" + str(inverse)
     raise NotImplementedError(f"path {path!r} is not compiled")
+
+
+def _integer(term) -> int:
+    """Given a shape's integer parameter (sh:minCount 1), return it."""
+    if not isinstance(term, rdflib.Literal):
+        raise NotImplementedError(f"not an integer: {term!r}")
+    return int(term.toPython())
 
 
 def _regex(pattern: str, flags) -> re.Pattern:
@@ -355,7 +394,7 @@ def _compile_property(g: rdflib.Graph, prop, src: _Source) -> None:
         return src.const(Check(severity, name, SHACL + component, message, path_text))
 
     on_set: list[str] = []      # lines run once on the values (at indent 0 of the block)
-    per_value: list[str] = []   # conditions on one value x: (condition, check name)
+    per_value: list[tuple[str, str]] = []   # conditions on one value x: (condition, check name)
     fires_on_empty = False
     for p, o in g.predicate_objects(prop):
         if p in (SH.path, SH.name, SH.description, SH.message, SH.severity, RDF.type, SH.qualifiedMinCount):
@@ -364,12 +403,13 @@ def _compile_property(g: rdflib.Graph, prop, src: _Source) -> None:
             raise NotImplementedError(f"{prop}: {p} on the path rdf:type is not compiled")
         if p == SH.hasValue and path_text == str(RDF.type):
             fires_on_empty = True
-            on_set.append(f"if not is_a(node, {src.const(str(o))}): add(({check('HasValueConstraintComponent')}, node, None, None))")
+            has_value = check("HasValueConstraintComponent")
+            on_set.append(f"if not is_a(node, {src.const(str(o))}): add(({has_value}, node, None, None))")
         elif p == SH.minCount:
             fires_on_empty = True
-            on_set.append(f"if len(v) < {int(o)}: add(({check('MinCountConstraintComponent')}, node, None, None))")
+            on_set.append(f"if len(v) < {_integer(o)}: add(({check('MinCountConstraintComponent')}, node, None, None))")
         elif p == SH.maxCount:
-            on_set.append(f"if len(v) > {int(o)}: add(({check('MaxCountConstraintComponent')}, node, None, None))")
+            on_set.append(f"if len(v) > {_integer(o)}: add(({check('MaxCountConstraintComponent')}, node, None, None))")
         elif p == SH["class"]:
             per_value.append((f"not is_a(x, {src.const(str(o))})", check("ClassConstraintComponent")))
         elif p == SH.node:
@@ -388,7 +428,7 @@ def _compile_property(g: rdflib.Graph, prop, src: _Source) -> None:
             regex = src.const(_regex(str(o), g.value(prop, SH.flags)))
             per_value.append((f"x[0] == '_' or not {regex}.search(lexical(x))", check("PatternConstraintComponent")))
         elif p == SH.minLength:
-            per_value.append((f"x[0] == '_' or len(lexical(x)) < {int(o)}", check("MinLengthConstraintComponent")))
+            per_value.append((f"x[0] == '_' or len(lexical(x)) < {_integer(o)}", check("MinLengthConstraintComponent")))
         elif p == SH.minInclusive:
             per_value.append((f"x[0] != '\"' or compare(x, {src.const(_enc(o))}) not in (0, 1)",
                               check("MinInclusiveConstraintComponent")))
@@ -398,7 +438,7 @@ def _compile_property(g: rdflib.Graph, prop, src: _Source) -> None:
             others = src.const(_enc(o))
             per_value.append((f"any(ordered(x, other, {strict}) is False for other in t.get({others}, ()))", c))
         elif p == SH.uniqueLang:
-            if o.toPython() is True:
+            if isinstance(o, rdflib.Literal) and o.toPython() is True:
                 c = check("UniqueLangConstraintComponent")
                 on_set.append(f"for _language in repeated_languages(v): add(({c}, node, None, None))")
         elif p == SH.nodeKind:
@@ -413,7 +453,7 @@ def _compile_property(g: rdflib.Graph, prop, src: _Source) -> None:
             if cls is None or set(g.predicates(o)) - {SH["class"], RDF.type}:
                 raise NotImplementedError(f"{prop}: sh:qualifiedValueShape is compiled for sh:class only")
             fires_on_empty = True
-            minimum = int(g.value(prop, SH.qualifiedMinCount))
+            minimum = _integer(g.value(prop, SH.qualifiedMinCount))
             on_set.append(f"if sum(1 for x in v if is_a(x, {src.const(str(cls))})) < {minimum}: "
                           f"add(({check('QualifiedMinCountConstraintComponent')}, node, None, None))")
         else:
@@ -471,21 +511,24 @@ def _compile_node_level(g: rdflib.Graph, shape, src: _Source) -> None:
 
 
 def _compile_sparql(g: rdflib.Graph, shape, constraint, src: _Source) -> None:
-    select = str(g.value(constraint, SH.select))
-    digest = hashlib.sha256(select.strip().encode()).hexdigest()
-    ported = SPARQL_CONSTRAINTS.get(str(constraint))
-    if ported is None or ported[0] != digest:
-        raise NotImplementedError(f"{constraint}: its SPARQL has no Python version here (query SHA-256 {digest})")
-    c = src.const(Check(shape_severity(g, shape), str(shape), SHACL + "SPARQLConstraintComponent",
-                        shape_messages(g, constraint), None, source_constraint=str(constraint)))
-    src.emit(0, f"for path, value in {src.const(ported[1])}(node, t, view, is_a): add(({c}, node, value, path))")
+    """Emit a line that sets the focus node aside for the constraint's query (run_sparql runs it)."""
+    text = query_text(g, constraint)
+    check = Check(shape_severity(g, shape), str(shape), SHACL + "SPARQLConstraintComponent",
+                  shape_messages(g, constraint), None, source_constraint=str(constraint))
+    required = _required_from_this(text)
+    query = SparqlCheck(check, text.replace("$this", "?this"), _steps_from_this(text), required, _classes_asked(text))
+    # A node without the triples every answer needs (`$this p ?x` or `$this p V` outside OPTIONAL,
+    # UNION and FILTER) cannot be an answer: it is not set aside.
+    condition = " and ".join(f"{src.const(p)} in t" if o is None else f"{src.const(o)} in t.get({src.const(p)}, NONE)"
+                             for p, o in required) or "True"
+    src.emit(0, f"if {condition}: wanted[{src.const(query)}].append(node)")
 
 
 @functools.lru_cache(maxsize=1)
 def compiled_shapes() -> tuple[tuple[NodeShape, ...], dict]:
     """Return every node shape of the shapes file with its checks as Python lines, and the
     constants those lines name (NotImplementedError when the file uses a form this engine lacks)."""
-    g = validation.shapes_graph()
+    g = shapes_graph()
     constants: dict = {}
     shapes = []
     for shape in sorted(set(g.subjects(SH.targetClass)) | set(g.subjects(SH.targetObjectsOf)), key=str):
@@ -517,7 +560,7 @@ def _repeated_languages(values: list[str]) -> list[str]:
     counts: dict[str, int] = defaultdict(int)
     for value in values:
         if value[0] == '"' and value[-1] != '"' and value[-1] != ">":
-            counts[encoded.literal_parts(value)[2]] += 1
+            counts[encoded.literal_parts(value)[2] or ""] += 1
     return [language for language, n in counts.items() if n > 1]
 
 
@@ -528,14 +571,188 @@ _HELPERS = {"NONE": (), "datatype": _datatype, "lexical": encoded.lexical_form, 
 
 @functools.lru_cache(maxsize=256)
 def _plan_source(shapes: tuple[NodeShape, ...]) -> Callable:
-    """Given node shapes, return a factory (view, is_a, has, add) -> check(node, t) running all their checks."""
+    """Given node shapes, return a factory (view, is_a, has, add, wanted) -> check(node, t) running all
+    their checks (`wanted` collects the focus nodes of each SHACL-SPARQL constraint)."""
     body = [line for shape in shapes for line in shape.lines] or ["pass"]
-    text = "def factory(view, is_a, has, add):\n    def check(node, t):\n" + "".join(
+    text = "def factory(view, is_a, has, add, wanted):\n    def check(node, t):\n" + "".join(
         f"        {line}\n" for line in body) + "    return check\n"
     namespace = dict(compiled_shapes()[1])
     namespace.update(_HELPERS)
     exec(compile(text, f"<shapes: {', '.join(s.name.rsplit('#', 1)[-1] for s in shapes)}>", "exec"), namespace)
     return namespace["factory"]
+
+
+# ---------------------------------------------------------------------------------------------
+# SHACL-SPARQL constraints: their own query, run by Oxigraph on a working set
+# ---------------------------------------------------------------------------------------------
+# A constraint's sh:select is not translated: it runs as written (with $this as a variable) in a
+# temporary Oxigraph store holding only what it can read from the focus nodes set aside for it.
+# What it can read is found in the query itself: each triple pattern is a step along its predicate,
+# forwards or backwards, at the distance from $this where the pattern joins the variables already
+# reached. Types are stored completed with their superclasses, as pyshacl's working copy has them.
+
+
+@dataclass(frozen=True, eq=False)
+class SparqlCheck:
+    """A SHACL-SPARQL constraint: its result fields, its query, and the steps it reads at each
+    distance from $this, as (encoded predicate, inverse?) pairs."""
+
+    check: Check
+    query: str
+    levels: tuple[frozenset[tuple[str, bool]], ...]
+    required: tuple[tuple[str, str | None], ...] = ()
+    classes: frozenset[str] | None = None  # the classes its rdf:type patterns name (None: any)
+
+
+def _required_from_this(query: str) -> tuple[tuple[str, str | None], ...]:
+    """Given a SHACL-SPARQL query, return the triples from $this every answer matches, as
+    (encoded predicate, encoded object or None for a variable): the patterns reached from the
+    root through joins, filters and projections, and those both sides of a UNION need (not
+    OPTIONAL, MINUS or FILTER).
+
+    >>> _required_from_this("SELECT $this WHERE { $this <http://p> <http://v> . OPTIONAL { $this <http://q> ?x } }")
+    (('<http://p>', '<http://v>'),)
+    """
+    from rdflib.plugins.sparql import prepareQuery
+    from rdflib.plugins.sparql.parserutils import CompValue
+    from rdflib.term import Variable
+
+    def walk(node) -> list[tuple[str, str | None]]:
+        if not isinstance(node, CompValue):
+            return []
+        if node.name == "BGP":
+            return [(_enc(p), None if isinstance(o, Variable) else _enc(o)) for s, p, o in node["triples"]
+                    if s == Variable("this") and isinstance(p, rdflib.URIRef) and not isinstance(o, rdflib.BNode)]
+        if node.name == "Join":
+            return walk(node["p1"]) + walk(node["p2"])
+        if node.name == "Union":  # what both branches need
+            right = walk(node["p2"])
+            return [pattern for pattern in walk(node["p1"]) if pattern in right]
+        if node.name == "LeftJoin":
+            return walk(node["p1"])
+        if node.name in ("SelectQuery", "Project", "Distinct", "Reduced", "Slice", "OrderBy", "ToMultiSet",
+                         "Extend", "Filter", "AggregateJoin", "Group"):
+            return walk(node["p"])
+        return []
+
+    found = walk(prepareQuery(query).algebra)
+    return tuple(dict.fromkeys(found))
+
+
+def _steps_from_this(query: str) -> tuple[frozenset[tuple[str, bool]], ...]:
+    """Given a SHACL-SPARQL query, return the steps its triple patterns take from $this, by
+    distance, as (encoded predicate, inverse?).
+
+    >>> _steps_from_this("SELECT $this WHERE { ?part <http://p> $this . ?part <http://m> ?x }")
+    (frozenset({('<http://p>', True)}), frozenset({('<http://m>', False)}))
+    """
+    levels: list[set[tuple[str, bool]]] = []
+    for path in paths_from_this(query):
+        while len(levels) < len(path):
+            levels.append(set())
+        predicate, inverse = path[-1]
+        levels[len(path) - 1].add((f"<{predicate}>", inverse))
+    return tuple(frozenset(level) for level in levels)
+
+
+def _classes_asked(query: str) -> frozenset[str] | None:
+    """Given a SHACL-SPARQL query, return the classes its rdf:type patterns name (None when one
+    names a variable): the working set needs no other type.
+
+    >>> sorted(_classes_asked("SELECT $this WHERE { $this a <http://C> }"))
+    ['http://C']
+    """
+
+    classes = set()
+    for _s, p, o in triple_patterns(query):
+        if p == RDF.type:
+            if not isinstance(o, rdflib.URIRef):
+                return None
+            classes.add(str(o))
+    return frozenset(classes)
+
+
+def working_set(view: GraphView, nodes: Iterable[str], levels: Iterable[frozenset[tuple[str, bool]]],
+                classes_of: Callable[[str], frozenset[str]], classes: frozenset[str] | None = None) -> list[str]:
+    """Given a view, start nodes and the steps to take at each distance, return the triples read
+    as N-Triples lines (repeats possible), each rdf:type completed with its superclasses (only
+    those among `classes`, unless None)."""
+    lines: list[str] = []
+    add = lines.append
+    frontier = set(nodes)
+    for level in levels:
+        forward = {p for p, inverse in level if not inverse}
+        backward = [p for p, inverse in level if inverse]
+        following: set[str] = set()
+        for node in frontier:
+            if node[0] != '"' and forward:
+                for p, objects in view.node(node).items():
+                    if p not in forward:
+                        continue
+                    if p == RDF_TYPE:
+                        objects = [f"<{c}>" for c in classes_of(node) if classes is None or c in classes]
+                    for o in objects:
+                        add(f"{node} {p} {o} .\n")
+                    following.update(objects)
+            for p in backward:
+                for subject in view.subjects(p, node):
+                    add(f"{subject} {p} {node} .\n")
+                    following.add(subject)
+        frontier = following
+    return lines
+
+
+def run_sparql(view: GraphView, wanted: dict[SparqlCheck, list[str]],
+               classes_of: Callable[[str], frozenset[str]]) -> list[tuple]:
+    """Given a view and the focus nodes set aside for each SHACL-SPARQL constraint, run each
+    constraint's query on the working set it reads; return (check, focus, value, path) per result."""
+    import pyoxigraph as ox
+
+    # Each node is read along the steps of its own queries only (a claim's, a count's).
+    queries_of: dict[str, list[SparqlCheck]] = defaultdict(list)
+    for query, nodes in wanted.items():
+        for node in nodes:
+            queries_of[node].append(query)
+    groups: dict[tuple[SparqlCheck, ...], list[str]] = defaultdict(list)
+    for node, of_node in queries_of.items():
+        groups[tuple(of_node)].append(node)
+    lines: list[str] = []
+    for queries, starts in groups.items():
+        levels: list[set[tuple[str, bool]]] = []
+        for query in queries:
+            for depth, level in enumerate(query.levels):
+                while len(levels) <= depth:
+                    levels.append(set())
+                levels[depth] |= level
+        classes: frozenset[str] | None = None
+        if all(query.classes is not None for query in queries):
+            classes = frozenset(c for query in queries for c in query.classes or ())
+        lines += working_set(view, starts, [frozenset(level) for level in levels], classes_of, classes)
+    text = "".join(dict.fromkeys(lines))  # a node two groups read comes once
+    del lines
+    store = ox.Store()
+    if "_:" in text:  # loading renames blank nodes; parsing keeps their labels, which results name
+        store.extend(ox.parse(text, format=ox.RdfFormat.N_TRIPLES, lenient=True))
+    else:
+        store.bulk_load(text, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+    del text
+    out: list[tuple] = []
+    for query, nodes in wanted.items():
+        targeted = set(nodes)
+        solutions = store.query(query.query)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise NotImplementedError(f"{query.check.source_constraint}: sh:select is not a SELECT query")
+        names = [v.value for v in solutions.variables]
+        found: dict[tuple, None] = {}  # DISTINCT, in the order found
+        for row in solutions:
+            binding = dict(zip(names, row, strict=True))
+            this = binding.get("this")
+            if this is None or str(this) not in targeted:
+                continue
+            path, value = binding.get("path"), binding.get("value")
+            found[(str(this), None if value is None else str(value), None if path is None else path.value)] = None
+        out.extend((query.check, *result) for result in found)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -547,7 +764,7 @@ def validate(view: GraphView, focus_nodes: Iterable[str], *, subclass_pairs: Ite
     """Given a view, encoded focus nodes, the (class, superclass) IRI pairs and the encoded source
     graphs that hold triples, return the results of those focus nodes, as pyshacl reports them."""
     shapes = compiled_shapes()[0]
-    superclasses = validation.superclass_map(frozenset(subclass_pairs))
+    superclasses = superclass_map(frozenset(subclass_pairs))
     marked = set(source_graphs)
 
     @functools.lru_cache(maxsize=4096)
@@ -587,12 +804,13 @@ def validate(view: GraphView, focus_nodes: Iterable[str], *, subclass_pairs: Ite
         return found
 
     out: list = []
+    wanted: dict[SparqlCheck, list[str]] = defaultdict(list)
     checkers: dict[tuple, Callable] = {}
 
     def checker(chosen: tuple[NodeShape, ...]) -> Callable:
         found = checkers.get(chosen)
         if found is None:
-            found = checkers[chosen] = _plan_source(chosen)(view, is_a, has, out.append)
+            found = checkers[chosen] = _plan_source(chosen)(view, is_a, has, out.append, wanted)
         return found
 
     @functools.lru_cache(maxsize=4096)
@@ -610,12 +828,14 @@ def validate(view: GraphView, focus_nodes: Iterable[str], *, subclass_pairs: Ite
                             and any(view.subjects(p, node) for p in s.target_objects_of))
         if chosen:
             checker(chosen)(node, triples)
+    if wanted:
+        out.extend(run_sparql(view, wanted, classes_of))
     results = [_result(check, focus_node, value, path) for check, focus_node, value, path in out]
-    results.sort(key=validation.result_order)
+    results.sort(key=result_order)
     return ValidationReport(results=results, focus_nodes=len(focus))
 
 
-def _plain(term: str) -> str:
+def plain(term: str) -> str:
     """Given an encoded term, return the text a report gives a focus node (an IRI or blank node's
     name, a literal's lexical form)."""
     if term.startswith("_:"):
@@ -626,202 +846,27 @@ def _plain(term: str) -> str:
 def _value_text(term: str) -> str:
     if term[0] == "<":
         return term[1:-1]
-    return validation.to_rdflib(encoded.decode(term)).n3()
+    return to_rdflib(encoded.decode(term)).n3()
 
 
 def _result(check: Check, focus: str, value: str | None, path: str | None) -> ValidationResult:
     if value is None and check.source_constraint is not None:
         value = focus  # as pyshacl reports a SPARQL result without ?value
     return ValidationResult(
-        focus_node=_plain(focus), severity=check.severity, source_shape=check.source_shape, message=check.message,
+        focus_node=plain(focus), severity=check.severity, source_shape=check.source_shape, message=check.message,
         path=path if check.source_constraint is not None else check.path,
         value=None if value is None else _value_text(value), constraint_component=check.component,
         source_constraint=check.source_constraint)
 
 
-# ---------------------------------------------------------------------------------------------
-# The SHACL-SPARQL constraints, by hand. Each takes the focus node, its triples, the view and is_a, and yields
-# (path IRI or None, encoded value or None) per result row, as its SELECT would (DISTINCT).
-# ---------------------------------------------------------------------------------------------
-
-_P = {name: f"<{SKG}{name}>" for name in (
-    "about", "accused", "accusedActor", "datePublished", "deniedActor", "disputes", "endDate", "maximum", "minimum",
-    "partOf", "partsMutuallyExclusive", "publicationTime", "qualifiedAccusation", "qualifier", "reportedIn", "stance",
-    "startDate", "statedOn", "statementTime", "timeSpan", "unit", "outcome")}
-
-
-_DENIES = f"<{ns.VOCAB}stance/denies>"
-_ACCUSES = f"<{ns.VOCAB}stance/accuses>"
-_EXACT = f"<{ns.VOCAB}count-qualifier/exact>"
-_OPEN_ENDED = (f"<{ns.VOCAB}count-qualifier/at-least>", f"<{ns.VOCAB}count-qualifier/more-than>")
-_TRUE = encoded.literal("true", XSD + "boolean")
-
-
-def _is_date(term: str | None) -> bool:
-    return term is not None and _datatype(term) == XSD + "date"
-
-
-def _before(a: str, b: str) -> bool:
-    """SPARQL a < b for two xsd:date literals (an error counts as false)."""
-    return _compare(a, b) == -1
-
-
-def _stated_before_occurrence(this: str, t: dict, v: GraphView, is_a):
-    ends = [e for st in t.get(_P["statementTime"], ()) for e in v.objects(st, _P["endDate"])] or [None]
-    ons = t.get(_P["statedOn"], ()) or [None]
-    latests = [end if end is not None else on for end in ends for on in ons]
-    for value in t.get(_P["about"], ()):
-        if not is_a(value, SKG + "Occurrence"):
-            continue
-        starts = [s for span in v.objects(value, _P["timeSpan"]) for s in v.objects(span, _P["startDate"])]
-        if any(_is_date(latest) and _is_date(start) and _before(latest, start) for latest in latests for start in starts):
-            yield SKG + "about", value
-
-
-def _stated_after_publication(this: str, t: dict, v: GraphView, is_a):
-    ons = t.get(_P["statedOn"], ()) or [None]
-    starts = [s for st in t.get(_P["statementTime"], ()) for s in v.objects(st, _P["startDate"])] or [None]
-    earliests = [on if on is not None else start for on in ons for start in starts]
-    for value in t.get(_P["reportedIn"], ()):
-        ends = [e for pt in v.objects(value, _P["publicationTime"]) for e in v.objects(pt, _P["endDate"])] or [None]
-        published = v.objects(value, _P["datePublished"]) or [None]
-        latests = [end if end is not None else p for end in ends for p in published]
-        if any(_is_date(e) and _is_date(l) and _before(l, e) for e in earliests for l in latests):
-            yield SKG + "reportedIn", value
-
-
-def _denial_disputes(this: str, t: dict, v: GraphView, is_a):
-    if _DENIES in t.get(_P["stance"], ()) and not t.get(_P["disputes"], ()):
-        yield SKG + "disputes", None
-
-
-def _denial_same_occurrence(this: str, t: dict, v: GraphView, is_a):
-    if _DENIES not in t.get(_P["stance"], ()):
-        return
-    mine = set(t.get(_P["about"], ()))
-    for value in t.get(_P["disputes"], ()):
-        if not is_a(value, SKG + "Allegation") or not mine.intersection(v.objects(value, _P["about"])):
-            yield SKG + "disputes", value
-
-
-def _denied_actor_accused(this: str, t: dict, v: GraphView, is_a):
-    accused = {a for d in t.get(_P["disputes"], ()) for a in v.objects(d, _P["accused"])}
-    for value in t.get(_P["deniedActor"], ()):
-        if value not in accused:
-            yield SKG + "deniedActor", value
-
-
-def _accuses_nobody(this: str, t: dict, v: GraphView, is_a):
-    if _ACCUSES in t.get(_P["stance"], ()) and not t.get(_P["accused"], ()):
-        yield SKG + "accused", None
-
-
-def _unqualified_accused(this: str, t: dict, v: GraphView, is_a):
-    named = {a for q in t.get(_P["qualifiedAccusation"], ()) for a in v.objects(q, _P["accusedActor"])}
-    for value in t.get(_P["accused"], ()):
-        if value not in named:
-            yield SKG + "accused", value
-
-
-def _exact_bounds(this: str, t: dict, v: GraphView, is_a):
-    if _EXACT not in t.get(_P["qualifier"], ()):
-        return
-    maximums = t.get(_P["maximum"], ())
-    found = []
-    for minimum in t.get(_P["minimum"], ()):
-        if not maximums:
-            found.append(None)
-        for maximum in maximums:
-            if _equal(maximum, minimum) is False:
-                found.append(maximum)
-    for value in dict.fromkeys(found):
-        yield SKG + "maximum", value
-
-
-def _part_within_whole(this: str, t: dict, v: GraphView, is_a):
-    minimums = t.get(_P["minimum"], ())
-    for whole in t.get(_P["partOf"], ()):
-        if any(_compare(m, w) == 1 for m in minimums for w in v.objects(whole, _P["maximum"])):
-            yield SKG + "partOf", whole
-
-
-def _parts_within_whole(this: str, t: dict, v: GraphView, is_a):
-    if _TRUE not in t.get(_P["partsMutuallyExclusive"], ()):
-        return
-    part_minimums = [m for part in v.subjects(_P["partOf"], this) for m in v.objects(part, _P["minimum"])]
-    if not part_minimums:
-        return
-    try:
-        numbers = [_numeric(m) for m in part_minimums]
-    except _IllTyped:
-        return  # SUM is an error: HAVING drops the group
-    if any(n is None for n in numbers):
-        return
-    if any(_datatype(m) not in _INTEGER_TYPES for m in part_minimums):
-        raise Unsupported("a sum of non-integer part minimums")
-    total = encoded.literal(str(sum(numbers)), XSD + "integer")
-    for maximum in t.get(_P["maximum"], ()):
-        if _compare(total, maximum) == 1:
-            yield SKG + "partsMutuallyExclusive", total
-
-
-def _part_same_unit_and_outcome(this: str, t: dict, v: GraphView, is_a):
-    found = []
-    for whole in t.get(_P["partOf"], ()):
-        for name in ("unit", "outcome"):
-            for value in t.get(_P[name], ()):
-                if any(_equal(value, other) is False for other in v.objects(whole, _P[name])):
-                    found.append((SKG + name, value))
-    yield from dict.fromkeys(found)
-
-
-def _open_ended_with_maximum(this: str, t: dict, v: GraphView, is_a):
-    if any(q in _OPEN_ENDED for q in t.get(_P["qualifier"], ())):
-        for value in t.get(_P["maximum"], ()):
-            yield SKG + "maximum", value
-
-
-# Constraint IRI -> (SHA-256 of its sh:select text, stripped; the function above).
-SPARQL_CONSTRAINTS: dict[str, tuple[str, Callable]] = {
-    SKG + "ClaimShape-statedBeforeOccurrence":
-        ("0d95278838671c861286c42552b22080988e70097f13224d69c278cdb35b8961", _stated_before_occurrence),
-    SKG + "ClaimShape-statedAfterPublication":
-        ("59e17022ac4eb6439d85d02524134ffcd72cc12405fd45654fc9ab3754c712a5", _stated_after_publication),
-    SKG + "AllegationShape-denialDisputes":
-        ("6ef65571994db02d286c5754d3a4765a4c9b9dfc67dc79972994c173418bc0d4", _denial_disputes),
-    SKG + "AllegationShape-denialSameOccurrence":
-        ("406ff12498f104358a0a4454b6af03870b6cebcd24becc40bc5dacaf89d1d746", _denial_same_occurrence),
-    SKG + "AllegationShape-deniedActorAccused":
-        ("0415aa786ea109a45b5eff3203b296cd1d49cba364cc9140aaee6ebe3dbb68cb", _denied_actor_accused),
-    SKG + "AllegationWarningShape-accusesNobody":
-        ("5cc75272a369a258dbb80f4f748de9fd0642d2b5201e59f12bf5ef66bcb9a319", _accuses_nobody),
-    SKG + "AllegationWarningShape-unqualifiedAccused":
-        ("b4012a7a9e285498d7bc1049b118bfd0724fc096a81222e5505ca0ca617a7c16", _unqualified_accused),
-    SKG + "CountShape-exactBounds":
-        ("80fc93ac5febba10ab13b0e1abaf8b70a904b14352c166e31c8fd26f1e7b134e", _exact_bounds),
-    SKG + "CountShape-partWithinWhole":
-        ("db559fc9234bf24e7a5a550076033ce1e11b37b956b07f4a8e4fb18726405bd1", _part_within_whole),
-    SKG + "CountShape-partsWithinWhole":
-        ("a602d565ca77d3e8626601f4fe51b38e2e6a21732a091f6882cf7effc0279d73", _parts_within_whole),
-    SKG + "CountShape-partSameUnitAndOutcome":
-        ("fd788aeb377b86af3c1f44b7a6a4bb70dacb40e0e05f5a1b9c30c08a1cffc4ab", _part_same_unit_and_outcome),
-    SKG + "CountWarningShape-openEndedWithMaximum":
-        ("c020021bedfe28b010f9a524397b97abbbbbaaf373cee5190c6334bb57cc5cf5", _open_ended_with_maximum),
-}
-
-
-def validate_quads(quads: Iterable) -> ValidationReport:
-    """Given every quad of a dataset (pyoxigraph quads, ontology graph included or not), return its
-    full report, as validation.validate_quads (pyshacl) returns it.
-
-    >>> validate_quads([]).results
-    []
-    """
+def dataset_view(rows: Iterable[tuple[str, str, str, str]]) -> tuple[TripleView, list[str]]:
+    """Given every quad of a dataset as encoded rows (ontology graph included or not), return a
+    view of its data (the ontology graph gives only the class hierarchy) and its focus nodes."""
     ontology = encoded.iri(ns.ONTOLOGY_GRAPH)
-    subclass_of = encoded.iri(validation.SUBCLASS_OF)
+    subclass_of = encoded.iri(SUBCLASS_OF)
     triples, pairs, sources = [], [], set()
     seen_ontology = False
-    for s, p, o, g in encoded.rows(quads):
+    for s, p, o, g in rows:
         if g == ontology:
             seen_ontology = True
             if p == subclass_of and s[0] == "<" and o[0] == "<":
@@ -831,8 +876,18 @@ def validate_quads(quads: Iterable) -> ValidationReport:
         if g.startswith("<" + ns.SOURCE_GRAPH_PREFIX):
             sources.add(g)
     if not seen_ontology:
-        pairs = list(validation._ontology_file_subclasses())
-    view = TripleView(triples)
+        pairs = list(ontology_file_subclasses())
     targeted = {p for shape in compiled_shapes()[0] for p in shape.target_objects_of}
     focus = {s for s, _p, _o in triples} | {o for _s, p, o in triples if p in targeted} | sources
-    return validate(view, sorted(focus), subclass_pairs=pairs, source_graphs=sources)
+    return TripleView(triples, subclass_pairs=pairs, source_graphs=sources), sorted(focus)
+
+
+def validate_quads(quads: Iterable) -> ValidationReport:
+    """Given every quad of a dataset (pyoxigraph quads, ontology graph included or not), return its
+    full report, as engine_pyshacl.validate_quads returns it.
+
+    >>> validate_quads([]).results
+    []
+    """
+    view, focus = dataset_view(encoded.rows(quads))
+    return validate(view, focus, subclass_pairs=view.subclass_pairs, source_graphs=view.source_graphs(focus))

@@ -10,7 +10,7 @@ that finds all its violating focus nodes at once, and runs the queries on the st
 >>> validate_store(store).counts()
 {'Violation': 0, 'Warning': 0, 'Info': 2}
 
-It returns the same results as `sahelkg.gate.validation.validate_quads` (pyshacl): the fixture suite
+It returns the same results as `sahelkg.gate.engine_pyshacl.validate_quads` (pyshacl): the fixture suite
 and the hypothesis test in tests/shacl/test_compiled.py check it. It reads the store as the
 pyshacl path reads its working copy: class membership follows rdfs:subClassOf* (the ontology
 graph is in the union default graph), and every non-empty named graph under graph/source/ is a
@@ -30,8 +30,19 @@ import rdflib
 from rdflib.namespace import RDF, SH
 
 from sahelkg import namespaces as ns
-from sahelkg.gate import validation
-from sahelkg.gate.validation import ValidationReport, ValidationResult
+from sahelkg.gate.report import ValidationReport, ValidationResult, result_order, to_rdflib
+from sahelkg.gate.shapes import (
+    SKGV,
+    STORED_SOURCE_GRAPH,
+    SUBCLASS_OF,
+    rdf_list,
+    scheme_of_node_shape,
+    shape_messages,
+    shape_severity,
+    shapes_graph,
+    subclass_pairs,
+    superclass_map,
+)
 
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 # Subclasses of each class (itself included), from the store's ontology graph; set by
@@ -70,20 +81,11 @@ def _n3(term) -> str:
     raise NotImplementedError(f"cannot compile term {term!r}")
 
 
-def shape_severity(g: rdflib.Graph, shape) -> str:
-    value = g.value(shape, SH.severity)
-    return str(value).rsplit("#", 1)[-1] if value is not None else "Violation"
-
-
-def shape_messages(g: rdflib.Graph, node) -> str:
-    return " ".join(sorted(str(m) for m in g.objects(node, SH.message)))
-
-
 def _target(g: rdflib.Graph, shape) -> str:
     """Given a node shape, return a SPARQL group binding ?this to each of its focus nodes."""
     parts = []
     for cls in g.objects(shape, SH.targetClass):
-        if str(cls) == validation.SKGV + "StoredSourceGraph":
+        if str(cls) == SKGV + "StoredSourceGraph":
             parts.append(f"{{ GRAPH ?this {{ }} FILTER (STRSTARTS(STR(?this), \"{ns.SOURCE_GRAPH_PREFIX}\")) "
                          f"FILTER EXISTS {{ GRAPH ?this {{ ?__s ?__p ?__o }} }} }}")
         else:
@@ -104,22 +106,6 @@ def _path(g: rdflib.Graph, path) -> tuple[str, str]:
     if isinstance(inverse, rdflib.URIRef):
         return f"^{_n3(inverse)}", "^" + str(inverse)
     raise NotImplementedError(f"path {path!r} is not compiled")
-
-
-def scheme_of_node_shape(g: rdflib.Graph, node_shape) -> tuple:
-    """Given a helper node shape `[ sh:property [ sh:path P ; sh:hasValue V ] ]`, return (P, V) as rdflib terms."""
-    props = list(g.objects(node_shape, SH.property))
-    if len(props) != 1 or set(g.predicates(node_shape)) - {SH.property, RDF.type, rdflib.RDFS.label}:
-        raise NotImplementedError(f"sh:node {node_shape} is not a compiled form")
-    prop = props[0]
-    path, value = g.value(prop, SH.path), g.value(prop, SH.hasValue)
-    if not isinstance(path, rdflib.URIRef) or value is None:
-        raise NotImplementedError(f"sh:node {node_shape} is not a compiled form")
-    return path, value
-
-
-def rdf_list(g: rdflib.Graph, head) -> list:
-    return list(rdflib.collection.Collection(g, head))
 
 
 NUMERIC = ", ".join(f"<http://www.w3.org/2001/XMLSchema#{t}>" for t in (
@@ -212,7 +198,8 @@ def _compile_property(g, node_shape, prop, target) -> list[Check]:
         elif p == SH.uniqueLang:
             if o.toPython() is True:
                 add("UniqueLangConstraintComponent",
-                    f"SELECT ?this WHERE {{ {{ SELECT DISTINCT ?this ?value WHERE {{ {target} GRAPH ?__g {{ ?this {path} ?value }} "
+                    f"SELECT ?this WHERE {{ {{ SELECT DISTINCT ?this ?value WHERE {{ {target} "
+                    f"GRAPH ?__g {{ ?this {path} ?value }} "
                     f"FILTER (?__g != <{ns.ONTOLOGY_GRAPH}>) FILTER (LANG(?value) != \"\") }} }} }} "
                     f"GROUP BY ?this (LANG(?value)) HAVING (COUNT(?value) > 1)")
         elif p == SH.nodeKind:
@@ -287,11 +274,11 @@ def compiled_checks(hierarchy: frozenset[tuple[str, str]] = frozenset()) -> tupl
     SPARQL query (compiled once per hierarchy)."""
     global _subclasses
     subclasses: dict[str, set[str]] = {}
-    for sub, supers in validation.superclass_map(hierarchy).items():
+    for sub, supers in superclass_map(hierarchy).items():
         for sup in supers:
             subclasses.setdefault(sup, {sup}).add(sub)
     _subclasses = {c: tuple(sorted(members)) for c, members in subclasses.items()}
-    g = validation.shapes_graph()
+    g = shapes_graph()
     checks: list[Check] = []
     for shape in sorted(set(g.subjects(SH.targetClass)) | set(g.subjects(SH.targetObjectsOf)), key=str):
         target = _target(g, shape)
@@ -306,7 +293,7 @@ def compiled_checks(hierarchy: frozenset[tuple[str, str]] = frozenset()) -> tupl
 def _text(term) -> str | None:
     if term is None:
         return None
-    rd = validation.to_rdflib(term)
+    rd = to_rdflib(term)
     return str(rd) if isinstance(rd, rdflib.URIRef) else rd.n3()
 
 
@@ -316,10 +303,11 @@ def validate_store(store) -> ValidationReport:
     The store must hold the ontology graph (`sahelkg load` puts it there): class membership
     follows its rdfs:subClassOf triples.
     """
-    has_ontology = store.query(f"ASK {{ GRAPH <{ns.ONTOLOGY_GRAPH}> {{ ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf> ?d }} }}")
+    subclass_of = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
+    has_ontology = store.query(f"ASK {{ GRAPH <{ns.ONTOLOGY_GRAPH}> {{ ?c {subclass_of} ?d }} }}")
     if not has_ontology.boolean:
         raise ValueError(f"the store has no ontology graph <{ns.ONTOLOGY_GRAPH}>: load ontology/sahelkg.ttl first")
-    return _run_checks(store.query, validation._subclass_pairs(store))
+    return _run_checks(store.query, subclass_pairs(store))
 
 
 def validate_working_set(quads, *, subclass_pairs, source_graphs) -> ValidationReport:
@@ -343,8 +331,8 @@ def validate_working_set(quads, *, subclass_pairs, source_graphs) -> ValidationR
     from sahelkg.store import materialise
 
     ontology = ox.NamedNode(ns.ONTOLOGY_GRAPH)
-    subclass_of = ox.NamedNode(validation.SUBCLASS_OF)
-    rdf_type, marker = ox.NamedNode(validation.RDF_TYPE), ox.NamedNode(str(validation.STORED_SOURCE_GRAPH))
+    subclass_of = ox.NamedNode(SUBCLASS_OF)
+    rdf_type, marker = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode(str(STORED_SOURCE_GRAPH))
     pairs = sorted(set(subclass_pairs))
     store = ox.Store()  # in memory; queried directly (the queries are ours: no dataset clause to look for)
     store.bulk_extend(ox.Quad(ox.NamedNode(c), subclass_of, ox.NamedNode(d), ontology) for c, d in pairs)
@@ -366,10 +354,10 @@ def _run_checks(query, subclass_pairs, map_=map) -> ValidationReport:
     return the report (`map_` may run the queries concurrently; results keep the checks' order)."""
     results: list[ValidationResult] = []
     checks = compiled_checks(frozenset(subclass_pairs))
-    for check, answer in zip(checks, map_(query, [check.sparql for check in checks])):
+    for check, answer in zip(checks, map_(query, [check.sparql for check in checks]), strict=True):
         names = answer.variables
         for row in answer.rows:
-            binding = dict(zip(names, row))
+            binding = dict(zip(names, row, strict=True))
             focus = binding.get("this")
             if focus is None:
                 continue
@@ -384,5 +372,5 @@ def _run_checks(query, subclass_pairs, map_=map) -> ValidationReport:
                 focus_node=focus.value, severity=check.severity, source_shape=check.source_shape,
                 message=check.message, path=path, value=_text(value), constraint_component=check.component,
                 source_constraint=check.source_constraint))
-    results.sort(key=validation.result_order)
+    results.sort(key=result_order)
     return ValidationReport(results=results)

@@ -1,1 +1,3 @@
-"""Importers for external datasets: one module per format (acled, ucdp), shared code in common."""
+"""Importers for external datasets: one module per format (acled, ucdp); what they share is
+`common` (plan, gate and write an import), `rows` (the CSV file and its cells), `names` (actors
+and places), `quads` (encoded terms), `describe` (import graph, records, events), `report`."""

@@ -19,19 +19,30 @@ civilian_targeting or tags, with legacy columns (data_id, event_id_no_cnty, iso3
 population columns (ignored). inter1/inter2 as codes (1–8) or text ('State forces');
 event_date as YYYY-MM-DD or 'dd Month yyyy'.
 
+Importing the test fixture (three rows) into the seed dataset, from the repository root:
+
+>>> from sahelkg.dataset import loading
 >>> from sahelkg.store import EmbeddedStore
->>> report = AcledImporter().run(EmbeddedStore(), "tests/importers/data/acled.csv")  # doctest: +SKIP
+>>> store = EmbeddedStore()
+>>> store.load_quads(loading.dataset_quads(loading.seed_paths())) > 0
+True
+>>> report = AcledImporter().run(store, "tests/importers/data/acled.csv")
+>>> report.rows, len(report.added), report.already_imported
+(3, 3, False)
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+from functools import partial
 
 from sahelkg import namespaces as ns
-from sahelkg.importers.common import (
-    A, SKG, Context, ImportReport, Importer, RowError, add_fatality_count, add_participation,
-    dataset_claim, describe_event, describe_record, iri, lit, month_end, parse_coordinate, parse_date,
-    parse_int, resolve_actor, resolve_places, dct, prov, skg, skos, slug, split_names)
+from sahelkg.importers.common import Context, Importer
+from sahelkg.importers.describe import add_fatality_count, add_participation, dataset_claim, describe_event, describe_record
+from sahelkg.importers.names import resolve_actor, resolve_places, slug
+from sahelkg.importers.quads import SKG, A, dct, iri, lit, prov, skg, skos
+from sahelkg.importers.report import ImportReport, RowError
+from sahelkg.importers.rows import month_end, parse_coordinate, parse_date, parse_int, split_names
 
 COLUMNS = (
     "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
@@ -81,7 +92,7 @@ class AcledImporter(Importer):
         if not versions:
             return ""
         newest = max(int(v) for v in versions)
-        return "timestamp " + _dt.datetime.fromtimestamp(newest, _dt.timezone.utc).isoformat()
+        return "timestamp " + _dt.datetime.fromtimestamp(newest, _dt.UTC).isoformat()
 
     def map_row(self, line: int, row: dict[str, str], digest: str, ctx: Context) -> None:
         ref, sink = ctx.ref, ctx.sink
@@ -117,6 +128,8 @@ class AcledImporter(Importer):
 
         event, record = iri(f"{ns.ID}event/{key}"), iri(f"{ns.ID}document/{key}")
         timespan, count = iri(f"{ns.ID}timespan/{key}"), iri(f"{ns.ID}count/{key}-fatalities")
+        if not row["country"].strip():
+            raise RowError(line, "country", "is empty; every ACLED event has a country")
         place, _, _ = resolve_places(ctx, country=row["country"], admin1=row.get("admin1", ""),
                                      location=row["location"], dataset="acled", latitude=latitude,
                                      longitude=longitude, admin2=row.get("admin2", ""))
@@ -127,7 +140,7 @@ class AcledImporter(Importer):
                         source_column="source", latitude=latitude, longitude=longitude,
                         note_columns=("disorder_type", "interaction", "civilian_targeting", "source_scale",
                                       "tags", "admin2", "admin3"))
-        sink.add(record, dct.modified, lit(_dt.datetime.fromtimestamp(timestamp, _dt.timezone.utc)))
+        sink.add(record, dct.modified, lit(_dt.datetime.fromtimestamp(timestamp, _dt.UTC)))
 
         # The event.
         label = f"{row['sub_event_type']} in {row['location']}, {row['country']}, {date.day} {date:%B %Y} (ACLED {event_id})"
@@ -158,10 +171,9 @@ class AcledImporter(Importer):
         for column, role, category in sides:
             for name in split_names(row.get(column, "")):
                 klass = ref.inter_classes.get(category, SKG + "Actor") if category else SKG + "Actor"
-                actor = resolve_actor(ctx, name, klass, "acled", lambda: (
-                    f"Created by the ACLED import of {ctx.path.name} from the {column} name {name!r}"
-                    + (f" (ACLED category {row.get('inter1' if column == 'actor1' else 'inter2')})" if category else "")
-                    + "; review and merge with an existing actor if it is the same."))
+                category_code = row.get("inter1" if column == "actor1" else "inter2") if category else None
+                actor = resolve_actor(ctx, name, klass, "acled",
+                                      partial(_new_actor_note, ctx.path.name, column, name, category_code))
                 n += 1
                 add_participation(sink, event, iri(f"{ns.ID}participation/{key}-{n}"), actor, role, name, category)
 
@@ -170,10 +182,17 @@ class AcledImporter(Importer):
                            wording=f"fatalities: {fatalities}")
         sink.add(count, skos.note, lit("ACLED's fatality count: conservative, so stored as 'at least'; "
                                            "not attributed to any actor.", lang="en"))
-        stated = _dt.datetime.fromtimestamp(timestamp, _dt.timezone.utc).date()
+        stated = _dt.datetime.fromtimestamp(timestamp, _dt.UTC).date()
         claim = dataset_claim(sink, dataset="acled", row_id=event_id, event=event, record=record,
                               export=ctx.export, line=line, stated=stated, counts=[count], key=key)
         sink.add(event, prov.wasDerivedFrom, claim)
+
+
+def _new_actor_note(file_name: str, column: str, name: str, category_code: str | None) -> str:
+    """Return the note on an actor the import creates because no known actor has the name."""
+    return (f"Created by the ACLED import of {file_name} from the {column} name {name!r}"
+            + (f" (ACLED category {category_code})" if category_code is not None else "")
+            + "; review and merge with an existing actor if it is the same.")
 
 
 def import_acled(store, path, **options) -> ImportReport:

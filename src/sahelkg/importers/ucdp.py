@@ -20,12 +20,15 @@ stored one. Older GED files name the estimates best_est/low_est/high_est.
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from sahelkg import namespaces as ns
-from sahelkg.importers.common import (
-    A, ROLE, SKG, Context, ImportReport, Importer, RowError, add_fatality_count,
-    add_participation, dataset_claim, describe_event, describe_record, iri, lit, parse_coordinate, parse_date,
-    parse_int, resolve_actor, resolve_places, prov, skg, skos, slug)
+from sahelkg.importers.common import Context, Importer
+from sahelkg.importers.describe import add_fatality_count, add_participation, dataset_claim, describe_event, describe_record
+from sahelkg.importers.names import resolve_actor, resolve_places, slug
+from sahelkg.importers.quads import ROLE, SKG, A, iri, lit, prov, skg, skos
+from sahelkg.importers.report import ImportReport, RowError
+from sahelkg.importers.rows import parse_coordinate, parse_date, parse_int
 
 COLUMNS = (
     "id", "relid", "year", "active_year", "code_status", "type_of_violence", "conflict_dset_id",
@@ -119,6 +122,8 @@ class UcdpImporter(Importer):
             location = admin1
         if where_prec >= 6:
             location = row["country"]
+        if not row["country"].strip():
+            raise RowError(line, "country", "is empty; every GED event has a country")
         place, _, _ = resolve_places(ctx, country=_country_name(row["country"]), admin1=admin1,
                                      location=location, dataset="ucdp", latitude=latitude,
                                      longitude=longitude, admin2=row.get("adm_2", ""))
@@ -148,9 +153,7 @@ class UcdpImporter(Importer):
         for n, (column, role) in enumerate((("side_a", "ucdp-side-a"), ("side_b", "ucdp-side-b")), 1):
             name = row[column].strip()
             klass = _side_class(name, violence, column)
-            actor = resolve_actor(ctx, name, klass, "ucdp", lambda: (
-                f"Created by the UCDP import of {ctx.path.name} from the {column} name {name!r}; "
-                "review and merge with an existing actor if it is the same."))
+            actor = resolve_actor(ctx, name, klass, "ucdp", partial(_new_actor_note, ctx.path.name, column, name))
             sides[column] = actor
             add_participation(sink, event, iri(f"{ns.ID}participation/{key}-{n}"), actor, role, name)
 
@@ -195,6 +198,12 @@ class UcdpImporter(Importer):
             sink.add(accusation, A, skg.Accusation)
             sink.add(accusation, skg.accusedActor, iri(sides["side_a"]))
             sink.add(accusation, skg.allegedRole, iri(ROLE + "perpetrator"))
+
+
+def _new_actor_note(file_name: str, column: str, name: str) -> str:
+    """Return the note on an actor the import creates because no known actor has the name."""
+    return (f"Created by the UCDP import of {file_name} from the {column} name {name!r}; "
+            "review and merge with an existing actor if it is the same.")
 
 
 def _country_name(text: str) -> str:

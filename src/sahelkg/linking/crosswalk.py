@@ -17,8 +17,6 @@ SKOS concepts), a candidate skos:closeMatch; a row without an ID says nothing.
 
 from __future__ import annotations
 
-from sahelkg.resources import resource
-
 import csv
 import re
 from collections.abc import Iterable
@@ -27,7 +25,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from sahelkg import gate
 from sahelkg import namespaces as ns
+from sahelkg.resources import resource
 from sahelkg.store.change import Change
 
 CROSSWALK_PATH = resource("data", "crosswalk.csv")
@@ -122,14 +122,8 @@ def load_crosswalk(store, path: Path | str = CROSSWALK_PATH) -> Change:
     old = set(store.quads(None, None, None, graph))
     new = set(crosswalk_quads(read_crosswalk(path)))
     change = Change(additions=tuple(new - old), removals=tuple(old - new))
-    if not change.is_empty():
-        try:
-            from sahelkg.gate.validation import check_change
-        except ImportError:
-            check_change = None
-        if check_change is not None:
-            report = check_change(store, change)
-            if not report.conforms:
-                raise CrosswalkError(f"{path}: the crosswalk links break the SHACL shapes:\n{report.to_text()}")
-        store.apply(change)
+    try:
+        gate.commit(store, change)
+    except gate.ChangeRefused as refused:
+        raise CrosswalkError(f"{path}: the crosswalk links break the SHACL shapes:\n{refused.report.to_text()}") from None
     return change

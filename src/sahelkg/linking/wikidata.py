@@ -39,7 +39,7 @@ WIKIDATA_CLASSES = {
 }
 PT = ns.VOCAB + "place-type/"
 
-ENTITIES = """SELECT ?entity ?kind ?label ?pref ?country WHERE {
+ENTITIES = f"PREFIX pt: <{PT}>\n" + """SELECT ?entity ?kind ?label ?pref ?country WHERE {
   {
     ?entity a ?class .
     ?class rdfs:subClassOf* skg:Actor .
@@ -48,15 +48,15 @@ ENTITIES = """SELECT ?entity ?kind ?label ?pref ?country WHERE {
   } UNION {
     ?entity a skg:Place .
     OPTIONAL { ?entity skg:placeType ?type }
-    BIND(IF(?type = <%(pt)scountry>, "country", IF(?type = <%(pt)stown>, "town", "place")) AS ?kind)
-    OPTIONAL { ?entity skg:withinPlace ?within . ?within skg:placeType <%(pt)scountry> ;
+    BIND(IF(?type = pt:country, "country", IF(?type = pt:town, "town", "place")) AS ?kind)
+    OPTIONAL { ?entity skg:withinPlace ?within . ?within skg:placeType pt:country ;
                skos:prefLabel ?country FILTER(LANG(?country) = "en") }
   }
   { ?entity skos:prefLabel ?label . BIND(true AS ?pref) }
   UNION
   { ?entity skos:altLabel ?label . BIND(false AS ?pref) }
   FILTER(LANG(?label) != "")
-} ORDER BY ?entity""" % {"pt": PT}
+} ORDER BY ?entity"""
 
 
 @dataclass
@@ -104,8 +104,8 @@ def _literal(value: str, lang: str) -> str:
 
 def candidate_query(entity: Entity) -> str:
     """Given an entity, return the SPARQL query that finds Wikidata items sharing one of its labels."""
-    rows = [f"({_literal(v, l)} true)" for v, l in sorted(entity.pref_labels)]
-    rows += [f"({_literal(v, l)} false)" for v, l in sorted(entity.alt_labels)]
+    rows = [f"({_literal(v, lang)} true)" for v, lang in sorted(entity.pref_labels)]
+    rows += [f"({_literal(v, lang)} false)" for v, lang in sorted(entity.alt_labels)]
     classes = " ".join(f"wd:{q}" for q in WIKIDATA_CLASSES.get(entity.kind, ()))
     class_block = (f"OPTIONAL {{ ?item wdt:P31/wdt:P279* ?class . VALUES ?class {{ {classes} }} }}"
                    if classes else "")
@@ -134,6 +134,8 @@ def http_runner(endpoint: str, *, timeout: float = 60.0) -> Callable[[str], list
         response = client.post(endpoint, data={"query": query})
         response.raise_for_status()
         solutions = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise httpx.DecodingError("the endpoint answered a SELECT query with a yes/no result", request=response.request)
         names = [v.value for v in solutions.variables]
         return [{n: (s[n].value if s[n] is not None else None) for n in names} for s in solutions]
 
@@ -281,7 +283,8 @@ def register(subcommands) -> None:
     link = subcommands.add_parser("link", help="match our actors and places with Wikidata")
     actions = link.add_subparsers(dest="link_command", required=True, metavar="ACTION")
     p = actions.add_parser("wikidata", help="find Wikidata candidates and write them to the crosswalk")
-    p.add_argument("--endpoint", default=DEFAULT_ENDPOINT, help=f"Wikidata-compatible SPARQL endpoint (default {DEFAULT_ENDPOINT})")
+    p.add_argument("--endpoint", default=DEFAULT_ENDPOINT,
+                   help=f"Wikidata-compatible SPARQL endpoint (default {DEFAULT_ENDPOINT})")
     p.add_argument("--crosswalk", type=Path, default=CROSSWALK_PATH, help="crosswalk CSV to update")
     p.add_argument("--min-score", type=int, default=2, help="lowest score written as a candidate")
     p.add_argument("--quiet", "-q", action="store_true")

@@ -14,35 +14,42 @@ import csv
 import io
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl
-from xml.sax.saxutils import escape as xml_escape, quoteattr
+from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import quoteattr
 
 import pyoxigraph as ox
 
+from sahelkg import rdf_formats
 from sahelkg.problems import Problem
-from sahelkg.store import QueryResult
+from sahelkg.store import QueryResult, ResultTooLarge, materialise
 
 # Offers in server preference order: the first is the default for */* and a missing Accept.
 RESULT_TYPES = ("application/sparql-results+json", "application/sparql-results+xml",
                 "text/csv", "text/tab-separated-values")
 BOOLEAN_TYPES = ("application/sparql-results+json", "application/sparql-results+xml")
-GRAPH_TYPES = ("text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml",
-               "application/n-quads", "application/trig")
+GRAPH_TYPES = rdf_formats.media_types(rdf_formats.WRITTEN)
 
-# `format` parameter short names, per result kind.
-_RESULT_FORMATS = {"json": RESULT_TYPES[0], "srj": RESULT_TYPES[0], "xml": RESULT_TYPES[1],
-                   "srx": RESULT_TYPES[1], "csv": "text/csv", "tsv": "text/tab-separated-values"}
-_GRAPH_FORMATS = {"turtle": "text/turtle", "ttl": "text/turtle", "nt": "application/n-triples",
-                  "ntriples": "application/n-triples", "n-triples": "application/n-triples",
+# `format` parameter short names, per result kind (SPARQLWrapper, Virtuoso and others send these).
+_RESULT_FORMATS = {"json": RESULT_TYPES[0], "srj": RESULT_TYPES[0], "application/json": RESULT_TYPES[0],
+                   "xml": RESULT_TYPES[1], "srx": RESULT_TYPES[1], "application/xml": RESULT_TYPES[1],
+                   "csv": "text/csv", "tsv": "text/tab-separated-values", "text": "text/tab-separated-values"}
+_GRAPH_FORMATS = {"turtle": "text/turtle", "ttl": "text/turtle", "n3": "text/turtle", "text/n3": "text/turtle",
+                  "nt": "application/n-triples", "ntriples": "application/n-triples",
+                  "n-triples": "application/n-triples", "text": "application/n-triples",
+                  "text/plain": "application/n-triples",
                   "jsonld": "application/ld+json", "json-ld": "application/ld+json",
-                  "json": "application/ld+json", "xml": "application/rdf+xml",
+                  "json": "application/ld+json", "application/json": "application/ld+json",
+                  "xml": "application/rdf+xml", "rdf+xml": "application/rdf+xml", "application/xml": "application/rdf+xml",
                   "rdfxml": "application/rdf+xml", "rdf": "application/rdf+xml",
                   "nq": "application/n-quads", "nquads": "application/n-quads", "trig": "application/trig"}
-
-_RDF_FORMATS = {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
-                "application/ld+json": ox.RdfFormat.JSON_LD, "application/rdf+xml": ox.RdfFormat.RDF_XML,
-                "application/n-quads": ox.RdfFormat.N_QUADS, "application/trig": ox.RdfFormat.TRIG}
+# Generic media types a client may send in Accept for one of ours (`Accept: application/json`).
+_ACCEPT_ALIASES = {"application/sparql-results+json": ("application/json",),
+                   "application/ld+json": ("application/json",),
+                   "text/turtle": ("text/n3", "application/turtle")}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -93,25 +100,60 @@ def parse_accept(header: str) -> list[MediaRange]:
 
 def negotiate(accept: str | None, offers: tuple[str, ...], *, format_param: str | None = None) -> str | None:
     """Given an Accept header, the offered media types and an optional `format` parameter,
-    return the media type to send, or None when nothing offered is acceptable (406)."""
+    return the media type to send, or None when nothing offered is acceptable (406).
+
+    A `format` naming a type we know but do not offer here refuses (None); a `format` we do not
+    know at all is ignored and Accept decides (clients send their own names, `output=` and such).
+
+    >>> negotiate("application/json", RESULT_TYPES)
+    'application/sparql-results+json'
+    >>> negotiate("application/rdf+xml", GRAPH_TYPES, format_param="rdf+xml")
+    'application/rdf+xml'
+    >>> negotiate("text/csv", RESULT_TYPES, format_param="no-such-format")
+    'text/csv'
+    """
     if format_param:
-        wanted = format_param.strip().lower()
-        table = _GRAPH_FORMATS if offers is GRAPH_TYPES else _RESULT_FORMATS
-        wanted = table.get(wanted, wanted.split(";")[0].strip())
-        return wanted if wanted in offers else None
+        chosen = format_choice(format_param, offers)
+        if chosen is not _UNKNOWN_FORMAT:
+            return chosen
     if not accept or not accept.strip():
         return offers[0]
     ranges = parse_accept(accept)
     best, best_q = None, 0.0
     for offer in offers:
-        specificity, q = -1, 0.0
+        specificity: float = -1
+        q = 0.0
+        names = (offer,) + _ACCEPT_ALIASES.get(offer, ())
         for media_range in ranges:
-            s = media_range.matches(offer)
+            # An alias matches less specifically than the offer's own name.
+            s = max((media_range.matches(name) - (0.5 if name != offer else 0) for name in names
+                     if media_range.matches(name) >= 0), default=-1)
             if s > specificity:
                 specificity, q = s, media_range.q
         if specificity >= 0 and q > best_q:
             best, best_q = offer, q
     return best
+
+
+_UNKNOWN_FORMAT = "?"
+
+
+def format_choice(format_param: str, offers: tuple[str, ...]) -> str | None:
+    """Given a `format` parameter and the offers, return the media type it picks, None when it names
+    a known format not offered here, or _UNKNOWN_FORMAT when it names no format we know."""
+    wanted = format_param.strip().lower()
+    bare = wanted.split(";")[0].strip()
+    known = set(_RESULT_FORMATS.values()) | set(_GRAPH_FORMATS.values())
+    for table in ((_GRAPH_FORMATS, _RESULT_FORMATS) if set(offers) & set(GRAPH_TYPES) else
+                  (_RESULT_FORMATS, _GRAPH_FORMATS)):
+        media_type = table.get(wanted) or table.get(bare)
+        if media_type in offers:
+            return media_type
+    if bare in offers:
+        return bare
+    if bare in known or bare in _RESULT_FORMATS or bare in _GRAPH_FORMATS:
+        return None
+    return _UNKNOWN_FORMAT
 
 
 def offers_for(kind: str) -> tuple[str, ...]:
@@ -139,10 +181,112 @@ def content_type_header(media_type: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # Serialisation
 # ---------------------------------------------------------------------------------------------
+RawResults = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
+
+def result_kind(results: RawResults) -> str:
+    """Given pyoxigraph results, return their kind: 'solutions', 'boolean' or 'graph'."""
+    if isinstance(results, ox.QuerySolutions):
+        return "solutions"
+    return "boolean" if isinstance(results, ox.QueryBoolean) else "graph"
+
+
+def write_answer(evaluate: Callable[[], RawResults], media_types: dict[str, str | None],
+                 max_rows: int | None = None) -> tuple[str, str | None, bytes]:
+    """Given a function that runs a query (returning unread pyoxigraph results), the negotiated
+    media type per result kind and the row cap, return (kind, media type, body); the media type
+    is None, and the body empty, when the result's kind has none. Raises ResultTooLarge past max_rows.
+
+    Solutions and booleans are written by pyoxigraph's own writers, without building a Python
+    object per term. When the output may hold more than max_rows, the query runs again to count
+    its solutions exactly, and once more to write them if they are within the cap. Graph results
+    are materialised (the cap counts triples) and written by `ox.serialize`.
+    """
+    results = evaluate()
+    kind = result_kind(results)
+    media_type = media_types.get(kind)
+    if media_type is None:
+        return kind, None, b""
+    if isinstance(results, ox.QueryTriples):
+        return kind, media_type, serialize(materialise(results, max_rows), media_type)
+    body = _write_native(results, media_type, max_rows)
+    if body is None:
+        _check_row_count(evaluate(), max_rows)
+        body = _write_native(evaluate(), media_type, None)
+        assert body is not None  # without a cap the writer always runs to the end
+    return kind, media_type, body
+
+
+def _check_row_count(results: RawResults, max_rows: int | None) -> None:
+    """Given unread solutions, raise ResultTooLarge when there are more than max_rows (terms unread)."""
+    if isinstance(results, ox.QuerySolutions) and max_rows is not None:
+        for count, _ in enumerate(results, start=1):
+            if count > max_rows:
+                raise ResultTooLarge(f"the query returns more than {max_rows} solutions")
+
+
+class _MayExceed(Exception):
+    """Raised inside a writer's output once it may have written more rows than allowed."""
+
+
+class _CappedOutput(io.BytesIO):
+    """A file for pyoxigraph's result writers: keeps what they write and raises _MayExceed once
+    `marks` (byte patterns, each at least once per row) occur more than `limit` times."""
+
+    def __init__(self, marks: tuple[bytes, ...], limit: int | None):
+        super().__init__()
+        self.marks, self.limit, self.seen = marks, limit, 0
+        self.keep = max(len(m) for m in marks) - 1  # a mark may straddle two writes
+        self.tail = b""
+
+    def write(self, chunk: Any, /) -> int:  # Any: BytesIO takes any buffer
+        if self.limit is not None:
+            window = self.tail + bytes(chunk)
+            self.seen += sum(window.count(m) for m in self.marks)
+            self.tail = window[len(window) - self.keep:] if self.keep else b""
+            if self.seen > self.limit:
+                raise _MayExceed
+        return super().write(chunk)
+
+
+# Per results format: byte patterns whose count is at least the number of rows written, and how
+# many of them the header adds. Exact for XML (markup inside values is escaped) and TSV (line
+# breaks inside values are escaped); an upper bound for CSV and JSON, whose quoted values may
+# contain them: a false alarm only costs the exact count.
+_ROW_MARKS: dict[str, tuple[tuple[bytes, ...], int]] = {
+    "application/sparql-results+json": ((b"[{", b",{"), 0),
+    "application/sparql-results+xml": ((b"<result>",), 0),
+    "text/csv": ((b"\n",), 1),
+    "text/tab-separated-values": ((b"\n",), 1),
+}
+
+
+def _write_native(results: RawResults, media_type: str, max_rows: int | None) -> bytes | None:
+    results_format = ox.QueryResultsFormat.from_media_type(media_type)
+    if results_format is None:
+        raise ValueError(media_type)
+    if isinstance(results, ox.QueryBoolean):
+        return results.serialize(format=results_format)
+    if not isinstance(results, ox.QuerySolutions):
+        raise ValueError("graph results are written by serialize()")
+    marks, header = _ROW_MARKS[media_type]
+    output = _CappedOutput(marks, None if max_rows is None else max_rows + header)
+    try:
+        results.serialize(output, format=results_format)
+    except _MayExceed:
+        return None
+    return output.getvalue()
+
+
 def serialize(result: QueryResult, media_type: str) -> bytes:
-    """Given a query result and a negotiated media type, return the response body."""
+    """Given a materialised query result (a remote store's, the command line's) and a negotiated
+    media type, return the response body.
+
+    pyoxigraph writes only results it produced itself: reading ours back into it from JSON costs
+    1.4 to 5 times what the writers below take (bench/RESULTS-writers.md), so they stay for these.
+    """
     if result.kind == "graph":
-        return ox.serialize(result.triples, format=_RDF_FORMATS[media_type]) or b""
+        return ox.serialize(result.triples, format=rdf_formats.written(media_type)) or b""
     if media_type == "application/sparql-results+json":
         return _json(result)
     if media_type == "application/sparql-results+xml":
@@ -204,7 +348,7 @@ def _xml(result: QueryResult) -> bytes:
     out.append("</head>\n<results>\n")
     for row in result.rows:
         out.append("<result>")
-        for name, term in zip(result.variables, row):
+        for name, term in zip(result.variables, row, strict=True):
             if term is not None:
                 out.append(f"<binding name={quoteattr(name)}>{_xml_term(term)}</binding>")
         out.append("</result>\n")
@@ -291,7 +435,8 @@ def decode_body(body: bytes, params: dict[str, str]) -> str:
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise Problem(400, "Bad encoding", f"The request body is not valid UTF-8 ({error.reason} at byte {error.start}).") from error
+        raise Problem(400, "Bad encoding",
+                      f"The request body is not valid UTF-8 ({error.reason} at byte {error.start}).") from error
 
 
 def read_operation(*, method: str, url_query: str, content_type: str | None, body: bytes,
@@ -329,7 +474,7 @@ def read_operation(*, method: str, url_query: str, content_type: str | None, bod
             params = {**url_params}
             for name, values in form.items():
                 params.setdefault(name, []).extend(values)
-            text = form.get(field_name)
+            text = form.get(field_name, [])
             if field_name in url_params:
                 raise Problem(400, f"{field_name.capitalize()} in the URL of a POST",
                               f"With a form POST, `{field_name}` belongs in the body only.")
@@ -463,18 +608,53 @@ def has_dataset_clause(text: str) -> bool:
     return re.search(r"(?i)(?<![\w:?$\-])FROM(?![\w:\-])", _code_regions(text, keep_iris=False)) is not None
 
 
+# Deepest bracket nesting ({ ( [) a query or update may have. Parsers recurse once per level or
+# more: Oxigraph crashes its worker near 5,000 and rdflib's update parser needs a raised recursion
+# limit past about 20 (the update planner raises it). Real queries stay far below 64.
+MAX_NESTING = 64
+
+
+def check_nesting(text: str, what: str = "query", limit: int = MAX_NESTING) -> None:
+    """Given query or update text, raise a 400 Problem when brackets nest deeper than `limit`
+    (strings, IRIs and comments do not count); the message says where.
+
+    >>> check_nesting("SELECT * { { ?s ?p ?o } }")
+    >>> check_nesting("ASK " + "{" * 70 + "}" * 70)
+    Traceback (most recent call last):
+    ...
+    sahelkg.problems.Problem: 400 Too deeply nested: ...
+    """
+    code = _code_regions(text, keep_iris=False)
+    depth = 0
+    for position, char in enumerate(code):
+        if char in "{([":
+            depth += 1
+            if depth > limit:
+                line = text.count("\n", 0, position) + 1
+                column = position - (text.rfind("\n", 0, position) + 1) + 1
+                raise Problem(400, "Too deeply nested",
+                              f"The {what} nests brackets ({{ ( [) more than {limit} levels deep (line {line}, "
+                              f"column {column}); this service accepts at most {limit}. Flatten the {what}: "
+                              "join groups, use UNION or VALUES instead of nesting.", kind="too-deeply-nested")
+        elif char in "})]":
+            depth = max(0, depth - 1)
+
+
 def check_query_safety(text: str, allow_list: tuple[str, ...]) -> None:
     """Given a query and the SERVICE allow-list, raise a Problem unless the query is safe to run.
 
     Guards against a query making the server open URLs: Oxigraph calls SERVICE endpoints over
     HTTP and runs LOAD; FROM/FROM NAMED only select stored graphs (verified, tests prove it).
     """
+    check_nesting(text, "query")
     scan = safety_scan(text)
     _refuse_unsafe(scan, allow_list)
 
 
 def check_update_safety(text: str, allow_list: tuple[str, ...]) -> None:
-    """Given an update, raise a Problem when it would LOAD anything or call a SERVICE not allowed."""
+    """Given an update, raise a Problem when it would LOAD anything, call a SERVICE not allowed or
+    nest deeper than MAX_NESTING."""
+    check_nesting(text, "update")
     scan = safety_scan(text)
     if "LOAD" in scan.keywords:
         raise Problem(403, "LOAD is disabled",

@@ -225,9 +225,9 @@ def sparql_term(term: ox.NamedNode | ox.Literal) -> str:
 
 def default_directory() -> Path:
     """Return the saved-query directory: $SAHELKG_QUERIES, else the project's `queries/`."""
-    from sahelkg.dataset.loading import project_root
+    from sahelkg.resources import resource
 
-    return Path(os.environ.get("SAHELKG_QUERIES") or project_root() / "queries")
+    return Path(os.environ.get("SAHELKG_QUERIES") or resource("queries"))
 
 
 def parse_query_file(path: Path | str) -> SavedQuery:
@@ -261,7 +261,7 @@ def parse_query_file(path: Path | str) -> SavedQuery:
     if not fields["example"]:
         raise HeaderError(path, 1, "the header needs at least one '#+ example:' line")
     # Comment lines blanked with spaces, so offsets in `code` are offsets in `body`.
-    code = "\n".join(" " * len(l) if l.lstrip().startswith("#") else l for l in lines[body_start:])
+    code = "\n".join(" " * len(line) if line.lstrip().startswith("#") else line for line in lines[body_start:])
     parameters: list[Parameter] = []
     for number, value in fields["param"]:
         parameters.append(_parse_parameter(path, number, value, code, [p.name for p in parameters]))

@@ -57,16 +57,6 @@ def encode(term) -> str:
     return str(term)
 
 
-def is_iri(term: str) -> bool:
-    """Given an encoded term, return True when it is an IRI."""
-    return term[0] == "<"
-
-
-def is_literal(term: str) -> bool:
-    """Given an encoded term, return True when it is a literal."""
-    return term[0] == '"'
-
-
 def literal_parts(term: str) -> tuple[str, str, str | None]:
     """Given an encoded literal, return (lexical form, datatype IRI, language tag or None).
 
@@ -166,7 +156,7 @@ class EncodedQuads:
         for start in range(0, len(self.rows), chunk):
             yield from ox.parse(nquads(self.rows[start:start + chunk]), format=ox.RdfFormat.N_QUADS)
 
-    def __add__(self, other: Iterable[ox.Quad]) -> "EncodedQuads":
+    def __add__(self, other: Iterable[ox.Quad]) -> EncodedQuads:
         if isinstance(other, EncodedQuads):
             return EncodedQuads(self.rows + other.rows, terms_checked=self.terms_checked and other.terms_checked)
         return EncodedQuads(self.rows + rows(other))

@@ -52,15 +52,15 @@ def _graph(term) -> str | None:
     return None
 
 
-def _template_patterns(clause, default_graph: str) -> list[list[str | None]]:
-    patterns = []
+def _template_patterns(clause, default_graph: str | None) -> list[list[str | None]]:
+    patterns: list[list[str | None]] = []
     if clause is None:
         return patterns
     clause = dict(clause)
-    for s, p, o in clause.get("triples") or []:
+    for s, p, _ in clause.get("triples") or []:
         patterns.append([_iri(s), _iri(p), None, default_graph])
     for graph, triples in (clause.get("quads") or {}).items():
-        for s, p, o in triples:
+        for s, p, _ in triples:
             patterns.append([_iri(s), _iri(p), None, _graph(graph)])
     return patterns
 
@@ -116,7 +116,7 @@ def plan_update(text: str, *, using_graph_uris: list[str] | None = None,
         elif name in ("Clear", "Drop"):
             patterns += _graph_target(op.get("graphiri"))
         elif name in ("Add", "Move", "Copy"):
-            source, target = op.get("graph")
+            source, target = op["graph"]
             patterns += _graph_target(target)
             if name == "Move":
                 patterns += _graph_target(source)
@@ -127,7 +127,7 @@ def plan_update(text: str, *, using_graph_uris: list[str] | None = None,
     if protocol_dataset:
         text = _inject_using(text, using_graph_uris or [], using_named_graph_uris or [])
     patterns = _dedupe(patterns)
-    graphs = None if any(p[3] is None for p in patterns) else {p[3] for p in patterns}
+    graphs = None if any(p[3] is None for p in patterns) else {p[3] for p in patterns if p[3] is not None}
     return UpdatePlan(text=text, patterns=patterns, graphs=graphs, reads_where=reads_where)
 
 

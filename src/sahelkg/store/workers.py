@@ -16,12 +16,14 @@ stop a running query is to end the process running it. Design (measured costs in
   in-memory mirror; workers fork from the mirror only, because a forked child must never touch
   RocksDB files its parent is writing (cost: the data is held in memory a second time).
 - On timeout the app SIGKILLs the worker; the keeper reaps it and forks a replacement.
-- Updates are dry-run in a worker (its copy-on-write store is private), which reports the exact
-  Change and then exits; the Change passes the SHACL gate and is then applied by the keeper.
+- Writes are prepared in a worker (its copy-on-write store is private): it turns the request into
+  the exact Change (dry-running an update), runs the SHACL gate on it and exits; the keeper then
+  applies the Change (`prepare_write`, `apply_prepared`; the code is sahelkg.web.write_plans).
 
->>> store = IsolatedStore(workers=2)            # doctest: +SKIP
->>> store.query("ASK {}", timeout=5).boolean      # doctest: +SKIP
+>>> store = IsolatedStore(workers=2)
+>>> store.query("ASK {}", timeout=5).boolean
 True
+>>> store.close()
 """
 
 from __future__ import annotations
@@ -36,16 +38,51 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from multiprocessing.connection import Client, Listener
+from multiprocessing.connection import Client, Connection, Listener
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from sahelkg.store import (
+    EmbeddedStore,
+    EvaluationError,
+    GraphName,
+    QueryResult,
+    QuerySyntaxError,
+    QueryTimeout,
+    ResultTooLarge,
+    ServiceBusy,
+    Store,
+    StoreError,
+    materialise,
+    quads_from_nquads,
+    quads_to_nquads,
+    term_from_nt,
+    term_to_nt,
+)
 from sahelkg.store.change import Change
-from sahelkg.store import (EmbeddedStore, EvaluationError, QueryResult, QuerySyntaxError, QueryTimeout,
-                           ResultTooLarge,
-                           ServiceBusy, Store, StoreError,
-                           materialise, quads_from_nquads, quads_to_nquads, term_from_nt, term_to_nt)
+
+
+class WriteRefused(StoreError):
+    """A write request was refused while being prepared in a worker; `problem` is the HTTP problem
+    (see sahelkg.web.write_plans.problem_to_wire) to answer with."""
+
+    def __init__(self, problem: dict):
+        super().__init__(problem.get("detail") or problem.get("title") or "write refused")
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class PreparedChange:
+    """A validated change as N-Quads, ready for the keeper to apply (the web process never parses it)."""
+
+    removals: bytes
+    additions: bytes
+    removed: int
+    added: int
+
+    def is_empty(self) -> bool:
+        return not self.removed and not self.added
 
 
 class NotAcceptable(StoreError):
@@ -56,11 +93,15 @@ class NotAcceptable(StoreError):
         self.kind = kind
 
 
+# Requests after which a worker exits: they may leave its private store copy changed.
+_ONE_SHOT = ("prepare_write",)
+
+
 @dataclass
 class _Worker:
     pid: int
     generation: int
-    conn: object
+    conn: Connection
 
 
 class IsolatedStore(Store):
@@ -71,14 +112,15 @@ class IsolatedStore(Store):
     """
 
     def __init__(self, *, path: str | os.PathLike | None = None, load_paths: tuple = (),
-                 source: EmbeddedStore | None = None, workers: int = 3, start_timeout: float = 600.0) -> None:
+                 source: EmbeddedStore | None = None, workers: int = 3, start_timeout: float = 600.0,
+                 prepare_writes: bool = False) -> None:
         self.path = Path(path) if path is not None else None
         self.workers = max(1, workers)
         self._cond = threading.Condition()
         self._idle: list[_Worker] = []
         self._busy: set[int] = set()
         self._generation = 0
-        self._control = None
+        self._control: Connection | None = None
         self._control_lock = threading.Lock()
         self._closed = False
         authkey = secrets.token_bytes(32)
@@ -94,7 +136,8 @@ class IsolatedStore(Store):
                 dump = os.path.join(self._dir, "initial.nq")
                 source.dump(dump)
         spec = {"address": address, "path": str(self.path) if self.path else None,
-                "load": [str(p) for p in load_paths], "dump": dump, "workers": self.workers}
+                "load": [str(p) for p in load_paths], "dump": dump, "workers": self.workers,
+                "writes": prepare_writes}
         env = dict(os.environ, SAHELKG_POOL_AUTHKEY=authkey.hex())
         self._keeper = subprocess.Popen([sys.executable, "-m", "sahelkg.store.workers", json.dumps(spec)], env=env)
         self._acceptor = threading.Thread(target=self._accept_loop, name="sahelkg-pool-accept", daemon=True)
@@ -185,7 +228,7 @@ class IsolatedStore(Store):
                 self._kill(worker)
                 raise QueryTimeout(f"the query did not finish within {timeout:g} s and was stopped")
             reply = worker.conn.recv()
-            reusable = message[0] != "dry_run"
+            reusable = message[0] not in _ONE_SHOT
         except (EOFError, OSError) as error:
             self._kill(worker)
             raise StoreError(f"a query worker failed: {error}") from error
@@ -199,10 +242,14 @@ class IsolatedStore(Store):
                 raise ResultTooLarge(text)
             if code == "not_acceptable":
                 raise NotAcceptable(text)
+            if code == "problem":
+                raise WriteRefused(text)
             raise EvaluationError(text)
         return reply[1:]
 
     def _keeper_call(self, message: tuple):
+        if self._control is None:
+            raise StoreError("the store keeper is not connected")
         with self._control_lock:
             self._control.send(message)
             reply = self._control.recv()
@@ -282,13 +329,20 @@ class IsolatedStore(Store):
         finally:
             os.unlink(path)
 
-    def dry_run_update(self, update: str, *, base_iri: str | None, patterns: list, timeout: float | None) -> Change:
-        """Given an update and the quad patterns it can touch, return the Change it would make.
+    def prepare_write(self, request: dict, timeout: float | None) -> PreparedChange:
+        """Given a write request (see sahelkg.web.write_plans), return its validated change.
 
-        Runs in a worker whose private copy-on-write store absorbs the update; the worker then exits.
+        A worker of the newest generation computes the change on its snapshot and runs the SHACL
+        gate there, then exits: the CPU-bound parsing and validation never run in the caller's
+        process. Raises WriteRefused with the problem to answer (422 with the report, 400 …).
         """
-        removals, additions = self.call(("dry_run", update, base_iri, patterns), timeout)
-        return Change(additions=tuple(quads_from_nquads(additions)), removals=tuple(quads_from_nquads(removals)))
+        removals, additions, removed, added = self.call(("prepare_write", request), timeout)
+        return PreparedChange(removals, additions, removed, added)
+
+    def apply_prepared(self, prepared: PreparedChange) -> None:
+        """Given a change from prepare_write (nothing written since), apply it atomically."""
+        if not prepared.is_empty():
+            self._keeper_call(("apply", prepared.removals, prepared.additions))
 
     def close(self) -> None:
         if self._closed:
@@ -325,8 +379,13 @@ def _keeper_main(spec: dict) -> None:
     for path in ([spec["dump"]] if spec.get("dump") else []) + spec["load"]:
         for target in targets:
             target.load_file(path)
-    from sahelkg.sparql import protocol
 
+    if spec.get("writes"):
+        # Parsing an update recurses once per bracket level or more (rdflib's parser).
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), 5000))
+        from sahelkg.web import write_plans
+
+        write_plans.warm_up(store)  # imports and caches once here, inherited by every forked worker
     _trim_heap()  # the bulk loader's scratch memory would otherwise be inherited by every worker
     address = spec["address"]
     control = Client(address, family="AF_UNIX", authkey=authkey)
@@ -372,6 +431,11 @@ def _keeper_main(spec: dict) -> None:
                 for target in targets:  # disk first: acknowledged means durable
                     target.apply(change)
                 generation += 1
+                # Fork the new generation before acknowledging: by the time the app retires the old
+                # workers, new ones are (nearly) ready, so the queries right after a write do not
+                # wait for forks.
+                while sum(1 for g in children.values() if g == generation) < spec["workers"]:
+                    fork_worker()
                 control.send(("applied", generation))
             elif message[0] == "load":
                 n = [target.load_file(message[1]) for target in targets][0]
@@ -401,10 +465,20 @@ def _trim_heap() -> None:
         pass
 
 
-def _graph_arg(text):
+def _graph_arg(text: str) -> GraphName:
     if text == "DEFAULT":
         return ox.DefaultGraph()
-    return term_from_nt(text)
+    graph = term_from_nt(text)
+    if not isinstance(graph, ox.NamedNode | ox.BlankNode):
+        raise ValueError(f"not a graph name: {text}")
+    return graph
+
+
+def _predicate_arg(text: str | None) -> ox.NamedNode | None:
+    predicate = term_from_nt(text)
+    if predicate is not None and not isinstance(predicate, ox.NamedNode):
+        raise ValueError(f"not a predicate: {text}")
+    return predicate
 
 
 def _worker_main(store: EmbeddedStore, address: str, authkey: bytes, generation: int) -> None:
@@ -429,8 +503,8 @@ def _worker_main(store: EmbeddedStore, address: str, authkey: bytes, generation:
         except Exception as error:
             reply = ("error", "store", f"{type(error).__name__}: {error}")
         conn.send(reply)
-        if message[0] == "dry_run":
-            return  # this worker's store copy now holds the update: never reuse it
+        if message[0] in _ONE_SHOT:
+            return  # this worker's store copy may now hold the update: never reuse it
         if time.monotonic() - started > 0.05:
             _trim_heap()  # give a big query's freed heap back, or idle workers hoard it
 
@@ -439,16 +513,17 @@ def _handle(store: EmbeddedStore, message: tuple, protocol):
     kind = message[0]
     if kind == "query":
         _, sparql, options, media_types = message
-        result = store.query(sparql, **options)
-        media_type = media_types.get(result.kind)
+        max_rows = options.pop("max_rows", None)
+        result_kind, media_type, body = protocol.write_answer(lambda: store.evaluate(sparql, **options),
+                                                              media_types, max_rows)
         if media_type is None:
-            raise NotAcceptable(result.kind)
-        return ("ok", result.kind, media_type, protocol.serialize(result, media_type))
+            raise NotAcceptable(result_kind)
+        return ("ok", result_kind, media_type, body)
     if kind == "call":
         _, name, args = message
         if name == "quads":
             s, p, o, g = args
-            quads = store.quads(term_from_nt(s), term_from_nt(p), term_from_nt(o), _graph_arg(g) if g else None)
+            quads = store.quads(term_from_nt(s), _predicate_arg(p), term_from_nt(o), _graph_arg(g) if g else None)
             return ("ok", quads_to_nquads(quads))
         if name == "named_graphs":
             return ("ok", [term_to_nt(g) for g in store.named_graphs()])
@@ -457,11 +532,16 @@ def _handle(store: EmbeddedStore, message: tuple, protocol):
         if name == "graph_counts":
             return ("ok", store.graph_counts())
         if name == "graph_exists":
-            return ("ok", store.graph_exists(term_from_nt(args[0])))
+            return ("ok", store.graph_exists(_graph_arg(args[0])))
         raise ValueError(name)
-    if kind == "dry_run":
-        _, update, base_iri, patterns = message
-        return ("ok",) + dry_run(store, update, base_iri, patterns)
+    if kind == "prepare_write":
+        from sahelkg.problems import Problem
+        from sahelkg.web import write_plans
+
+        try:
+            return ("ok",) + write_plans.prepare(store, message[1])
+        except Problem as problem:
+            return ("error", "problem", write_plans.problem_to_wire(problem))
     raise ValueError(kind)
 
 
@@ -476,7 +556,7 @@ def dry_run(store: EmbeddedStore, update: str, base_iri: str | None, patterns: l
         seen: set = set()
         for s, p, o, g in patterns:
             graph = None if g is None else _graph_arg(g)
-            seen.update(store.quads(term_from_nt(s), term_from_nt(p), term_from_nt(o), graph))
+            seen.update(store.quads(term_from_nt(s), _predicate_arg(p), term_from_nt(o), graph))
         return seen
 
     before = snapshot()

@@ -30,18 +30,21 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sahelkg import rdf_formats
+from sahelkg.config import Settings
 from sahelkg.dataset import dumps
+from sahelkg.problems import Problem
 from sahelkg.sparql import protocol
+from sahelkg.store import EmbeddedStore, Store
+from sahelkg.web import openapi
+from sahelkg.web.guards import HostGuard, SecurityHeaders
 from sahelkg.web.routes import graph_store, sparql, update
 from sahelkg.web.routes.common import run_blocking, store_of, store_problem
 from sahelkg.web.routes.linked_data import site_of
-from sahelkg.config import Settings
-from sahelkg.problems import Problem
-from sahelkg.store import EmbeddedStore, Store
-
 
 # Modules whose `router` every app includes (each is imported when an app is created).
-ROUTER_MODULES: list[str] = ["sahelkg.web.routes.saved_queries", "sahelkg.web.routes.audit", "sahelkg.web.routes.linked_data"]
+ROUTER_MODULES: list[str] = ["sahelkg.web.routes.saved_queries", "sahelkg.web.routes.audit", "sahelkg.web.routes.linked_data",
+                             "sahelkg.web.routes.workbench"]
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None, *,
@@ -60,7 +63,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None, *,
         yield
 
     app = FastAPI(title="sahelkg", summary="Conflict actors in the Sahel and the allegations made about them",
-                  lifespan=lifespan)
+                  lifespan=lifespan, docs_url=None, redoc_url=None)  # /docs: the workbench's offline Swagger UI
     app.state.settings = settings
     app.state.store = store
     app.state.write_lock = asyncio.Lock()
@@ -69,6 +72,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None, *,
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=False,
                        allow_methods=["GET", "HEAD", "POST"], allow_headers=["Accept", "Content-Type"],
                        expose_headers=["Content-Type", "Location"])
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(HostGuard, allowed_hosts=settings.allowed_hosts)  # outermost: every URL built sees it
 
     @app.exception_handler(Problem)
     async def problem_handler(request: Request, problem: Problem) -> Response:
@@ -84,6 +89,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None, *,
     async def validation_error_handler(request: Request, error: RequestValidationError) -> Response:
         return Problem(400, "Bad request", str(error)).response()
 
+    openapi.install(app)
     app.include_router(sparql.router)
     app.include_router(update.router)
     app.include_router(graph_store.router)
@@ -117,7 +123,7 @@ async def void(request: Request) -> Response:
     triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
     media_type = protocol.negotiate(request.headers.get("accept"), protocol.GRAPH_TYPES,
                                     format_param=request.query_params.get("format")) or "text/turtle"
-    body = ox.serialize(triples, format=protocol._RDF_FORMATS[media_type])
+    body = ox.serialize(triples, format=rdf_formats.written(media_type))
     return Response(body, media_type=protocol.content_type_header(media_type), headers={"Vary": "Accept"})
 
 
@@ -129,8 +135,8 @@ def open_store(*, store_dir: str | os.PathLike | None = None, load_paths: Iterab
     selects a RemoteStore; otherwise an IsolatedStore (killable queries) over an embedded
     Oxigraph store, in memory or in `store_dir`, with `load_paths` bulk-loaded first.
     """
-    from sahelkg.store.workers import IsolatedStore
     from sahelkg.store import RemoteStore, VirtuosoStore
+    from sahelkg.store.workers import IsolatedStore
 
     settings = settings or Settings.from_env()
     if remote:
@@ -140,7 +146,8 @@ def open_store(*, store_dir: str | os.PathLike | None = None, load_paths: Iterab
             return VirtuosoStore(options.pop("base_url"), **options)
         return RemoteStore(options.pop("query_url"), options.pop("update_url", None),
                            options.pop("graph_store_url", None), **options)
-    return IsolatedStore(path=store_dir, load_paths=tuple(load_paths), workers=settings.workers)
+    return IsolatedStore(path=store_dir, load_paths=tuple(load_paths), workers=settings.workers,
+                         prepare_writes=settings.writes_enabled)
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, *, store_dir: str | os.PathLike | None = None,
@@ -150,14 +157,27 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, store_dir: str | os.Path
 
     >>> serve("127.0.0.1", 8000, store_dir="var/store", load_paths=["data/seed.trig"])  # doctest: +SKIP
     """
-    import uvicorn
+    from sahelkg.web import serving
 
     settings = settings or Settings.from_env()
+    if settings.writes_enabled:
+        prepare_write_path()
     store = open_store(store_dir=store_dir, load_paths=load_paths, settings=settings, remote=remote)
     try:
-        uvicorn.run(create_app(settings, store, routers=routers), host=host, port=port, log_level=log_level)
+        serving.run(create_app(settings, store, routers=routers), settings, host=host, port=port,
+                    log_level=log_level)
     finally:
         store.close()
+
+
+def prepare_write_path() -> None:
+    """Import and initialise what a write needs (rdflib's SPARQL parser, pyshacl, the gate) now, at
+    start-up: imported lazily by two concurrent first writes, half-initialised modules raced."""
+    from sahelkg.gate import validation
+    from sahelkg.store.updating import plan_update
+
+    plan_update("INSERT DATA { <urn:sahelkg:warm-up> <urn:sahelkg:warm-up> 1 }")
+    validation.shapes_graph()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -171,17 +191,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--remote-virtuoso", default=None, help="base URL of a Virtuoso server")
     parser.add_argument("--remote-query", default=None)
     parser.add_argument("--remote-update", default=None)
-    parser.add_argument("--no-gate", action="store_true", help="allow writes without the SHACL gate (tests)")
+    parser.add_argument("--log-level", default="warning", help="uvicorn's log level (info shows the access log)")
     parser.add_argument("files", nargs="*")
     args = parser.parse_args(argv)
-    overrides = {"require_shacl_gate": False} if args.no_gate else {}
     remote = None
     if args.remote_virtuoso:
         remote = {"kind": "virtuoso", "base_url": args.remote_virtuoso}
     elif args.remote_query:
         remote = {"query_url": args.remote_query, "update_url": args.remote_update}
     serve(args.host, args.port, store_dir=args.store, load_paths=args.files,
-          settings=Settings.from_env(**overrides), remote=remote, log_level="warning")
+          settings=Settings.from_env(), remote=remote, log_level=args.log_level)
 
 
 if __name__ == "__main__":

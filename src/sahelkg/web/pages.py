@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from sahelkg import namespaces as ns
+from sahelkg.store import QueryResult
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 SKG = ns.SKG
@@ -72,13 +73,13 @@ class Section:
     rows: list[dict] = field(default_factory=list)
 
 
-Runner = Callable[[str], "object"]
+Runner = Callable[[str], QueryResult]
 
 
 def bind(query: str, iri: str) -> str:
     """Given a query using ?this, return it with ?this bound to the IRI (VALUES, never text splicing)."""
     term = str(ox.NamedNode(iri))  # refuses characters that are not allowed in IRIs
-    head, brace, tail = query.partition("WHERE {")
+    head, _, tail = query.partition("WHERE {")
     return f"{PROLOGUE}{head}WHERE {{ VALUES ?this {{ {term} }}{tail}"
 
 
@@ -114,7 +115,8 @@ ACTOR_SECTIONS = [
   OPTIONAL { ?claim skg:reportedIn ?source }
   OPTIONAL { ?claim skg:anchor/oa:hasSelector/oa:exact ?quote }
 } ORDER BY ?date ?claim"""),
-    ("Claims that name this actor as acting (not presented as harm)", """SELECT ?claim ?stance ?role ?claimant ?about ?date ?source ?quote WHERE {
+    ("Claims that name this actor as acting (not presented as harm)", """
+SELECT ?claim ?stance ?role ?claimant ?about ?date ?source ?quote WHERE {
   ?claim skg:involves ?this ;
          skg:stance ?stance .
   OPTIONAL { ?claim skg:qualifiedInvolvement ?involvement .
@@ -170,7 +172,8 @@ CLAIM_SECTIONS = [
   UNION { ?this skg:disputes ?disputes }
   UNION { ?disputedBy skg:disputes ?this }
 }"""),
-    ("Evidence chain: documents and anchoring quotes", """SELECT ?link ?document ?publisher ?published ?sha256 ?retrievedFrom ?exact ?prefix ?suffix ?start ?end WHERE {
+    ("Evidence chain: documents and anchoring quotes", """
+SELECT ?link ?document ?publisher ?published ?sha256 ?retrievedFrom ?exact ?prefix ?suffix ?start ?end WHERE {
   { ?this skg:reportedIn ?document . BIND("reported in" AS ?link) }
   UNION
   { ?this skg:originallyStatedIn ?document . BIND("originally stated in" AS ?link) }
@@ -240,7 +243,7 @@ def run_section(run: Runner, title: str, query: str, iri: str) -> Section:
     result = run(text)
     section = Section(title, text, tuple(result.variables))
     for row in result.rows:
-        section.rows.append({name: _value(term) for name, term in zip(result.variables, row)})
+        section.rows.append({name: _value(term) for name, term in zip(result.variables, row, strict=True)})
     return section
 
 
@@ -280,7 +283,7 @@ def fetch_labels(run: Runner, iris: set[str]) -> dict[str, str]:
     for start in range(0, len(chunk), 300):
         result = run(labels_query(set(chunk[start:start + 300])))
         for subject, label in result.rows:
-            if subject is not None and label is not None:
+            if isinstance(subject, ox.NamedNode) and isinstance(label, ox.Literal):
                 current = labels.get(subject.value)
                 if current is None or (label.language == "en" and len(label.value) < len(current)):
                     labels[subject.value] = label.value
@@ -309,6 +312,18 @@ text-align:left;vertical-align:top}th{background:#f4f4f4;font-weight:600}.lang{c
 nav a{margin-right:1rem}.graph{font-size:.8em;color:#777}details{margin:.4rem 0}"""
 
 
+def is_web_link(href: str) -> bool:
+    """Given a link target, return True when a page may make it clickable: http(s) or site-relative.
+
+    >>> [is_web_link(h) for h in ("https://a.example/", "/id/x", "javascript:alert(1)", "//evil.example/")]
+    [True, True, False, False]
+    """
+    lowered = href.strip().lower()
+    if lowered.startswith("/"):
+        return not lowered.startswith("//")
+    return lowered.startswith(("http://", "https://"))
+
+
 class Renderer:
     """Turns sections into HTML, with links that stay inside the site."""
 
@@ -317,15 +332,12 @@ class Renderer:
 
     def link(self, iri: str) -> str:
         label = self.labels.get(iri)
-        text = html.escape(label) if label else f'<span class="iri">{html.escape(self._short(iri))}</span>'
-        return f'<a href="{html.escape(self.site.href(iri))}">{text}</a>'
-
-    @staticmethod
-    def _short(iri: str) -> str:
-        for name, base in sorted(ns.PREFIXES.items(), key=lambda item: -len(item[1])):
-            if iri.startswith(base) and len(iri) > len(base):
-                return f"{name}:{iri[len(base):]}"
-        return iri
+        text = html.escape(label) if label else f'<span class="iri">{html.escape(ns.shorten(iri))}</span>'
+        href = self.site.href(iri)
+        # Guard: only web links are followable; javascript:, data: and the like are shown as text.
+        if not is_web_link(href):
+            return text if label is None else f'{text} <span class="iri">{html.escape(iri)}</span>'
+        return f'<a href="{html.escape(href)}">{text}</a>'
 
     def value(self, value: dict | None, *, quote: bool = False) -> str:
         if value is None:
@@ -357,7 +369,7 @@ class Renderer:
 
     def page(self, iri: str, sections: list[Section], types: set[str], alternates: list[tuple[str, str, str]]) -> str:
         shown = self.site.public(iri)
-        title = self.labels.get(iri) or self._short(iri)
+        title = self.labels.get(iri) or ns.shorten(iri)
         direct_types = [r["o"]["iri"] for r in sections[0].rows if r["p"]["iri"] == RDF_TYPE and "iri" in r["o"]]
         out = [f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)} · sahelkg</title>",
                f"<style>{STYLE}</style>"]

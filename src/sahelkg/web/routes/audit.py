@@ -15,22 +15,30 @@ Formats: JSON (default), HTML, Markdown or CSV, by Accept or `?format=json|html|
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
 from sahelkg.audit import reports as audit
-from sahelkg.sparql import protocol
-from sahelkg.web.routes.common import (commit, request_timeout, require_write_access, run_blocking, settings_of, store_of,
-                                store_problem)
 from sahelkg.problems import Problem
+from sahelkg.sparql import protocol
+from sahelkg.web.routes.common import (
+    commit,
+    request_timeout,
+    require_write_access,
+    run_blocking,
+    settings_of,
+    store_of,
+    store_problem,
+)
 
 router = APIRouter(prefix="/audit", tags=["audits"])
 
 MEDIA_TYPES = {"json": "application/json", "html": "text/html", "markdown": "text/markdown", "csv": "text/csv"}
 _OFFERS = tuple(MEDIA_TYPES.values())
-_RESPONSES = {200: {"content": {t: {} for t in _OFFERS}}}
+_RESPONSES: dict[int | str, dict[str, Any]] = {200: {"content": {t: {} for t in _OFFERS}}}
 
 
 class _TimedStore:

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 
 import anyio
+import pyoxigraph as ox
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sahelkg.sparql import protocol
-
-from sahelkg.store.change import Change
+from sahelkg import gate
 from sahelkg.config import Settings
 from sahelkg.problems import Problem, syntax_problem
-from sahelkg.store import (QuerySyntaxError, QueryTimeout, ResultTooLarge, ServiceBusy, Store,
-                           StoreError)
+from sahelkg.sparql import protocol
+from sahelkg.store import QuerySyntaxError, QueryTimeout, ResultTooLarge, ServiceBusy, Store, StoreError
+from sahelkg.store.change import Change
 
 
 def settings_of(request: Request) -> Settings:
@@ -42,11 +43,17 @@ async def read_body(request: Request, settings: Settings) -> bytes:
     if declared and declared.isdigit() and int(declared) > cap:
         raise too_large_body(int(declared), cap)
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > cap:
-            raise too_large_body(size, cap)
-        chunks.append(chunk)
+    try:
+        # Guard: a client sending its body a byte at a time must not hold a connection for ever.
+        async with asyncio.timeout(settings.body_timeout):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > cap:
+                    raise too_large_body(size, cap)
+                chunks.append(chunk)
+    except TimeoutError:
+        raise Problem(408, "Request body too slow", f"The body did not arrive within {settings.body_timeout:g} s.",
+                      kind="body-timeout", headers={"Connection": "close"}) from None
     return b"".join(chunks)
 
 
@@ -99,7 +106,7 @@ def store_problem(error: Exception, text: str = "", what: str = "query") -> Prob
 def require_write_access(request: Request) -> None:
     """Given a write request, raise a Problem unless writes are on and the bearer token matches."""
     settings = settings_of(request)
-    if not settings.writes_enabled:
+    if not settings.writes_enabled or settings.write_token is None:
         raise Problem(403, "Writes disabled",
                       "This service is read-only: no write token is configured (set SAHELKG_WRITE_TOKEN "
                       "or Settings.write_token to enable SPARQL Update and Graph Store writes).",
@@ -112,46 +119,62 @@ def require_write_access(request: Request) -> None:
                       kind="unauthorized", headers={"WWW-Authenticate": 'Bearer realm="sahelkg"'})
 
 
-def load_gate():
-    """Return sahelkg.gate.validation.check_change, or None while that module is not installed."""
-    try:
-        from sahelkg.gate.validation import check_change
-    except ImportError:
-        return None
-    return check_change
-
-
 async def commit(request: Request, compute_change) -> Change:
-    """Given a blocking function returning a Change, compute it, pass it through the SHACL gate
-    and apply it, all under the app's write lock; return the applied Change.
+    """Given a blocking function returning a Change, compute it and commit it through
+    sahelkg.gate.commit (SHACL gate, atomic apply), all under the app's write lock; return the
+    applied Change.
 
     Refuses with 422 and the validation report when the change would make the store
     non-conforming; nothing is applied then.
     """
-    settings = settings_of(request)
     store = store_of(request)
-    gate = load_gate()
-    if gate is None and settings.require_shacl_gate:
-        raise Problem(503, "Validation unavailable",
-                      "Writes are refused because the SHACL gate (sahelkg.gate.validation.check_change) is not "
-                      "installed; every write must be validated first.", kind="gate-unavailable")
     async with request.app.state.write_lock:
         change = await run_blocking(request, compute_change)
         if change.is_empty():
             return change
-        if gate is not None:
-            report = await run_blocking(request, gate, store, change)
-            if not report.conforms:
-                body = report.to_json()
-                raise Problem(422, "Change refused by validation",
-                              "The change would make the store break its SHACL shapes; nothing was applied.",
-                              kind="validation-failed", report=json.loads(body) if isinstance(body, str) else body)
         try:
-            await run_blocking(request, store.apply, change)
+            await run_blocking(request, gate.commit, store, change)
+        except gate.ChangeRefused as refused:
+            raise Problem(422, "Change refused by validation",
+                          "The change would make the store break its SHACL shapes; nothing was applied.",
+                          kind="validation-failed", report=json.loads(refused.report.to_json())) from None
         except StoreError as error:
             raise Problem(500, "Write failed", f"{error}; nothing was applied.", kind="write-failed") from error
         request.app.state.void_cache = None
     return change
+
+
+async def commit_write(request: Request, write: dict, timeout: float) -> tuple[int, int]:
+    """Given a write request (see sahelkg.web.write_plans) and a timeout, commit it under the app's
+    write lock and return (quads removed, quads added).
+
+    With a store that prepares writes in a worker process (IsolatedStore), parsing, planning and
+    the SHACL gate run there and the web process only relays N-Quads, so no CPU-bound work holds
+    the event loop or the GIL while other requests wait. Other stores go through `commit`.
+    """
+    from sahelkg.store.workers import WriteRefused
+    from sahelkg.web import write_plans
+
+    store = store_of(request)
+    if not hasattr(store, "prepare_write"):
+        change = await commit(request, lambda: write_plans.compute_change(store, write))
+        return len(change.removals), len(change.additions)
+    settings = settings_of(request)
+    async with request.app.state.write_lock:
+        try:
+            prepared = await run_blocking(request, store.prepare_write, write, max(timeout, settings.write_timeout))
+        except WriteRefused as refused:
+            raise write_plans.problem_from_wire(refused.problem) from None
+        except Exception as error:
+            raise store_problem(error, write.get("text", ""), "update") from error
+        if prepared.is_empty():
+            return 0, 0
+        try:
+            await run_blocking(request, gate.commit_prepared, store, prepared)
+        except StoreError as error:
+            raise Problem(500, "Write failed", f"{error}; nothing was applied.", kind="write-failed") from error
+        request.app.state.void_cache = None
+    return prepared.removed, prepared.added
 
 
 async def answer_query(request: Request, text: str, *, format_param: str | None, timeout_param: str | None,
@@ -159,6 +182,14 @@ async def answer_query(request: Request, text: str, *, format_param: str | None,
                        named_graph_uris: list[str] | None = None) -> Response:
     """Given a request and a query text, run it with /sparql's negotiation, timeout and caps; return the response."""
     settings = settings_of(request)
+    protocol.check_nesting(text, "query")  # saved queries and audits come here without /sparql's checks
+    for name, uris in (("default-graph-uri", default_graph_uris), ("named-graph-uri", named_graph_uris)):
+        for uri in uris or ():
+            try:
+                ox.NamedNode(uri)
+            except ValueError as error:
+                raise Problem(400, "Bad graph IRI", f"{name} {uri!r} is not an absolute IRI: {error}.",
+                              kind="bad-graph-iri") from error
     timeout = request_timeout(timeout_param, settings)
     accept = request.headers.get("accept")
     media_types = {kind: protocol.negotiate(accept, protocol.offers_for(kind), format_param=format_param)

@@ -15,20 +15,22 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sahelkg.sparql import protocol
-from sahelkg.web.routes.common import commit, read_body, require_write_access, run_blocking, settings_of, store_of, \
-    store_problem
-from sahelkg.store.change import Change
+from sahelkg import rdf_formats
 from sahelkg.problems import Problem
+from sahelkg.sparql import protocol
+from sahelkg.web import write_plans
+from sahelkg.web.routes.common import (
+    commit_write,
+    read_body,
+    require_write_access,
+    run_blocking,
+    settings_of,
+    store_of,
+    store_problem,
+)
 
 router = APIRouter()
 
-_PARSE_FORMATS = {"text/turtle": ox.RdfFormat.TURTLE, "application/x-turtle": ox.RdfFormat.TURTLE,
-                  "application/n-triples": ox.RdfFormat.N_TRIPLES, "text/plain": ox.RdfFormat.N_TRIPLES,
-                  "application/rdf+xml": ox.RdfFormat.RDF_XML, "application/ld+json": ox.RdfFormat.JSON_LD,
-                  "text/n3": ox.RdfFormat.N3}
-_EXTENSIONS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "rdf": ox.RdfFormat.RDF_XML,
-               "jsonld": ox.RdfFormat.JSON_LD, "n3": ox.RdfFormat.N3}
 _METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE"]
 
 
@@ -38,10 +40,18 @@ def _target(request: Request, path: str) -> ox.NamedNode | ox.DefaultGraph | Non
     if path:
         if params:
             raise Problem(400, "Ambiguous graph", "Name the graph by URL path or by parameter, not both.")
-        return ox.NamedNode(str(request.url.replace(query="", fragment="")))
+        url = str(request.url.replace(query="", fragment=""))
+        try:
+            return ox.NamedNode(url)
+        except ValueError as error:  # no graph can have this name: reading finds nothing, writing is refused
+            if request.method in ("GET", "HEAD", "DELETE"):
+                raise Problem(404, "No such graph", f"No graph can be named {url!r}.", kind="graph-not-found") from error
+            raise Problem(400, "Bad graph IRI", f"{url!r} is not an IRI: {error}", kind="bad-graph-iri") from error
     if "default" in params and "graph" in params:
         raise Problem(400, "Ambiguous graph", "Use either ?default or ?graph=IRI.")
     if "default" in params:
+        if params["default"] != [""]:
+            raise Problem(400, "Bad default parameter", "`default` takes no value: /store?default.")
         return ox.DefaultGraph()
     graphs = params.get("graph")
     if graphs:
@@ -54,41 +64,32 @@ def _target(request: Request, path: str) -> ox.NamedNode | ox.DefaultGraph | Non
     return None
 
 
-def _parse(data: bytes, media_type: str | None, graph, filename: str | None = None) -> list[ox.Quad]:
-    fmt = _PARSE_FORMATS.get((media_type or "").lower())
-    if fmt is None and filename and "." in filename:
-        fmt = _EXTENSIONS.get(filename.rsplit(".", 1)[1].lower())
-    if fmt is None:
-        raise Problem(415, "Unsupported RDF format",
-                      f"Send the graph as one of: {', '.join(sorted(_PARSE_FORMATS))} (got {media_type or 'none'}).")
-    try:
-        triples = ox.parse(data, format=fmt, base_iri=graph.value if isinstance(graph, ox.NamedNode) else None,
-                           without_named_graphs=True, rename_blank_nodes=True)
-        return [ox.Quad(q.subject, q.predicate, q.object, graph) for q in triples]
-    except SyntaxError as error:
-        raise Problem(400, "Malformed RDF", f"The request body does not parse as {fmt}: {error}",
-                      kind="malformed-rdf") from error
-
-
-async def _body_quads(request: Request, graph) -> list[ox.Quad]:
+async def _body_parts(request: Request) -> list[tuple[bytes, str | None, str | None]]:
+    """Given a write request, return its RDF parts as (bytes, media type, file name); parsed later, in a worker."""
     settings = settings_of(request)
     media_type, _ = protocol.media_type_of(request.headers.get("content-type"))
     if media_type == "multipart/form-data":
         request._body = await read_body(request, settings)  # enforce the cap; form() then reads _body
         form = await request.form()
-        quads: list[ox.Quad] = []
+        parts: list[tuple[bytes, str | None, str | None]] = []
         for _, value in form.multi_items():
             if isinstance(value, UploadFile):
-                data = await value.read()
                 part_type, _ = protocol.media_type_of(value.content_type)
-                quads += _parse(data, part_type if part_type != "application/octet-stream" else None, graph,
-                                value.filename)
-        return quads
-    return _parse(await read_body(request, settings), media_type, graph)
+                part_type = part_type if part_type != "application/octet-stream" else ""
+                write_plans.rdf_format(part_type or None, value.filename)  # 415 now, before any work
+                parts.append((await value.read(), part_type or None, value.filename))
+        return parts
+    write_plans.rdf_format(media_type)  # 415 before reading the body
+    return [(await read_body(request, settings), media_type, None)]
 
 
-@router.api_route("/store", methods=_METHODS)
-@router.api_route("/store/{path:path}", methods=_METHODS)
+@router.api_route("/store", methods=_METHODS, summary="A graph named by ?graph=IRI or ?default")
+async def graph_store_endpoint(request: Request) -> Response:
+    """Read or write the graph named by `?graph=IRI` or `?default` (POST without either creates a graph)."""
+    return await graph_store(request, "")
+
+
+@router.api_route("/store/{path:path}", methods=_METHODS, summary="A graph named by this URL")
 async def graph_store(request: Request, path: str = "") -> Response:
     """Read or write one graph of the store."""
     graph = _target(request, path)
@@ -114,36 +115,37 @@ async def graph_store(request: Request, path: str = "") -> Response:
             raise Problem(400, "Result too large", f"The graph has more than {settings_of(request).max_result_rows} "
                           "triples; query it with SPARQL and LIMIT/OFFSET instead.", kind="result-too-large")
         body = ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads],
-                            format=protocol._RDF_FORMATS[media_type]) or b""
+                            format=rdf_formats.written(media_type)) or b""
         headers = {"Vary": "Accept", "Content-Length": str(len(body))}
         return Response(b"" if method == "HEAD" else body, media_type=protocol.content_type_header(media_type),
                         headers=headers)
 
     require_write_access(request)
+    timeout = settings_of(request).write_timeout
     if method == "POST" and graph is None:
         # Graph creation: the service mints the graph IRI and says where it is.
         graph = ox.NamedNode(str(request.url.replace(query="", fragment="")).rstrip("/") + "/" + uuid.uuid4().hex)
-        new_quads = await _body_quads(request, graph)
-        await commit(request, lambda: Change(additions=tuple(new_quads)))
+        parts = await _body_parts(request)
+        await commit_write(request, {"kind": "graph", "method": "POST", "graph": str(graph), "parts": parts}, timeout)
         return Response(status_code=201, headers={"Location": graph.value})
     if graph is None:
         raise Problem(400, "No graph named", "Use /store?graph=IRI, /store?default or /store/{path}.")
+    graph_text = "DEFAULT" if isinstance(graph, ox.DefaultGraph) else str(graph)
     existed = await run_blocking(request, store.graph_exists, graph)
     if method == "DELETE":
         if not existed or (isinstance(graph, ox.DefaultGraph) and not await run_blocking(
                 request, lambda: next(store.quads(graph=graph), None))):
             raise Problem(404, "No such graph", f"The store has no graph {graph}.", kind="graph-not-found")
-        await commit(request, lambda: Change(removals=tuple(store.quads(graph=graph))))
+        await commit_write(request, {"kind": "graph", "method": "DELETE", "graph": graph_text, "parts": []}, timeout)
         return Response(status_code=204)
-    new_quads = await _body_quads(request, graph)
+    parts = await _body_parts(request)
     if method == "PUT":
-        keep = set(new_quads)
-        await commit(request, lambda: Change(additions=tuple(new_quads),
-                                             removals=tuple(q for q in store.quads(graph=graph) if q not in keep)))
-        created = not existed and bool(new_quads)
+        _, added = await commit_write(request, {"kind": "graph", "method": "PUT", "graph": graph_text,
+                                                "parts": parts}, timeout)
+        created = not existed and bool(added)
         return Response(status_code=201 if created else 204)
     if method == "POST":
-        await commit(request, lambda: Change(additions=tuple(new_quads)))
+        await commit_write(request, {"kind": "graph", "method": "POST", "graph": graph_text, "parts": parts}, timeout)
         return Response(status_code=204 if existed else 201)
     raise Problem(405, "Method not allowed", f"{method} is not part of the Graph Store Protocol.",
                   headers={"Allow": ", ".join(_METHODS)})

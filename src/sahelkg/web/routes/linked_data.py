@@ -28,22 +28,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sahelkg import namespaces as ns
+from sahelkg import rdf_formats
 from sahelkg.dataset import jsonld
-from sahelkg.web import pages
-from sahelkg.sparql import protocol
 from sahelkg.dataset.dumps import DUMP_TYPES, dump_bytes
-from sahelkg.web.routes.common import run_blocking, settings_of, store_of, store_problem
 from sahelkg.problems import Problem
+from sahelkg.sparql import protocol
 from sahelkg.store import EmbeddedStore
+from sahelkg.web import pages
+from sahelkg.web.routes.common import run_blocking, settings_of, store_of, store_problem
 
 router = APIRouter(tags=["linked data"])
 
-PAGE_TYPES = ("text/html", "text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml")
-EXTENSIONS = {"html": "text/html", "ttl": "text/turtle", "jsonld": "application/ld+json",
-              "nt": "application/n-triples", "rdf": "application/rdf+xml"}
+# HTML, then the RDF formats of one graph (sahelkg.rdf_formats): media types, extensions, names.
+PAGE_TYPES = ("text/html", *rdf_formats.media_types(rdf_formats.GRAPH_FORMATS))
+EXTENSIONS = {"html": "text/html", **{f.file_extension: f.media_type for f in rdf_formats.GRAPH_FORMATS}}
 EXTENSION_OF = {media: ext for ext, media in EXTENSIONS.items()}
-FORMAT_NAMES = {"text/html": "HTML", "text/turtle": "Turtle", "application/ld+json": "JSON-LD",
-                "application/n-triples": "N-Triples", "application/rdf+xml": "RDF/XML"}
+FORMAT_NAMES = {"text/html": "HTML", **{f.media_type: f.name for f in rdf_formats.GRAPH_FORMATS}}
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 # Guard: a path segment may only hold IRI-safe characters; anything else is not one of our IRIs.
 _SAFE_PATH = re.compile(r"^[A-Za-z0-9._~%!$&'()*+,;=:@/-]+$")
@@ -60,10 +60,10 @@ def site_of(request: Request) -> pages.Site:
 def _runner(request: Request):
     store = store_of(request)
     settings = settings_of(request)
-    kwargs = {} if isinstance(store, EmbeddedStore) else {"timeout": settings.query_timeout}
+    timeout = None if isinstance(store, EmbeddedStore) else settings.query_timeout
 
     def run(text: str):
-        return store.query(text, **kwargs)
+        return store.query(text, timeout=timeout)
 
     return run
 
@@ -83,7 +83,7 @@ def _negotiate(request: Request, forced: str | None) -> str:
         wanted = {"html": "text/html", **{k: v for k, v in EXTENSIONS.items()}}.get(fmt.lower())
         wanted = wanted or protocol.negotiate(None, protocol.GRAPH_TYPES, format_param=fmt)
         if wanted not in PAGE_TYPES:
-            raise Problem(406, "Not acceptable", f"format={fmt!r} is not one of html, ttl, jsonld, nt, rdf.")
+            raise Problem(406, "Not acceptable", f"format={fmt!r} is not one of {', '.join(EXTENSIONS)}.")
         return wanted
     chosen = protocol.negotiate(request.headers.get("accept"), PAGE_TYPES)
     if chosen is None:
@@ -113,8 +113,7 @@ def _serialize(quads: list[ox.Quad], media_type: str, site: pages.Site) -> bytes
                                   context_ref=jsonld.context()["@context"])
         return json.dumps(document, ensure_ascii=False, indent=2).encode()
     prefixes = {k: site.public(v) for k, v in ns.PREFIXES.items()} if media_type == "text/turtle" else None
-    kwargs = {"prefixes": prefixes} if prefixes else {}
-    return ox.serialize(triples, format=protocol._RDF_FORMATS[media_type], **kwargs) or b""
+    return ox.serialize(triples, format=rdf_formats.written(media_type), prefixes=prefixes) or b""
 
 
 async def _resource(request: Request, path: str) -> Response:

@@ -14,10 +14,10 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sahelkg.sparql import protocol
-from sahelkg.web.routes.common import answer_query
 from sahelkg.problems import Problem
+from sahelkg.sparql import protocol
 from sahelkg.sparql.saved_queries import InvalidParameter, SavedQuery, load_queries
+from sahelkg.web.routes.common import answer_query
 
 LISTING_TYPES = ("application/json", "text/html")
 _OPENAPI_SCHEMAS = {
@@ -64,12 +64,14 @@ def openapi_parameters(query: SavedQuery) -> list[dict]:
     """Given a saved query, return its OpenAPI parameter objects (plus `format` and `timeout`)."""
     parameters = []
     for p in query.parameters:
-        schema = dict(_OPENAPI_SCHEMAS[p.type])
+        schema: dict[str, object] = dict(_OPENAPI_SCHEMAS[p.type])
         if p.default is not None:
             schema["default"] = int(p.default) if p.type == "integer" else p.default
         description = f"{p.description} ({p.type}" + (", required)" if p.required else ", optional)")
         parameters.append({"name": p.name, "in": "query", "required": p.required, "description": description,
                            "schema": schema})
+        if not p.required:  # an empty value counts as omitted (what an HTML form sends)
+            parameters[-1]["allowEmptyValue"] = True
     parameters.append({"name": "format", "in": "query", "required": False, "schema": {"type": "string"},
                        "description": "result format instead of Accept: json, xml, csv or tsv"})
     parameters.append({"name": "timeout", "in": "query", "required": False, "schema": {"type": "number"},

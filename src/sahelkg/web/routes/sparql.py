@@ -7,28 +7,31 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sahelkg import rdf_formats
 from sahelkg.sparql import protocol
-from sahelkg.web.routes.common import answer_query, check_text_length, read_body, run_blocking, settings_of, store_of
 from sahelkg.store import StoreError
+from sahelkg.web.routes import workbench
+from sahelkg.web.routes.common import (
+    answer_query,
+    check_text_length,
+    read_body,
+    request_timeout,
+    run_blocking,
+    settings_of,
+    store_of,
+)
 
 router = APIRouter()
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
-_FORMAT_IRIS = {
-    "application/sparql-results+json": "http://www.w3.org/ns/formats/SPARQL_Results_JSON",
-    "application/sparql-results+xml": "http://www.w3.org/ns/formats/SPARQL_Results_XML",
-    "text/csv": "http://www.w3.org/ns/formats/SPARQL_Results_CSV",
-    "text/tab-separated-values": "http://www.w3.org/ns/formats/SPARQL_Results_TSV",
-    "text/turtle": "http://www.w3.org/ns/formats/Turtle",
-    "application/n-triples": "http://www.w3.org/ns/formats/N-Triples",
-    "application/ld+json": "http://www.w3.org/ns/formats/JSON-LD",
-    "application/rdf+xml": "http://www.w3.org/ns/formats/RDF_XML",
-    "application/n-quads": "http://www.w3.org/ns/formats/N-Quads",
-    "application/trig": "http://www.w3.org/ns/formats/TriG",
-}
+# Every format a query result can be written in, by its W3C format IRI.
+_FORMAT_IRIS = [ox.QueryResultsFormat.from_media_type(m).iri for m in protocol.RESULT_TYPES] + [  # type: ignore[union-attr]
+    rdf_formats.format_iri(f) for f in rdf_formats.WRITTEN]
 
 
-@router.api_route("/sparql", methods=["GET", "POST", "PUT", "DELETE", "PATCH"], include_in_schema=True)
+# PUT, DELETE and PATCH only ever answer 405 (read_operation says so, with Allow): not in the OpenAPI.
+@router.api_route("/sparql", methods=["GET", "POST"], summary="SPARQL 1.1 query (or the service description)")
+@router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH", "OPTIONS"], include_in_schema=False)
 @router.api_route("/sparql/", methods=["GET", "POST", "PUT", "DELETE", "PATCH"], include_in_schema=False)
 async def sparql(request: Request) -> Response:
     """Answer a SPARQL query (GET, POST form, POST direct) or describe the service."""
@@ -39,6 +42,9 @@ async def sparql(request: Request) -> Response:
         body=body, field_name="query", direct_type="application/sparql-query",
         dataset_names=("default-graph-uri", "named-graph-uri"))
     if operation is None:
+        request_timeout(protocol.parse_params(request.url.query).get("timeout", [None])[0], settings)  # 400 if bad
+        if request.method == "GET" and workbench.wants_html(request):  # a browser: the query editor
+            return await workbench.query_editor(request)
         return await service_description(request)
     text = operation.text
     check_text_length(text, settings, "query")
@@ -81,7 +87,7 @@ async def service_description(request: Request) -> Response:
                                   ox.Literal("SERVICE (federated query) is disabled: no endpoint is allow-listed.")))
     if settings.writes_enabled:
         triples.append(ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Update")))
-    for media_type, iri in _FORMAT_IRIS.items():
+    for iri in _FORMAT_IRIS:
         triples.append(ox.Triple(service, sd("resultFormat"), ox.NamedNode(iri)))
     try:
         graphs = await run_blocking(request, store_of(request).named_graphs)
@@ -92,5 +98,5 @@ async def service_description(request: Request) -> Response:
         triples += [ox.Triple(dataset, sd("namedGraph"), named), ox.Triple(named, sd("name"), graph)]
     media_type = protocol.negotiate(request.headers.get("accept"), protocol.GRAPH_TYPES,
                                     format_param=request.query_params.get("format")) or "text/turtle"
-    body = ox.serialize(triples, format=protocol._RDF_FORMATS[media_type])
+    body = ox.serialize(triples, format=rdf_formats.written(media_type))
     return Response(body, media_type=protocol.content_type_header(media_type), headers={"Vary": "Accept"})

@@ -1,39 +1,38 @@
-"""The write gate for big changes (imports): focus nodes and the after-change view in N-Triples text.
+"""The store as it would be after a change, and the focus nodes the change can affect.
 
-`validation.check_change` sends a change of BULK_THRESHOLD quads or more here. It does what the
-gate does for small changes (same focus nodes, same results: tests/shacl runs both on every
-fixture and on random changes) without building a working graph: the added triples are indexed
-once by subject, the store is read only for nodes it holds, and sahelkg.gate.engine_native checks
-the focus nodes on that view. Every term is the text pyoxigraph prints (sahelkg.store.encoded), so an
-import that arrives as EncodedQuads is never turned into pyoxigraph objects here.
+Every engine validates a change on this one view (`AfterChange`): the change's added triples
+indexed once by subject, and the store's triples read around the nodes the checks visit, minus
+what the change removes. Terms are N-Triples text (sahelkg.store.encoded), so an import that
+arrives as EncodedQuads is never turned into pyoxigraph objects here.
+
+The gate is incremental. The shapes read, from a focus node, only the paths in shapes.reads() (its
+own triples, a few inverse links, and chains such as about/timeSpan/startDate). A changed triple
+can therefore only affect the focus nodes that reach it along a prefix of one of those paths;
+`affected_focus_nodes` finds them in the store before the change. Validating those nodes on the
+view gives the results full validation would give for them (tests/shacl/test_gate_equivalence.py
+checks it on random changes).
 """
 
 from __future__ import annotations
 
-import gc
-import os
-import pickle
-import threading
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Iterable, Iterator
 
-from sahelkg.store import encoded
+import pyoxigraph as ox
+from rdflib.namespace import RDFS, SKOS
+
 from sahelkg import namespaces as ns
-from sahelkg.gate import validation
-from sahelkg.gate import engine_native as validation_native
+from sahelkg.gate import engine_native
+from sahelkg.gate.shapes import reads, subclass_pairs, walk_reads
+from sahelkg.store import encoded
 from sahelkg.store.change import Change
-from sahelkg.gate.validation import ValidationReport
 
 ONTOLOGY = encoded.iri(ns.ONTOLOGY_GRAPH)
 SOURCE_PREFIX = "<" + ns.SOURCE_GRAPH_PREFIX
-_LABELS = (encoded.iri(validation.SKOS.prefLabel), encoded.iri(validation.RDFS.label))
-# Changes of at least this many quads go through this gate. Below it, pyshacl on a working graph
-# of a few hundred triples takes under 0.15 s and stays the reference path for everyday writes.
-BULK_THRESHOLD = 1_000
-# From this many focus nodes on, a second process checks half of them (when the machine has two
-# cores and this process runs no other Python thread, so that forking it is safe).
-PARALLEL_FOCUS_NODES = 50_000
+_LABELS = (encoded.iri(str(SKOS.prefLabel)), encoded.iri(str(RDFS.label)))
+_ONTOLOGY_NODE = ox.NamedNode(ns.ONTOLOGY_GRAPH)
+# Below this many node lookups, the store is never scanned instead (each lookup is microseconds).
+SCAN_FROM_LOOKUPS = 20_000
 
 
 class StoreReader:
@@ -52,7 +51,9 @@ class StoreReader:
     def expect_lookups(self, count: int) -> None:
         """Given how many nodes are about to be looked up, scan the embedded store's terms once if
         that is cheaper than looking each node up."""
-        if self.embedded is None or self._subjects is not None or len(self.embedded) > count:
+        # Counting the store reads all of it: only worth asking when the lookups are many.
+        if self.embedded is None or self._subjects is not None or count < SCAN_FROM_LOOKUPS \
+                or len(self.embedded) > count:
             return
         self._subjects, self._objects = set(), set()
         for s, _p, o, _g in self.embedded.quads_for_pattern(None, None, None, None):
@@ -70,7 +71,7 @@ class StoreReader:
         if found is None:
             found = {}
             if node[0] != '"' and (self._subjects is None or node in self._subjects):
-                for s, p, o, g in self._quads(subject=encoded.decode(node)):
+                for _, p, o, g in self._quads(subject=encoded.decode(node)):
                     if str(g) != ONTOLOGY:
                         found.setdefault(str(p), []).append(str(o))
             self.memo[node] = found
@@ -82,7 +83,7 @@ class StoreReader:
         if found is None:
             found = []
             unseen = self._objects is not None and node not in self._objects
-            for s, p, o, g in () if unseen else self._quads(obj=encoded.decode(node)):
+            for s, p, _, g in () if unseen else self._quads(obj=encoded.decode(node)):
                 if str(g) != ONTOLOGY:
                     found.append((str(s), str(p)))
             self._backward[node] = found
@@ -99,8 +100,11 @@ class StoreReader:
         if not wanted:
             return
         for node in wanted:
-            memo[node] = [] if backward else {}
-        for s, p, o in validation._neighbours(self.store, {encoded.decode(n) for n in wanted}, None, backward):
+            if backward:
+                self._backward[node] = []
+            else:
+                self.memo[node] = {}
+        for s, p, o in _neighbours(self.store, {encoded.decode(n) for n in wanted}, backward):
             # setdefault: a remote store may print a term otherwise than we asked for it
             if backward:
                 self._backward.setdefault(str(o), []).append((str(s), str(p)))
@@ -113,18 +117,20 @@ class StoreReader:
         return any((str(q.subject), str(q.predicate), str(q.object)) not in except_triples for q in quads)
 
 
-class AfterChange(validation_native.GraphView):
-    """The store as it would be after the change, as a view for validation_native."""
+class AfterChange(engine_native.GraphView):
+    """The store as it would be after the change, as every engine reads it."""
 
     def __init__(self, reader: StoreReader, additions: list[tuple], removals: list[tuple]):
         self.reader = reader
+        self.subclass_pairs = tuple(subclass_pairs(reader.store))
         self.added_graphs = {row[3] for row in additions}
-        self._added, self._added_backward = validation_native.index_quads(additions, skip_graph=ONTOLOGY)
+        self._added, self._added_backward = engine_native.index_quads(additions, skip_graph=ONTOLOGY)
+        self._added_objects = {o for _p, o in self._added_backward}  # entered by an added inverse-read triple
         self._merged: dict[str, dict[str, list[str]]] = {}
         self.removed, self.removed_in_graph = self._removed_triples(removals)
 
     def added(self, s: str, p: str, o: str) -> bool:
-        return o in self._added.get(s, validation_native.EMPTY).get(p, ())
+        return o in self._added.get(s, engine_native.EMPTY).get(p, ())
 
     def _removed_triples(self, removals: list[tuple]) -> tuple[set, dict]:
         """Return the triples no graph holds after the change, and the removed triples of each graph."""
@@ -151,7 +157,7 @@ class AfterChange(validation_native.GraphView):
             stored = self.reader.forward(node)
         added = self._added.get(node)
         if not stored:
-            return added if added is not None else validation_native.EMPTY
+            return added if added is not None else engine_native.EMPTY
         merged = self._merged.get(node)
         if merged is None:
             merged = {}
@@ -172,7 +178,7 @@ class AfterChange(validation_native.GraphView):
 
     def entered_by(self, node, predicates):
         added = self._added_backward
-        if any((p, node) in added for p in predicates):
+        if node in self._added_objects and any((p, node) in added for p in predicates):
             return True
         stored = self.reader.backward(node)
         return bool(stored) and any(p in predicates and (s, p, node) not in self.removed for s, p in stored)
@@ -181,11 +187,81 @@ class AfterChange(validation_native.GraphView):
         """Given a source graph, return True when it holds triples after the change."""
         return graph in self.added_graphs or self.reader.graph_holds(graph, self.removed_in_graph.get(graph, set()))
 
+    def source_graphs(self, focus):
+        return [node for node in focus if node.startswith(SOURCE_PREFIX) and self.source_graph_holds_triples(node)]
+
+    def prefetch(self, focus: set[str]) -> None:
+        """Given the focus nodes, read what the checks read first in batches (the focus nodes and
+        their values) when every read of the store is a round trip."""
+        if self.reader.embedded is None:
+            self.reader.prefetch(focus)
+            self.reader.prefetch(focus, backward=True)
+            self.reader.prefetch({o for node in focus for objects in self.node(node).values() for o in objects})
+
+
+def after_change(store, change: Change) -> tuple[AfterChange | None, set[str]]:
+    """Given a store and a change, return the store as it would be after the change (None when the
+    change can affect no focus node) and the encoded focus nodes the change can affect."""
+    reader = StoreReader(store)
+    additions, removals = encoded.rows(change.additions), encoded.rows(change.removals)
+    focus = affected_focus_nodes(reader, additions, removals)
+    if not focus:
+        return None, focus
+    return AfterChange(reader, additions, removals), focus
+
+
+def store_rows(store) -> Iterator[tuple[str, str, str, str]]:
+    """Given a store, yield every quad as encoded rows. An embedded store writes each graph as
+    N-Triples in one call, split here into terms (the text str(term) gives, as in encoded.rows);
+    4 to 8 times faster than reading 1.5 million quads as Python objects."""
+    oxigraph = getattr(store, "oxigraph", None)
+    if oxigraph is None:
+        yield from encoded.rows(store.quads())
+        return
+    for graph in [ox.DefaultGraph(), *oxigraph.named_graphs()]:
+        name = encoded.encode(graph)
+        text = oxigraph.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph).decode()
+        for line in text.splitlines():
+            s, p, o = line.split(" ", 2)  # no space in an IRI or a blank node label; a literal ends the line
+            yield s, p, o[:-2], name
+
+
+def pull(view: engine_native.GraphView, focus: Iterable[str]) -> set[tuple[str, str, str]]:
+    """Given a view and focus nodes, return the triples the shapes read from them (the paths of
+    shapes.reads()): the working set the pyshacl and SPARQL engines validate."""
+    out: set[tuple[str, str, str]] = set()
+    inverse_ok = engine_native.inverse_predicates()
+
+    def walk(nodes: set[str], tree: dict) -> None:
+        following: dict[tuple[str, bool], set[str]] = defaultdict(set)
+        forward = {predicate for predicate, inverse in tree if not inverse}
+        backward = [predicate for predicate, inverse in tree if inverse]
+        for node in nodes:
+            if forward and node[0] != '"':
+                for p, objects in view.node(node).items():
+                    for key in (p[1:-1], "*"):
+                        if key in forward:
+                            out.update((node, p, o) for o in objects)
+                            following[(key, False)].update(objects)
+            for predicate in backward:
+                p = encoded.iri(predicate)
+                if predicate == "*" or p not in inverse_ok:
+                    raise NotImplementedError(f"the view reads {predicate} backwards only for inverse_predicates()")
+                for s in view.subjects(p, node):
+                    out.add((s, p, node))
+                    following[(predicate, True)].add(s)
+        for step, subtree in tree.items():
+            if subtree and following.get(step):
+                walk(following[step], subtree)
+
+    walk(set(focus), reads())
+    return out
+
 
 def _reads_by_predicate() -> tuple[list, dict]:
-    """Return READS' steps as (prefix, inverse): those of any predicate, and those keyed by encoded predicate."""
+    """Return the steps of shapes.reads() as (prefix, inverse): those of any predicate, and those keyed by encoded predicate."""
     any_predicate, by_predicate = [], defaultdict(list)
-    for prefix, (predicate, inverse) in validation._walk_reads(validation.READS, []):
+    for prefix, (predicate, inverse) in walk_reads(reads(), []):
         entry = (tuple(prefix), inverse)
         if predicate == "*":
             any_predicate.append(entry)
@@ -196,11 +272,11 @@ def _reads_by_predicate() -> tuple[list, dict]:
 
 def affected_focus_nodes(reader: StoreReader, additions: list[tuple], removals: list[tuple]) -> set[str]:
     """Given the change's rows, return the encoded focus nodes whose results it can alter
-    (as validation.affected_focus_nodes: a changed triple at step i of a path the shapes read
-    affects every node reaching its near end along steps 1..i-1, which the store answers)."""
+    (a changed triple at step i of a path the shapes read affects every node reaching its near
+    end along steps 1..i-1, which are unchanged, so the store before the change answers)."""
     any_predicate, by_predicate = _reads_by_predicate()
     if any_predicate != [((), False)]:
-        raise NotImplementedError("READS has a '*' step below the root: affected_focus_nodes reads it at the root only")
+        raise NotImplementedError("shapes.reads() has a '*' step below the root: affected_focus_nodes reads it at the root only")
     affected: set[str] = set()
     graphs: set[str] = set()
     starts: dict[tuple, set] = defaultdict(set)
@@ -248,77 +324,9 @@ def _reverse_prefix(reader: StoreReader, nodes: set[str], steps: list[tuple[str,
     return frontier
 
 
-def check(store, change: Change) -> ValidationReport:
-    """Given a store and a change, return what validation.check_change returns for it."""
-    collecting = gc.isenabled()
-    gc.disable()  # millions of small dicts and lists that live until the end: collections only cost time
-    try:
-        return _check(store, change)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _check(store, change: Change) -> ValidationReport:
-    reader = StoreReader(store)
-    additions, removals = encoded.rows(change.additions), encoded.rows(change.removals)
-    focus = affected_focus_nodes(reader, additions, removals)
-    if not focus:
-        return ValidationReport(results=[], focus_nodes=0)
-    view = AfterChange(reader, additions, removals)
-    del additions, removals
-    if reader.embedded is None:  # read what the checks read first in batches: the focus nodes and their values
-        reader.prefetch(focus)
-        reader.prefetch(focus, backward=True)
-        reader.prefetch({o for node in focus for objects in view.node(node).values() for o in objects})
-    sources = [n for n in focus if n.startswith(SOURCE_PREFIX) and view.source_graph_holds_triples(n)]
-    pairs = validation._subclass_pairs(store)
-    report = _validate(view, list(focus), pairs, sources)
-    for result_index, result in enumerate(report.results):
-        node = encoded.iri(result.focus_node) if "://" in result.focus_node or result.focus_node.startswith("urn:") \
-            else None
-        if node is not None:
-            report.results[result_index] = replace(result, focus_label=_label(view, node))
-    return report
-
-
-def _fork_is_safe() -> bool:
-    """Return True when a second process can help: two cores, fork, and no other Python thread
-    (a forked child has only the forking thread; locks held by others would stay held)."""
-    return (os.cpu_count() or 1) >= 2 and hasattr(os, "fork") and threading.active_count() == 1
-
-
-def _validate(view: AfterChange, focus: list[str], pairs, sources) -> ValidationReport:
-    """Check the focus nodes; with many of them, in two processes sharing the view (fork: the child
-    reads the parent's index without copying it up front)."""
-    def check(nodes: list[str]) -> ValidationReport:
-        return validation_native.validate(view, nodes, subclass_pairs=pairs, source_graphs=sources)
-
-    if len(focus) < PARALLEL_FOCUS_NODES or not _fork_is_safe():
-        return check(focus)
-    read_end, write_end = os.pipe()
-    child = os.fork()
-    if child == 0:
-        status = 1
-        try:
-            os.close(read_end)
-            with os.fdopen(write_end, "wb") as out:
-                pickle.dump(check(focus[1::2]).results, out)
-            status = 0
-        finally:
-            os._exit(status)  # never return into the parent's code
-    os.close(write_end)
-    mine = check(focus[0::2])
-    with os.fdopen(read_end, "rb") as pipe:
-        received = pipe.read()
-    _pid, status = os.waitpid(child, 0)
-    theirs = pickle.loads(received) if status == 0 else check(focus[1::2]).results  # the child failed: do its half here
-    results = sorted(mine.results + theirs, key=validation.result_order)
-    return ValidationReport(results=results, focus_nodes=len(focus))
-
-
-def _label(view: AfterChange, node: str) -> str | None:
-    """Given a node, return its label as validation.label_of chooses it (English first, skos:prefLabel first)."""
+def label(view: engine_native.GraphView, node: str) -> str | None:
+    """Given a view and an encoded node, return its label: English first, skos:prefLabel before
+    rdfs:label (as engine_pyshacl.label_of chooses it)."""
     found = []
     for rank, predicate in enumerate(_LABELS):
         for value in view.objects(node, predicate):
@@ -328,6 +336,34 @@ def _label(view: AfterChange, node: str) -> str | None:
     return min(found)[2] if found else None
 
 
-def enabled(change: Change) -> bool:
-    """Given a change, return True when this gate takes it (big enough, and every shape compiles)."""
-    return len(change.additions) + len(change.removals) >= BULK_THRESHOLD and validation_native.available()
+# ---------------------------------------------------------------------------------------------
+# Reading the store in batches (remote stores, the service's isolated store)
+# ---------------------------------------------------------------------------------------------
+
+def _chunks(items: list, size: int = 400) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _neighbours(store, nodes: set, inverse: bool) -> set[tuple]:
+    """Given pyoxigraph nodes, return the store's triples (s, p, o) that leave them (enter them
+    when inverse), outside the ontology graph, in one query per 400 nodes."""
+    # Literals can only be objects: they are looked up when entering them (inverse).
+    kinds = (ox.NamedNode, ox.Literal) if inverse else (ox.NamedNode,)
+    addressable = [n for n in nodes if isinstance(n, kinds)]
+    triples: set[tuple] = set()
+    pattern = "GRAPH ?g { ?x ?p ?n }" if inverse else "GRAPH ?g { ?n ?p ?x }"
+    for chunk in _chunks(addressable):
+        # Named graphs only, and never the ontology graph: the same data as full validation sees.
+        # (union_default_graph=False: the pattern names its graphs; it also spares the store
+        # looking for FROM clauses in a long query.)
+        values = " ".join(str(n) for n in chunk)  # pyoxigraph terms print as SPARQL terms
+        result = store.query(f"SELECT DISTINCT ?n ?p ?x WHERE {{ VALUES ?n {{ {values} }} {pattern} "
+                             f"FILTER (?g != <{ns.ONTOLOGY_GRAPH}>) }}", union_default_graph=False)
+        for n, p, x in result.rows:
+            triples.add((x, p, n) if inverse else (n, p, x))
+    for node in nodes:
+        if isinstance(node, ox.BlankNode):  # not addressable in SPARQL: read by pattern
+            quads = store.quads(object=node) if inverse else store.quads(subject=node)
+            triples.update((q.subject, q.predicate, q.object) for q in quads if q.graph_name != _ONTOLOGY_NODE)
+    return triples

@@ -1,0 +1,190 @@
+"""Time `sahelkg load` and `sahelkg serve --load` against pyoxigraph's `bulk_load` alone, in memory and on disk.
+
+    .venv/bin/python bench/load.py [TRIPLES] [--repeat N] [--only NAME,…] [--out FILE]
+
+The data follows the shapes (the gate must accept it): the seed's source graph
+(data/sources/a000.trig) copied under new graph, document, claim, anchor, event… IRIs until the
+copies hold about TRIPLES triples (default 1,500,000), written as one N-Quads file. On disk,
+every figure loads that file into a copy of a store holding the seed (ontology/, data/); in memory
+it loads the seed and then that file into a new store:
+
+  bulk_load        a Python process: `pyoxigraph.Store([DIR]).bulk_load(path=…)` of each file
+  store path       in-process: parse the file (`loading.dataset_quads`, catalog record included)
+                   and `EmbeddedStore.apply` it, without the SHACL gate
+  sahelkg load     the command, as a process: `sahelkg load FILE --store DIR` (memory: `--seed`)
+  serve --load     `sahelkg serve --load FILE --store DIR` (memory: `--seed`), until /sparql answers
+
+The seed is loaded first because a change that includes the ontology is checked by pyshacl over
+everything (about 200 s for 50,000 triples here), not by the bulk gate.
+
+Each is run --repeat times (default 3) in turn, so that the load of this shared machine falls on
+all alike; medians and their ratios to bulk_load are printed and written to `--out` (default
+bench/results/load.json).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+
+from sahelkg import namespaces as ns
+from sahelkg.dataset import loading
+from sahelkg.store import EmbeddedStore
+from sahelkg.store.change import Change
+
+BIN = Path(sys.executable).parent
+SOURCE = ox.NamedNode(ns.SOURCE_GRAPH_PREFIX + "a000")
+# Nodes that belong to one source: renamed in every copy. Actors, places, groups and objects are
+# shared (the copies say the same about them).
+LOCAL_KINDS = ("anchor", "claim", "timespan", "count", "event", "attribution", "document", "affiliation",
+               "accusation", "participation", "involvement")
+LOCAL_PREFIXES = tuple(f"{ns.ID}{kind}/" for kind in LOCAL_KINDS)
+
+
+def replicate(triples: int, path: Path) -> int:
+    """Given a size, write copies of the seed's source graph to an N-Quads file; return its quad count."""
+    source = [q for q in loading.dataset_quads(loading.seed_paths()) if q.graph_name == SOURCE]
+    copies = max(1, round(triples / len(source)))
+
+    def renamed(term, suffix: str):
+        if isinstance(term, ox.NamedNode) and term.value.startswith(LOCAL_PREFIXES):
+            return ox.NamedNode(term.value + suffix)
+        return term
+
+    with open(path, "wb") as handle:
+        for k in range(copies):
+            suffix = f"-r{k}"
+            graph = ox.NamedNode(SOURCE.value + suffix)
+            quads = [ox.Quad(renamed(q.subject, suffix), q.predicate, renamed(q.object, suffix), graph) for q in source]
+            handle.write(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"")
+    return copies * len(source)
+
+
+def seed_files() -> list[Path]:
+    return loading.collect_files(loading.seed_paths())
+
+
+def bulk_load(data: Path, directory: Path | None) -> float:
+    """Given the data file and a store directory holding the seed (None: memory, the seed loaded
+    too), time pyoxigraph's bulk_load alone in a Python process."""
+    code = ("import sys, time, pyoxigraph as ox; t = time.monotonic(); "
+            "s = ox.Store(sys.argv[1]) if sys.argv[1] else ox.Store()\n"
+            "for f in sys.argv[2:]:\n"
+            "    g = ox.NamedNode('https://w3id.org/sahelkg/graph/ontology') if f.endswith('.ttl') else None\n"
+            "    s.bulk_load(path=f, to_graph=g)\n"
+            "s.flush() if sys.argv[1] else None")
+    loaded = [data] if directory else [*seed_files(), data]
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-c", code, str(directory or ""), *map(str, loaded)], check=True,
+                   capture_output=True)
+    return time.monotonic() - started
+
+
+def store_path(data: Path, directory: Path | None) -> float:
+    """Given the data file and a store directory holding the seed (None: memory, the seed loaded
+    too), time parsing (catalog record included) and EmbeddedStore.apply, in this process."""
+    started = time.monotonic()
+    store = EmbeddedStore(directory)
+    if directory is None:
+        store.apply(Change(additions=tuple(loading.dataset_quads(loading.seed_paths()))))
+    store.apply(Change(additions=tuple(loading.dataset_quads([data]))))
+    store.close()
+    return time.monotonic() - started
+
+
+def where_options(directory: Path | None) -> list[str]:
+    return ["--store", str(directory)] if directory else ["--seed"]
+
+
+def sahelkg_load(data: Path, directory: Path | None) -> float:
+    started = time.monotonic()
+    done = subprocess.run([str(BIN / "sahelkg"), "load", str(data), *where_options(directory)],
+                          capture_output=True, text=True)
+    elapsed = time.monotonic() - started
+    if done.returncode != 0:
+        raise SystemExit(f"sahelkg load failed:\n{done.stderr[-3000:]}")
+    return elapsed
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve_load(data: Path, directory: Path | None) -> float:
+    port = free_port()
+    started = time.monotonic()
+    process = subprocess.Popen([str(BIN / "sahelkg"), "serve", "--port", str(port), "--load", str(data),
+                                *where_options(directory)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        while True:
+            if process.poll() is not None:
+                raise SystemExit(f"sahelkg serve ended: {process.stderr.read().decode()[-3000:] if process.stderr else ''}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/sparql", params={"query": "ASK {}"}, timeout=5).status_code == 200:
+                    return time.monotonic() - started
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+MEASURES = {"bulk_load": bulk_load, "store path": store_path, "sahelkg load": sahelkg_load, "serve --load": serve_load}
+
+
+def main(argv: list[str]) -> None:
+    triples = int(argv[0]) if argv and argv[0].isdigit() else 1_500_000
+    repeat = int(argv[argv.index("--repeat") + 1]) if "--repeat" in argv else 3
+    only = argv[argv.index("--only") + 1].split(",") if "--only" in argv else list(MEASURES)
+    out = Path(argv[argv.index("--out") + 1]) if "--out" in argv else Path(__file__).parent / "results" / "load.json"
+    runs: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory(prefix="sahelkg-load-bench-") as tmp:
+        data = Path(tmp) / "replicas.nq"
+        quads = replicate(triples, data)
+        print(f"{quads:,} quads of source-graph copies in {data}", flush=True)
+        seeded = Path(tmp) / "seed-store"
+        seed = EmbeddedStore(seeded)
+        seed.apply(Change(additions=tuple(loading.dataset_quads(loading.seed_paths()))))
+        seed.close()
+        for run in range(repeat):
+            for where in ("memory", "disk"):
+                for name in only:
+                    directory = Path(tmp) / f"store-{run}" if where == "disk" else None
+                    if directory is not None:
+                        shutil.copytree(seeded, directory)
+                    seconds = MEASURES[name](data, directory)
+                    if directory is not None:
+                        shutil.rmtree(directory, ignore_errors=True)
+                    runs.setdefault(f"{name}, {where}", []).append(seconds)
+                    print(f"run {run + 1}: {name}, {where}: {seconds:.1f} s", flush=True)
+    medians = {key: statistics.median(values) for key, values in runs.items()}
+    ratios = {key: value / medians[f"bulk_load, {key.split(', ')[1]}"] for key, value in medians.items()
+              if f"bulk_load, {key.split(', ')[1]}" in medians}
+    for key in medians:
+        print(f"{key}: median {medians[key]:.1f} s" + (f", {ratios[key]:.2f}× bulk_load" if key in ratios else ""))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    machine = {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),
+               "load average at end": os.getloadavg()}
+    out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M"), "command": "bench/load.py " + " ".join(argv),
+                               "quads": quads, "machine": machine, "runs": runs, "medians": medians,
+                               "ratios_to_bulk_load": ratios}, indent=2) + "\n")
+    print(f"figures written to {out}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

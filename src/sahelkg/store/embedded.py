@@ -1,0 +1,489 @@
+"""Oxigraph in this process, in memory or on disk, where every change is all or nothing, crash included.
+
+pyoxigraph offers one transaction per call only: `Store.extend` adds atomically but cannot
+remove; an update's `DELETE DATA` cannot name a stored blank node; `bulk_load` is five times
+faster than a transaction on disk but not atomic. So `apply` makes a change atomic itself:
+
+1. Everything is parsed first: bad input raises before the store is touched.
+2. Quads for graphs new to the store (an import's graph, the files of `sahelkg load`: millions of
+   quads) are bulk-loaded. On disk a journal file first records which graphs existed before;
+   after a crash the next open removes every graph not in that list.
+3. The rest — removals, additions to graphs that existed, the catalog record that describes
+   the new graphs (written last, so it publishes them) — is written to the journal as N-Quads.
+   Renaming that file into place is the commit point. Then the store is changed quad by quad
+   and the journal removed; after a crash the next open replays it (remove what is there, add
+   what is missing: replaying twice is harmless). An error after the commit point leaves the
+   journal for the next open to finish, and says so.
+
+Changes that only add to existing graphs are one `extend` transaction and need no journal. In
+memory, a failure half-way is rolled back by hand; a crash loses the store anyway.
+bench/store_apply.py: the journal costs nothing measurable on a 20,000-triple replacement.
+
+Opening a store on disk also removes graphs that need a catalog record and have none
+(`sahelkg.store.catalog`: leftovers of interrupted imports written before the journal existed).
+
+>>> store = EmbeddedStore()
+>>> g = ox.NamedNode("https://w3id.org/sahelkg/graph/demo")
+>>> q = ox.Quad(ox.NamedNode("http://ex/s"), ox.NamedNode("http://ex/p"), ox.Literal("o"), g)
+>>> store.apply(Change(additions=(q,)))
+>>> store.apply(Change(removals=(q,)))
+>>> store.graph_exists(g)
+False
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import os
+from collections.abc import Iterable, Iterator
+from operator import itemgetter, not_
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from sahelkg.store import catalog
+from sahelkg.store.base import GraphName, QueryResult, Store, StoreError, dataset_arguments, materialise
+from sahelkg.store.change import Change
+from sahelkg.store.encoded import EncodedQuads, decode, nquads, ntriples
+
+log = logging.getLogger(__name__)
+
+#: The journal file, next to Oxigraph's own files in the store's directory.
+JOURNAL_NAME = "sahelkg-journal"
+#: Additions (pyoxigraph quads) from which quads in new graphs are bulk-loaded: a transaction
+#: costs about 35 µs a quad on disk, a bulk load about 7, but each bulk load writes new files.
+BULK_MINIMUM = 10_000
+#: Rows per bulk_load call: the N-Triples text of one chunk is built only while it loads.
+_LOAD_CHUNK = 1_000_000
+
+Row = tuple[str, str, str, str]
+
+
+class EmbeddedStore(Store):
+    """Oxigraph in this process: in memory (path None) or on disk in a directory.
+
+    `SAHELKG_STORE` names the directory when `path` is not given and `from_env()` is used.
+    Queries here cannot be stopped once started (pyoxigraph has no cancel API); the HTTP service
+    therefore never calls `query` here directly but through `IsolatedStore`.
+    `recovered` lists what opening the store repaired after a crash (empty normally).
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(path) if path is not None else None
+        self.recovered: list[str] = []
+        self._journal: _Journal | None = None
+        if self.path is not None:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._store: ox.Store | None = ox.Store(str(self.path))
+            self._journal = _Journal(self.path / JOURNAL_NAME)
+            self.recovered = self._recover()
+        else:
+            self._store = ox.Store()
+
+    @classmethod
+    def from_env(cls) -> EmbeddedStore:
+        """Return a store on disk at $SAHELKG_STORE, or in memory when it is unset."""
+        return cls(os.environ.get("SAHELKG_STORE") or None)
+
+    @property
+    def oxigraph(self) -> ox.Store:
+        """Return the underlying pyoxigraph Store (for bulk tools that need it)."""
+        if self._store is None:
+            raise StoreError("the store was closed")
+        return self._store
+
+    def query(self, sparql: str, *, default_graph_uris: list[str] | None = None,
+              named_graph_uris: list[str] | None = None, union_default_graph: bool = True,
+              timeout: float | None = None, base_iri: str | None = None,
+              max_rows: int | None = None) -> QueryResult:
+        if timeout is not None:
+            # Guard: an in-process pyoxigraph query cannot be interrupted; say so instead of pretending.
+            raise StoreError("EmbeddedStore cannot enforce a timeout in-process; use sahelkg.store.workers.IsolatedStore")
+        return materialise(self.evaluate(sparql, default_graph_uris=default_graph_uris, named_graph_uris=named_graph_uris,
+                                         union_default_graph=union_default_graph, base_iri=base_iri), max_rows)
+
+    def evaluate(self, sparql: str, *, default_graph_uris: list[str] | None = None,
+                 named_graph_uris: list[str] | None = None, union_default_graph: bool = True,
+                 base_iri: str | None = None) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        """Given a query, return pyoxigraph's unread results (for its own result writers)."""
+        return self.oxigraph.query(
+            sparql, base_iri=base_iri,
+            **dataset_arguments(default_graph_uris, named_graph_uris, union_default_graph, sparql))
+
+    # -- writing ------------------------------------------------------------------------------
+    def apply(self, change: Change) -> None:
+        store = self.oxigraph
+        texts: list[tuple[bytes, ox.NamedNode | None]] = []
+        new_graphs: set[str] = set()
+        additions: list[ox.Quad]
+        lenient = False
+        removals = list(change.removals)
+        touched = change.graphs()
+        if isinstance(change.additions, EncodedQuads):
+            lenient = change.additions.terms_checked
+            # Rows in graphs new to the store are bulk-loaded from their text; rows with blank
+            # nodes stay out (loading would rename the nodes) and go with the rest below.
+            bulk, rest = _split_new_graphs(store, change.additions)
+            texts, held_back = _bulk_texts(bulk)
+            new_graphs = {row[3] for row in bulk}
+            additions = _parsed(EncodedQuads(rest.rows + held_back))
+        elif len(change.additions) >= BULK_MINIMUM:
+            added_to = touched if not removals else {q.graph_name for q in change.additions}
+            texts, new_graphs, additions = _bulk_quads(store, list(change.additions), added_to)
+        else:
+            additions = list(change.additions)
+        if texts:
+            self._bulk_load(store, texts, new_graphs, lenient)
+        journaled = self._journal is not None and bool(removals or texts)
+        try:
+            if journaled:  # after a bulk load, this is what publishes the new graphs
+                self._journal_commit(removals, additions, touched)
+        except BaseException:
+            if texts:  # they did not exist before the change
+                _drop_graphs(store, new_graphs)
+            raise
+        if journaled:
+            try:
+                _write(store, removals, additions, touched, rollback=False)
+                store.flush()
+            except Exception as error:
+                raise StoreError(f"the store could not finish a committed change ({error}); the change is kept in its "
+                                 "journal and will be completed when the store is next opened") from error
+            assert self._journal is not None
+            self._journal.clear()
+            return
+        try:
+            # In memory, or on disk a change that only adds (one transaction: atomic as it is).
+            _write(store, removals, additions, touched, rollback=self._journal is None)
+            if self.path is not None:
+                store.flush()
+        except BaseException:
+            if texts:
+                _drop_graphs(store, new_graphs)
+            raise
+
+    def _bulk_load(self, store: ox.Store, texts: list[tuple[bytes, ox.NamedNode | None]], graphs: set[str],
+                   lenient: bool) -> None:
+        """Given N-Triples/N-Quads texts for graphs the store does not hold, load them fast; on failure
+        (or, on disk, at the next open after a crash) remove those graphs again."""
+        if self._journal is not None:
+            self._journal.write({"state": "loading", "keep": [str(g) for g in store.named_graphs()]})
+        try:
+            # In memory a transaction costs what a bulk load does, and uses one thread instead of all.
+            load = store.bulk_load if self.path is not None else store.load
+            for text, graph in texts:
+                fmt = ox.RdfFormat.N_QUADS if graph is None else ox.RdfFormat.N_TRIPLES
+                try:
+                    load(text, format=fmt, to_graph=graph, lenient=lenient)
+                except SyntaxError as error:
+                    raise StoreError(f"the change's quads are not valid N-Quads, nothing was written: {error}") from error
+            if self.path is not None:
+                store.flush()
+        except BaseException:
+            _drop_graphs(store, graphs)
+            if self._journal is not None:
+                self._journal.clear()
+            raise
+
+    def _journal_commit(self, removals: list[ox.Quad], additions: list[ox.Quad],
+                        touched: Iterable[GraphName]) -> None:
+        """Given the quad-by-quad part of a change, write it to the journal: from here on the change
+        is made whole, now or at the next open."""
+        if self._journal is None:
+            return
+        graphs = [str(g) for g in touched if not isinstance(g, ox.DefaultGraph)]
+        self._journal.write({"state": "redo", "graphs": graphs},
+                            [_serialise(removals), _serialise(additions)])
+
+    def _recover(self) -> list[str]:
+        """Finish or undo what a crash interrupted (see the module's description); return what was done."""
+        assert self._journal is not None
+        store = self.oxigraph
+        done: list[str] = []
+        entry = self._journal.read()
+        if entry is not None:
+            header, parts = entry
+            if header["state"] == "loading":
+                keep = set(header["keep"])
+                dropped = {str(g) for g in store.named_graphs()} - keep
+                _drop_graphs(store, dropped)
+                done.append("undid an interrupted bulk load; graphs removed: " + (", ".join(sorted(dropped)) or "none"))
+            elif header["state"] == "redo":
+                removals, additions = (_deserialise(part) for part in parts)
+                touched = [decode(g) for g in header["graphs"]]
+                _write(store, removals, additions, touched, rollback=False)
+                done.append(f"completed an interrupted change ({len(removals)} removals, {len(additions)} additions)")
+            store.flush()
+            self._journal.clear()
+        unpublished = catalog.unpublished_graphs(store)
+        if unpublished:
+            _drop_graphs(store, {str(g) for g in unpublished})
+            store.flush()
+            done.append("removed graph(s) without a catalog record: " + ", ".join(g.value for g in unpublished))
+        for line in done:
+            log.warning("store %s: %s", self.path, line)
+        return done
+
+    # -- reading ------------------------------------------------------------------------------
+    def quads(self, subject: Any = None, predicate: ox.NamedNode | None = None, object: Any = None,
+              graph: GraphName | None = None) -> Iterator[ox.Quad]:
+        return iter(self.oxigraph.quads_for_pattern(subject, predicate, object, graph))
+
+    def named_graphs(self) -> list[ox.NamedNode | ox.BlankNode]:
+        return list(self.oxigraph.named_graphs())
+
+    def triple_count(self, graph: GraphName | None = None) -> int:
+        if graph is None:
+            return len(self.oxigraph)
+        return sum(1 for _ in self.oxigraph.quads_for_pattern(None, None, None, graph))
+
+    def graph_counts(self) -> dict[str, int]:
+        result = self.oxigraph.query(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        assert isinstance(result, ox.QuerySolutions)
+        counts = {row[0].value: int(row[1].value) for row in result if isinstance(row[0], ox.NamedNode)}
+        for g in self.named_graphs():
+            if isinstance(g, ox.NamedNode):
+                counts.setdefault(g.value, 0)
+        return counts
+
+    def graph_exists(self, graph: GraphName) -> bool:
+        if isinstance(graph, ox.DefaultGraph):
+            return True
+        return self.oxigraph.contains_named_graph(graph)
+
+    def add_graph(self, graph: ox.NamedNode) -> None:
+        """Given a graph name, record the (possibly empty) graph in the store."""
+        self.oxigraph.add_graph(graph)
+
+    def remove_graph(self, graph: ox.NamedNode) -> None:
+        """Given a graph name, remove the graph and its triples."""
+        self.oxigraph.remove_graph(graph)
+
+    # -- bulk tools (no SHACL gate) -------------------------------------------------------------
+    def load_quads(self, quads: Iterable[ox.Quad]) -> int:
+        counter = _Counter(quads)
+        self.oxigraph.bulk_extend(counter)
+        if self.path is not None:
+            self.oxigraph.flush()
+        return counter.n
+
+    def load_file(self, path: str | os.PathLike[str], *, graph: str | None = None) -> int:
+        """Given an RDF file (format from its extension), bulk-load it; return how many quads were new.
+
+        Triples go to `graph` when given, else to the default graph; quads keep their graph. On
+        disk, a crash or an error part-way removes the graphs the file created (quads it added to
+        graphs that existed before, or to the default graph, stay).
+        """
+        store = self.oxigraph
+        fmt = ox.RdfFormat.from_extension(Path(path).suffix.lstrip(".")) or ox.RdfFormat.N_TRIPLES
+        before = len(store)
+        existed = {str(g) for g in store.named_graphs()}
+        if self._journal is not None:
+            self._journal.write({"state": "loading", "keep": sorted(existed)})
+        try:
+            # Parsed and inserted in Rust: no Python object per quad (pyoxigraph's fastest path).
+            store.bulk_load(path=str(path), format=fmt, to_graph=ox.NamedNode(graph) if graph else None)
+            if self.path is not None:
+                store.flush()
+        except BaseException:
+            _drop_graphs(store, {str(g) for g in store.named_graphs()} - existed)
+            if self._journal is not None:
+                self._journal.clear()
+            raise
+        if self._journal is not None:
+            self._journal.clear()
+        return len(store) - before
+
+    def dump(self, output: Any, format: ox.RdfFormat = ox.RdfFormat.N_QUADS) -> None:
+        """Given a binary file or path, write the whole store to it (N-Quads by default)."""
+        self.oxigraph.dump(output, format=format)
+
+    def close(self) -> None:
+        if self._store is not None and self.path is not None:
+            self._store.flush()
+        self._store = None
+
+
+class _Journal:
+    """One file: a JSON header line, then N-Quads parts (their byte lengths are in the header).
+    Written to a temporary name, synced, then renamed: a reader sees a whole entry or none."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def write(self, header: dict[str, Any], parts: Iterable[bytes] = ()) -> None:
+        parts = list(parts)
+        header = dict(header, parts=[len(part) for part in parts])
+        temporary = self.path.with_name(self.path.name + ".tmp")
+        with open(temporary, "wb") as handle:
+            handle.write(json.dumps(header).encode() + b"\n")
+            for part in parts:
+                handle.write(part)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.path)
+        self._sync_directory()
+
+    def read(self) -> tuple[dict[str, Any], list[bytes]] | None:
+        """Return the header and parts of the entry, or None when there is none."""
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        first, _, rest = data.partition(b"\n")
+        header = json.loads(first)
+        parts, offset = [], 0
+        for length in header["parts"]:
+            parts.append(rest[offset:offset + length])
+            offset += length
+        return header, parts
+
+    def clear(self) -> None:
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            return
+        self._sync_directory()
+
+    def _sync_directory(self) -> None:
+        descriptor = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def _write(store: ox.Store, removals: list[ox.Quad], additions: list[ox.Quad],
+           touched: Iterable[GraphName], *, rollback: bool) -> None:
+    """Given quads to remove then add, change the store. With `rollback` (no journal behind the
+    change), note what changes and undo it by hand on failure; without, skip the lookups that
+    noting takes (a third of the time of a large change on disk)."""
+    removed: list[ox.Quad] = []
+    added: list[ox.Quad] = []
+    try:
+        if rollback:
+            for quad in removals:
+                if quad in store:
+                    store.remove(quad)
+                    removed.append(quad)
+            fresh = [q for q in dict.fromkeys(additions) if q not in store]
+        else:
+            for quad in removals:
+                store.remove(quad)
+            fresh = additions
+        store.extend(fresh)  # one transaction
+        added = fresh
+        # A named graph exists exactly while it holds triples (GSP DELETE then GET gives 404).
+        for graph in touched:
+            if not isinstance(graph, ox.DefaultGraph) and store.contains_named_graph(graph) \
+                    and next(iter(store.quads_for_pattern(None, None, None, graph)), None) is None:
+                store.remove_graph(graph)
+    except BaseException:
+        if rollback:
+            for quad in added:
+                store.remove(quad)
+            store.extend(removed)
+        raise
+
+
+def _drop_graphs(store: ox.Store, graphs: Iterable[str]) -> None:
+    """Given encoded graph names, remove those graphs and their triples."""
+    for graph in graphs:
+        if graph:
+            store.remove_graph(decode(graph))
+
+
+def _serialise(quads: list[ox.Quad]) -> bytes:
+    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
+
+
+def _deserialise(data: bytes) -> list[ox.Quad]:
+    return list(ox.parse(data, format=ox.RdfFormat.N_QUADS)) if data else []
+
+
+def _split_new_graphs(store: ox.Store, additions: EncodedQuads) -> tuple[list[Row], EncodedQuads]:
+    """Given encoded additions, return the rows in named graphs the store does not hold yet, and
+    the other rows."""
+    graphs = additions.graphs()
+    new = {g for g in graphs if g.startswith("<") and not store.contains_named_graph(decode(g))}
+    if not new:
+        return [], additions
+    if new == graphs:
+        return additions.rows, EncodedQuads([])
+    in_new = list(map(new.__contains__, map(itemgetter(3), additions.rows)))  # no Python loop: millions of rows
+    return (list(itertools.compress(additions.rows, in_new)),
+            EncodedQuads(list(itertools.compress(additions.rows, map(not_, in_new)))))
+
+
+def _has_blank_node(row: Row) -> bool:
+    return row[0].startswith("_:") or row[2].startswith("_:")
+
+
+def _bulk_texts(rows: list[Row]) -> tuple[list[tuple[bytes, ox.NamedNode | None]], list[Row]]:
+    """Given rows in graphs new to the store, return the documents to bulk-load — (N-Triples text,
+    graph) for one graph (an import), (N-Quads text, None) for several — and the rows left out
+    because they hold blank nodes (loading would rename the nodes)."""
+    graphs = {row[3] for row in rows}
+    # One graph: N-Triples into that graph, a third less text than N-Quads to build and parse
+    # (15 % faster on 1.4 million quads).
+    single = decode(next(iter(graphs))) if len(graphs) == 1 else None
+    serialise = nquads if single is None else ntriples
+    texts: list[tuple[bytes, ox.NamedNode | None]] = []
+    held_back: list[Row] = []
+    for start in range(0, len(rows), _LOAD_CHUNK):  # chunks: no second copy of every row as one str
+        chunk = rows[start:start + _LOAD_CHUNK]
+        text = serialise(chunk)
+        if b"_:" in text:  # a blank node, or "_:" inside a literal: look row by row
+            blank = [row for row in chunk if _has_blank_node(row)]
+            if blank:
+                held_back.extend(blank)
+                text = serialise([row for row in chunk if not _has_blank_node(row)])
+        texts.append((text, single))
+    return texts, held_back
+
+
+def _bulk_quads(store: ox.Store, quads: list[ox.Quad], graphs: set[GraphName]
+                ) -> tuple[list[tuple[bytes, ox.NamedNode | None]], set[str], list[ox.Quad]]:
+    """Given many additions and the graphs they are in, return an N-Quads document of those in
+    graphs new to the store (none with a blank node: loading would rename it), those graphs, and
+    the other quads."""
+    new = {g for g in graphs if isinstance(g, ox.NamedNode) and not store.contains_named_graph(g)}
+    if not new:
+        return [], set(), quads
+    in_new = [True] * len(quads) if new == graphs else [q.graph_name in new for q in quads]
+    bulk = list(itertools.compress(quads, in_new))
+    rest = list(itertools.compress(quads, map(not_, in_new)))
+    text = ox.serialize(bulk, format=ox.RdfFormat.N_QUADS) or b""
+    if b"_:" in text:  # a blank node, or "_:" inside a literal: look quad by quad
+        blank = [isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode) for q in bulk]
+        rest += itertools.compress(bulk, blank)
+        text = ox.serialize(itertools.compress(bulk, map(not_, blank)), format=ox.RdfFormat.N_QUADS) or b""
+    return [(text, None)], {str(g) for g in new}, rest
+
+
+def _parsed(additions: EncodedQuads) -> list[ox.Quad]:
+    """Given encoded additions, return them as pyoxigraph quads."""
+    try:
+        return list(additions)
+    except SyntaxError as error:
+        raise StoreError(f"the change's quads are not valid N-Quads, nothing was written: {error}") from error
+
+
+class _Counter:
+    """An iterator that counts what passes through it."""
+
+    def __init__(self, iterable: Iterable[ox.Quad]) -> None:
+        self._it = iter(iterable)
+        self.n = 0
+
+    def __iter__(self) -> _Counter:
+        return self
+
+    def __next__(self) -> ox.Quad:
+        item = next(self._it)
+        self.n += 1
+        return item
