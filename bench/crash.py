@@ -87,10 +87,10 @@ def report(tallies: list[Tally], *, seed: int, command: str, started: str, secon
         f"(~{SIZES['load_rows'] * 77:,} quads) loaded as N-Quads by `sahelkg load`, {SIZES['import_rows']} rows "
         f"(~{SIZES['import_rows'] * 77:,} quads) imported by `sahelkg import acled`; each "
         "store starts from the seed loaded by `sahelkg load`. Kill moments (fraction drawn in [0, 1.15]): "
-        "even-numbered kills at fraction × the write's unkilled duration; odd-numbered ones at fraction × its "
-        "disk-writing time after its last burst of disk writes begins, seen live by watching the store's files "
-        "(see tests/crash/harness.py). Lost: acknowledged (HTTP 2xx / exit 0) before the kill and missing after. "
-        "Partial: a write in part, a catalog record without its data, or another graph changed. Without "
+        "even-numbered kills at fraction × the write's unkilled duration; odd-numbered ones at fraction × the span "
+        "from the beginning of one of its bursts of disk writes (seen live by watching the store's files) to the "
+        "next burst or the end (see tests/crash/harness.py). Lost: acknowledged (HTTP 2xx / exit 0) before the "
+        "kill and missing after. Partial: a write in part, a catalog record without its data, or another graph changed. Without "
         "provenance: data of a load or import without its catalog record. Re-runs: the killed command run "
         "again must succeed and leave one complete copy with one catalog record.",
         "",

@@ -20,11 +20,13 @@ import socket
 import sys
 import traceback
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from sahelkg import namespaces as ns
 from sahelkg.dataset import loading
 from sahelkg.store import EmbeddedStore, RemoteStore
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 # Modules that add subcommands of their own (each has `register(subcommands)`).
 COMMAND_MODULES: list[str] = ["sahelkg.dataset.ontology_docs", "sahelkg.cli.imports", "sahelkg.cli.audit",
@@ -198,6 +200,10 @@ def cmd_load(args: argparse.Namespace) -> int:
     quads = list(loading.dataset_quads(args.files, args.graph, _progress))
     store = open_store(args, purpose="load")
     try:
+        if _already_loaded(store, quads):
+            # Same files, same activity: its catalog record is written last, so the load completed.
+            print("already loaded: these files were loaded into this store before; nothing changed")
+            return 0
         receipt = gate.commit(store, Change(additions=tuple(quads)), progress=_progress if len(quads) > 100_000 else None)
     except gate.ChangeRefused as refused:
         print(refused.report.to_text(), end="", file=sys.stderr)
@@ -207,6 +213,15 @@ def cmd_load(args: argparse.Namespace) -> int:
         store.close()
     print(f"loaded {receipt.added:,} quads from {len(loading.collect_files(args.files))} file(s)")
     return 0
+
+
+def _already_loaded(store: Any, quads: list[Any]) -> bool:
+    """Given the quads a load would add, say whether the store already holds their load activity."""
+    activities = {q.subject for q in quads if q.predicate.value == RDF_TYPE and q.object.value == ns.SKG + "LoadActivity"}
+    return bool(activities) and all(
+        store.query(f"ASK {{ GRAPH <{ns.CATALOG_GRAPH}> {{ <{a.value}> a <{ns.SKG}LoadActivity> }} }}").boolean
+        for a in activities
+    )
 
 
 def _read_query(args: argparse.Namespace) -> str:
