@@ -221,6 +221,8 @@ def test_progress_is_reported(store):
     checking = next(i for i, line in enumerate(lines) if line.startswith("checking ") and "SHACL" in line)
     writing = next(i for i, line in enumerate(lines) if line.startswith("conforms; writing "))
     assert checking < writing  # the gate runs before anything is written
+    assert "eta about" in lines[checking] and "eta about" in lines[writing]
+    assert lines[-1].startswith("written (")
 
 
 def test_an_acled_event_joins_the_articles_allegation_about_the_same_incident(store):

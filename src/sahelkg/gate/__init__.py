@@ -23,10 +23,12 @@ False 0
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sahelkg.gate.validation import ValidationReport, ValidationResult, check_change
+from sahelkg.progress import duration
 from sahelkg.store.change import Change
 
 
@@ -55,6 +57,16 @@ class Receipt:
         return [r for r in self.report.results if r.severity != "Violation"]
 
 
+# Rates that set the progress estimates: 100k ACLED rows (7.15M quads) in memory, second session
+# (bench/IMPORT.md): gate 17.5 s, write 20.9 s. An on-disk store writes more slowly.
+CHECK_SECONDS_PER_QUAD = 17.5 / 7_153_393
+WRITE_SECONDS_PER_QUAD = 20.9 / 7_153_393
+
+
+def _eta(quads: int, seconds_per_quad: float) -> str:
+    return f"about {duration(quads * seconds_per_quad)}"
+
+
 def check(store, change: Change) -> ValidationReport:
     """Given a store and a change, return the report `commit` would act on; nothing is written."""
     return check_change(store, change)
@@ -66,14 +78,21 @@ def commit(store, change: Change, *, progress: Callable[[str], None] | None = No
     `progress` (optional) receives one line before validating and one before writing."""
     if change.is_empty():
         return Receipt(added=0, removed=0, graphs=())
+    size = len(change.additions) + len(change.removals)
+    started = time.monotonic()
     if progress:
-        progress(f"checking {len(change.additions):,} quads against the SHACL shapes")
+        progress(f"checking {len(change.additions):,} quads against the SHACL shapes"
+                 f" (eta {_eta(size, CHECK_SECONDS_PER_QUAD)})")
     report = check_change(store, change)
     if not report.conforms:
         raise ChangeRefused(report)
     if progress:
-        progress(f"conforms; writing {len(change.additions):,} quads (removing {len(change.removals):,})")
+        progress(f"conforms; writing {len(change.additions):,} quads (removing {len(change.removals):,};"
+                 f" checked in {duration(time.monotonic() - started)}; eta {_eta(size, WRITE_SECONDS_PER_QUAD)})")
+    started = time.monotonic()
     store.apply(change)
+    if progress:
+        progress(f"written ({duration(time.monotonic() - started)})")
     return Receipt(added=len(change.additions), removed=len(change.removals), graphs=_graph_names(change.graphs()),
                    report=report)
 

@@ -47,6 +47,19 @@ ROUTER_MODULES: list[str] = ["sahelkg.web.routes.saved_queries", "sahelkg.web.ro
                              "sahelkg.web.routes.workbench"]
 
 
+def _parameter_problem(error: RequestValidationError) -> Problem:
+    """Given FastAPI's validation error, return a problem naming each parameter, its value and the rule."""
+    parts, names = [], []
+    for item in error.errors():
+        location = [str(step) for step in item.get("loc", ())]
+        name = location[-1] if location else "request"
+        names.append(name)
+        given = f" (given {item['input']!r})" if "input" in item and item["input"] is not None else ""
+        parts.append(f"{' '.join(location[:1])} parameter {name!r}: {item.get('msg', 'invalid')}{given}")
+    kind = f"bad-{names[0]}" if len(set(names)) == 1 else "bad-request"
+    return Problem(400, "Bad request", "; ".join(parts) or str(error), kind=kind)
+
+
 def create_app(settings: Settings | None = None, store: Store | None = None, *,
                routers: Iterable[APIRouter] = ()) -> FastAPI:
     """Given settings and a store, return the FastAPI app serving /sparql, /update, /store and VoID.
@@ -87,7 +100,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None, *,
 
     @app.exception_handler(RequestValidationError)
     async def validation_error_handler(request: Request, error: RequestValidationError) -> Response:
-        return Problem(400, "Bad request", str(error)).response()
+        return _parameter_problem(error).response()
 
     openapi.install(app)
     app.include_router(sparql.router)

@@ -25,7 +25,7 @@ from sahelkg.audit import reports as audit
 from sahelkg.problems import Problem
 from sahelkg.sparql import protocol
 from sahelkg.web.routes.common import (
-    commit,
+    commit_write,
     request_timeout,
     require_write_access,
     run_blocking,
@@ -154,11 +154,16 @@ async def retraction(request: Request, document: str, retracted: bool = True) ->
     require_write_access(request)
     store = store_of(request)
     try:
-        change = await commit(request, lambda: audit.retraction_change(store, document, retracted))
+        change = await run_blocking(request, audit.retraction_change, store, document, retracted)
     except audit.AuditError as error:
         raise Problem(error.status, "Audit target not found", str(error)) from error
     if change.is_empty():
         return Response(status_code=204)
+    # Sent as a data-only update so that the gate runs where every other write's does (a worker
+    # process for the embedded store), not in this process.
+    write = {"kind": "update", "text": _data_update(change), "using": [], "using_named": [],
+             "base_iri": settings_of(request).base_iri}
+    await commit_write(request, write, settings_of(request).write_timeout)
     return Response(json.dumps({"document": document, "retracted": retracted}), media_type="application/json")
 
 
@@ -166,3 +171,16 @@ async def retraction(request: Request, document: str, retracted: bool = True) ->
 async def source_impact(request: Request, document: str) -> Response:
     """Everything derived from a source document, and which claims rest on it alone."""
     return await _report(request, "source", document)
+
+
+def _data_update(change: Any) -> str:
+    """Given a Change without blank nodes, return it as DELETE DATA / INSERT DATA."""
+    def block(quads: Any) -> str:
+        return " ".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads)
+
+    parts = []
+    if change.removals:
+        parts.append(f"DELETE DATA {{ {block(change.removals)} }}")
+    if change.additions:
+        parts.append(f"INSERT DATA {{ {block(change.additions)} }}")
+    return " ;\n".join(parts)

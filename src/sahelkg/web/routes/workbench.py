@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
@@ -119,17 +119,17 @@ async def _search(request: Request, text: str, limit: int, kind: str | None) -> 
     return found, [hit.to_dict(layout.web_href(site, hit.iri)) for hit in found.hits]
 
 
-def _limit(raw: str | None, default: int) -> int:
-    if not raw:
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= 200:
-        raise Problem(400, "Bad limit", f"limit must be a whole number from 1 to 200, not {raw!r}.")
-    return int(raw)
+# How many results a search may return; FastAPI refuses other values with 400 before we run.
+LIMIT = Query(default=None, ge=1, le=200, description="How many results, 1 to 200.")
+
+
+def _limit(given: int | None, default: int) -> int:
+    return default if given is None else given
 
 
 @router.get("/search", summary="Search actors, places, events and documents by name", responses=_HTML_RESPONSES,
             operation_id="workbench_search")
-async def search(request: Request, q: str = "", kind: str = "", limit: str = "") -> Response:
+async def search(request: Request, q: str = "", kind: str = "", limit: int | None = LIMIT) -> Response:
     """Find things by any of their names (labels in any language, aliases, names used in sources);
     accents and case are ignored, and every word matches the start of a word."""
     media_type = _negotiate_page(request)
@@ -149,7 +149,7 @@ async def search(request: Request, q: str = "", kind: str = "", limit: str = "")
 
 
 @router.get("/search.json", summary="Search suggestions (JSON, for typeahead)", operation_id="workbench_suggest")
-async def suggest(request: Request, q: str = "", kind: str = "", limit: str = "") -> Response:
+async def suggest(request: Request, q: str = "", kind: str = "", limit: int | None = LIMIT) -> Response:
     """The best matches for a partial name, as JSON: {q, total, results: [{iri, href, kind, label, matched}]}."""
     found, hits = await _search(request, q, _limit(limit, SUGGEST_LIMIT), kind or None)
     return _json({"q": q, "total": found.total, "results": hits})
