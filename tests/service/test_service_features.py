@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
 
 from tests.service.conftest import start_server
 
@@ -78,21 +77,6 @@ def test_ask_in_xml_and_json(read_only_server):
     assert "<boolean>false</boolean>" in xml
 
 
-def test_sparqlwrapper_gets_every_result_format(read_only_server):
-    client = SPARQLWrapper(read_only_server.url + "/sparql")
-    client.setQuery(SELECT)
-    client.setReturnFormat(JSON)
-    assert len(client.query().convert()["results"]["bindings"]) == 3
-    client.setReturnFormat(XML)
-    assert client.query().convert().getElementsByTagName("result").length == 3
-    client.setReturnFormat(CSV)
-    assert client.query().convert().decode().count("\n") == 4
-    client.setQuery(f"CONSTRUCT WHERE {{ <{EVENT}> ?p ?o }}")
-    client.setReturnFormat(TURTLE)
-    assert b"Event one" in client.query().convert()
-
-
-# -- errors --------------------------------------------------------------------------------------
 def test_syntax_errors_are_problems_with_line_and_column(read_only_server):
     response = _get(read_only_server, "SELECT *\nWHERE {\n  ?s ?p \n}")
     assert response.status_code == 400
