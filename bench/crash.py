@@ -1,11 +1,11 @@
 """The long crash campaign: SIGKILL every write path at random moments, reopen, count.
 
-    .venv/bin/python bench/crash.py [--kills 60] [--seed N] [--paths small,load,large,import]
+    .venv/bin/python bench/crash.py [--kills 60] [--seed N] [--paths small,load,large,import,author]
                                     [--load-rows 600] [--import-rows 600] [--out bench/CRASH.md] [--work DIR]
 
 The kills are shared out across the paths (small HTTP writes, large Graph Store DELETE/PUT/POST,
-`sahelkg load`, `sahelkg import acled`); `sahelkg author add` is listed as not run until the
-command exists. The harness is tests/crash/harness.py (the CI version: tests/crash/test_crash.py).
+`sahelkg load`, `sahelkg import acled`, `sahelkg author add`). The harness is tests/crash/harness.py
+(the CI version: tests/crash/test_crash.py).
 Writes a table per path — kills, acknowledged, lost, partial, without provenance, failed opens,
 re-runs — with every problem and the kill log, to --out. Exits 1 when a path lost, half-wrote or
 orphaned anything, 0 otherwise.
@@ -29,18 +29,10 @@ sys.path.insert(0, str(REPO))
 
 from tests.crash.harness import PATHS, Campaign, Tally, make_inputs  # noqa: E402
 
-RUNNABLE = ["small", "load", "large", "import"]  # cheapest first: a campaign cut short still has most paths
-NOT_RUN = {"author": "`sahelkg author add` does not exist yet (its place: tests/crash/harness.py, author_add_kills)"}
+RUNNABLE = ["small", "load", "large", "import", "author"]  # cheapest first: a campaign cut short still has most paths
+NOT_RUN: dict[str, str] = {}
 # ACLED rows: ~77 triples each. 260: ~20k triples per large HTTP write; 600: ~46k quads loaded or imported.
 SIZES = {"http_rows": 260, "load_rows": 600, "import_rows": 600}
-
-
-def author_command_exists() -> bool:
-    """Return True once `sahelkg author` is a command (then author_add_kills must be written)."""
-    from tests.crash.harness import SAHELKG
-
-    helptext = subprocess.run([SAHELKG, "--help"], capture_output=True, text=True).stdout
-    return any(line.split()[:1] == ["author"] for line in helptext.splitlines())
 
 
 def share(kills: int, paths: list[str]) -> dict[str, int]:
@@ -126,9 +118,6 @@ def main(argv: list[str]) -> int:
     unknown = [p for p in paths if p not in RUNNABLE]
     if unknown:
         parser.error(f"unknown or not runnable path(s) {unknown}; choose from {RUNNABLE}")
-    if author_command_exists():
-        NOT_RUN["author"] = ("`sahelkg author` exists now, but its kill runner is still a placeholder "
-                             "(tests/crash/harness.py, author_add_kills): write it")
     started = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     command = "python bench/crash.py " + " ".join(argv)
     clock = time.monotonic()

@@ -75,6 +75,23 @@ def query_mix(n_events: int) -> dict[str, tuple[float, callable]]:
     }
 
 
+def repeated_mix(n_events: int) -> dict[str, tuple[float, callable]]:
+    """Return the mix of a public research endpoint: the same heavy saved aggregate again and again."""
+    standard = query_mix(n_events)
+    return {"sum per actor and month (repeated)": (1.0, standard["sum per actor and month"][1])}
+
+
+def lookup_mix(n_events: int) -> dict[str, tuple[float, callable]]:
+    """Return a lookup-heavy mix: 6 of 8 requests are point lookups."""
+    standard = query_mix(n_events)
+    return {"point lookup": (0.75, standard["point lookup"][1]),
+            "cq4 counts by perpetrator (saved)": (0.125, standard["cq4 counts by perpetrator (saved)"][1]),
+            "optional-heavy": (0.125, standard["optional-heavy"][1])}
+
+
+MIXES = {"standard": query_mix, "repeated": repeated_mix, "lookups": lookup_mix}
+
+
 # ---------------------------------------------------------------------------------------------
 def free_port() -> int:
     with socket.socket() as s:
@@ -296,6 +313,9 @@ def main() -> None:
                         help="which servers to run (default: all three)")
     parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"))
     parser.add_argument("--workers", type=int, default=None, help="sahelkg query workers (default: Settings)")
+    parser.add_argument("--mix", choices=sorted(MIXES), default="standard",
+                        help="standard (default), repeated (one heavy aggregate again and again: the result "
+                             "cache's case) or lookups (6 of 8 requests point lookups)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     results = {"machine": machine(), "command": " ".join([Path(sys.executable).name, *sys.argv]), "sizes": []}
@@ -306,7 +326,7 @@ def main() -> None:
         triples = sum(1 for _ in open(data))
         size = {"events": n, "triples": triples, "pyoxigraph_bulk_load": pyoxigraph_bulk_load(data), "servers": {}}
         print(f"{n} events, {triples} triples; pyoxigraph bulk load {size['pyoxigraph_bulk_load']:.1f} s", flush=True)
-        mix = query_mix(n)
+        mix = MIXES[args.mix](n)
         # Default arguments bind this size's data file (the starters run inside this iteration).
         starters = [("sahelkg", lambda data=data: start_ours(data, args.workers)),
                     ("oxigraph serve", lambda data=data: start_oxigraph(data))]

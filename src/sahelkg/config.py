@@ -51,6 +51,9 @@ class Settings:
     body_timeout: float = 60.0
     # Seconds a write may take to be parsed, planned and validated in its worker process.
     write_timeout: float = 300.0
+    # Bytes of serialised query results kept between identical queries (0: no cache); every
+    # write invalidates them (sahelkg.web.result_cache).
+    result_cache_bytes: int = 64 * 1024 * 1024
 
     @property
     def writes_enabled(self) -> bool:
@@ -68,6 +71,7 @@ class Settings:
             "SAHELKG_MAX_QUERY_CHARS": ("max_query_chars", int),
             "SAHELKG_MAX_RESULT_ROWS": ("max_result_rows", int),
             "SAHELKG_WORKERS": ("workers", int),
+            "SAHELKG_RESULT_CACHE_BYTES": ("result_cache_bytes", int),
             "SAHELKG_MAX_CONNECTIONS": ("max_connections", int),
             "SAHELKG_HEADER_TIMEOUT": ("header_timeout", float),
             "SAHELKG_BODY_TIMEOUT": ("body_timeout", float),

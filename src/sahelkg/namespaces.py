@@ -22,6 +22,9 @@ ONTOLOGY_GRAPH = GRAPH + "ontology"
 REFERENCE_GRAPH = GRAPH + "reference"
 CATALOG_GRAPH = GRAPH + "catalog"
 SOURCE_GRAPH_PREFIX = GRAPH + "source/"
+# Curators' statements about the sources (incident links); not source graphs, no catalog record.
+CURATION_GRAPH_PREFIX = GRAPH + "curation/"
+INCIDENTS_GRAPH = CURATION_GRAPH_PREFIX + "incidents"
 SHAPES = BASE + "shapes#"
 
 PREFIXES: dict[str, str] = {

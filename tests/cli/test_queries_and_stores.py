@@ -211,3 +211,20 @@ def test_load_creates_a_store_only_in_an_empty_directory_or_what_an_interrupted_
     (interrupted / "LOG").write_text("RocksDB log of a load killed before its first write\n")
     assert cli.main(["load", str(small), "--store", str(interrupted)]) == 0
     assert (interrupted / "CURRENT").is_file()
+
+
+def test_serve_load_goes_through_the_gate(tmp_path):
+    """`serve --load` writes like `sahelkg load`: data the shapes refuse never gets served or stored."""
+    bad = tmp_path / "bad.trig"
+    bad.write_text("@prefix skg: <https://w3id.org/sahelkg/ontology#> .\n"
+                   "<https://w3id.org/sahelkg/graph/user-notes> { <https://w3id.org/sahelkg/id/claim/x> a skg:Allegation . }\n")
+    port = free_port()
+    refused = run("serve", "--seed", "--load", str(bad), "--port", str(port), timeout=120)
+    assert refused.returncode == 1
+    assert "id/claim/x" in refused.stderr and "the service was not started" in refused.stderr
+    store = tmp_path / "store"
+    assert run("load", "ontology/sahelkg.ttl", "data", "--store", str(store)).returncode == 0
+    on_disk = run("serve", "--store", str(store), "--load", str(bad), "--port", str(port), timeout=120)
+    assert on_disk.returncode == 1
+    left = run("query", "ASK { GRAPH <https://w3id.org/sahelkg/graph/user-notes> { ?s ?p ?o } }", "--store", str(store))
+    assert left.stdout.strip() == "false"

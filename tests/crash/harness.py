@@ -7,7 +7,7 @@ Write paths (one runner each, all sharing one `Campaign`):
   large    the same server taking one Graph Store DELETE, PUT or POST of ~20,000 triples
   load     `sahelkg load FILE --store DIR`
   import   `sahelkg import acled FILE --store DIR`
-  author   `sahelkg author add` — not written yet: the command does not exist (see `author_add_kills`)
+  author   `sahelkg author add SHEET --store DIR` (a small sheet written by `write_author_sheet`)
 
 After every kill the store is reopened in a fresh process (`inspect_store`, through
 `sahelkg.store.EmbeddedStore`) and checked:
@@ -816,13 +816,32 @@ def import_kills(c: Campaign, kills: int) -> Tally:
     return command_kills(c, spec, kills)
 
 
-def author_add_kills(c: Campaign, kills: int) -> Tally:
-    """PLACE FOR `sahelkg author add` (issue 13): the command does not exist yet.
+AUTHOR_TEXT = ("Nine herders were killed near the wells on Tuesday, March 4, according to the civil society group "
+               "Kal Akal, which accused Malian forces of carrying out the attack.\n")
 
-    When it does, build a `CommandPath` for it here like `import_kills` (the graph it writes, the
-    command line given a store directory) and call `command_kills`; add "author" to PATHS' users
-    (tests/crash/test_crash.py and bench/crash.py)."""
-    raise NotImplementedError("`sahelkg author add` does not exist yet: nothing to kill")
+
+def write_author_sheet(root: Path) -> Path:
+    """Write a small sheet (only reference actors: the reference graph stays as it is) and its text."""
+    (root / "author-text.txt").write_text(AUTHOR_TEXT, encoding="utf-8")
+    sheet = root / "author-sheet.yaml"
+    sheet.write_text(
+        "source: c900\n"
+        "document: {kind: news-article, label: Crash-test article, publisher: kal-akal, language: en, "
+        "text: author-text.txt, published: 'March 10, 2025'}\n"
+        "events:\n  wells: {type: acled-attack, label: Attack near the wells, place: mali, when: 'on Tuesday, March 4'}\n"
+        "statements:\n  - {by: kal-akal, when: 'March 10, 2025', claims: [{id: s1, stance: accuses, about: wells, "
+        "accused: [Malian forces], quotes: ['accused Malian forces'], counts: [{wording: Nine herders, outcome: killed, "
+        "victims: civilians}]}]}\n", encoding="utf-8")
+    return sheet
+
+
+def author_add_kills(c: Campaign, kills: int) -> Tally:
+    """SIGKILL `sahelkg author add SHEET --store DIR` (a small sheet: one claim, its count and anchor)."""
+    sheet = write_author_sheet(c.root)
+    spec = CommandPath("sahelkg author add SHEET --store DIR", "author",
+                       lambda store: [SAHELKG, "author", "add", str(sheet), "--store", str(store)],
+                       ns.SOURCE_GRAPH_PREFIX + "c900")
+    return command_kills(c, spec, kills)
 
 
 # Every write path, by name: the runner and whether it can run today.

@@ -39,6 +39,8 @@ def test_imported_graphs_conform_to_the_shapes(store):
     import_acled(store, DATA / "acled_v2.csv")
     import_ucdp(store, DATA / "ucdp.csv", version="24.1")
     import_ucdp(store, DATA / "ucdp_legacy.csv", version="19.1")
+    import_acled(store, DATA / "acled_issue10.csv")
+    import_ucdp(store, DATA / "ucdp_issue10.csv", version="25.1", on_bad_row="skip")
     report = validation.validate_quads(list(store.quads()))
     assert report.conforms, report.to_text()
     assert report.counts()["Warning"] == 0, report.to_text()

@@ -28,8 +28,12 @@ def run(seed_store, name, **params):
 
 
 def test_all_six_competency_questions_are_saved_queries():
-    assert sorted(QUERIES) == ["cq1-accusations-of-event", "cq2-disputed-allegations", "cq3-affiliates-of",
-                               "cq4-counts-by-perpetrator", "cq5-everything-about-actor", "cq6-claims-by-claimant"]
+    assert {"cq1-accusations-of-event", "cq2-disputed-allegations", "cq3-affiliates-of", "cq4-counts-by-perpetrator",
+            "cq5-everything-about-actor", "cq6-claims-by-claimant"} <= set(QUERIES)
+    # The cross-source questions of issue 10 (tests/audit_cross_source/test_saved_queries.py).
+    assert {"cq7-incident-figures", "cq8-responsibility-and-acknowledgements", "cq9-accusations-between-adversaries",
+            "cq10-alleged-against-actor-and-affiliates", "cq11-answers-by-actor-kind",
+            "cq12-shared-upstream-sources"} <= set(QUERIES)
 
 
 def test_cq1_kal_akal_and_the_csp_dpa_spokesperson_accuse_fama_and_wagner_of_the_2_january_attack(seed_store):

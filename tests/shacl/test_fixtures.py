@@ -102,7 +102,8 @@ def test_every_rule_of_the_shapes_has_an_invalid_fixture():
 
     shapes = validation.shapes_graph()
     rules = set()
-    for shape in set(shapes.subjects(SH.targetClass)) | set(shapes.subjects(SH.targetObjectsOf)):
+    for shape in (set(shapes.subjects(SH.targetClass)) | set(shapes.subjects(SH.targetObjectsOf))
+                  | set(shapes.subjects(SH.targetSubjectsOf))):
         rules |= {str(p) for p in shapes.objects(shape, SH.property)}
         rules |= {str(c) for c in shapes.objects(shape, SH.sparql)}
         if any((shape, p, None) in shapes for p in (SH.nodeKind, SH.pattern, SH["not"])):

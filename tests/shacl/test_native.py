@@ -27,7 +27,8 @@ def test_every_shape_of_the_file_compiles_including_each_sparql_constraint():
     assert validation_native.available()
     shapes, constants = validation_native.compiled_shapes()
     g = validation.shapes_graph()
-    assert {s.name for s in shapes} == {str(s) for s in set(g.subjects(SH.targetClass)) | set(g.subjects(SH.targetObjectsOf))}
+    targeted = set(g.subjects(SH.targetClass)) | set(g.subjects(SH.targetObjectsOf)) | set(g.subjects(SH.targetSubjectsOf))
+    assert {s.name for s in shapes} == {str(s) for s in targeted}
     queries = [c for c in constants.values() if isinstance(c, validation_native.SparqlCheck)]
     assert {q.check.source_constraint for q in queries} == {str(c) for c in g.subjects(SH.select)}
     # Each runs its own text from the shapes file, not a copy.

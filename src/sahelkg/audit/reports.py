@@ -42,6 +42,8 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX stance: <https://w3id.org/sahelkg/vocab/stance/>
+PREFIX ls: <https://w3id.org/sahelkg/vocab/link-status/>
+PREFIX schema: <https://schema.org/>
 """
 _ACRONYM = re.compile(r"^(?=(?:.*[A-Z]){2})[A-Za-z-]{2,8}$")
 
@@ -57,9 +59,23 @@ class AuditError(ValueError):
         self.status = status
 
 
+@dataclass
+class Table:
+    """A further titled table of a report (the incident dossier has one per kind of statement)."""
+
+    name: str
+    title: str
+    columns: tuple[str, ...]
+    rows: list[dict[str, str]] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """Return the table as a JSON-ready dict."""
+        return {"name": self.name, "title": self.title, "columns": list(self.columns), "rows": self.rows}
+
+
 @dataclass(kw_only=True)
 class Report:
-    """The result of an audit: a titled table, notes, and for a source chain its text and SVG."""
+    """The result of an audit: a titled table, notes, further tables, and for a source chain its text and SVG."""
 
     kind: str
     title: str
@@ -67,13 +83,23 @@ class Report:
     columns: tuple[str, ...]
     rows: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    sections: list[Table] = field(default_factory=list)
     text: str | None = None
     svg: str | None = None
+
+    def section(self, name: str) -> Table:
+        """Given a section's name, return it (KeyError when the report has none of that name)."""
+        for table in self.sections:
+            if table.name == name:
+                return table
+        raise KeyError(name)
 
     def to_dict(self) -> dict:
         """Return the report as a JSON-ready dict."""
         body = {"audit": self.kind, "title": self.title, "subject": self.subject, "columns": list(self.columns),
                 "rows": self.rows, "notes": self.notes}
+        if self.sections:
+            body["sections"] = [t.to_dict() for t in self.sections]
         if self.text is not None:
             body["text"] = self.text
         if self.svg is not None:
@@ -191,7 +217,10 @@ def resolve_node(store, reference: str, kind: str, class_iri: str) -> str:
 
 def _iri_candidates(reference: str, kind: str) -> list[ox.NamedNode]:
     out = []
-    for text in (expand_iri(reference), ns.ID + kind + reference):
+    # kind:slug works for every kind of thing, whether or not the prefix is registered (incident:…).
+    own = kind.rstrip("/") + ":"
+    local = ns.ID + kind + reference[len(own):] if reference.startswith(own) else None
+    for text in (expand_iri(reference), ns.ID + kind + reference, *([local] if local else [])):
         try:
             if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", text):
                 out.append(ox.NamedNode(text))
@@ -270,17 +299,20 @@ def claim_facts(store, claims: Iterable[str]) -> dict[str, ClaimFacts]:
         facts[r["claim"].value].accused.append((r["actor"].value, _local(r["role"].value)))
     for r in each("SELECT ?claim ?about WHERE { ?claim skg:about ?about . } ORDER BY ?about"):
         facts[r["claim"].value].about.append(r["about"].value)
-    for r in each("""SELECT ?claim ?count ?wording ?minimum ?maximum ?outcome ?victims ?partOf WHERE {
+    for r in each("""SELECT ?claim ?count ?wording ?minimum ?maximum ?outcome ?victims ?partOf ?proportion WHERE {
           ?claim skg:assertsCount ?count .
           ?count skg:originalWording ?wording .
-          ?count skg:minimum ?minimum .
+          OPTIONAL { ?count skg:minimum ?minimum . }
           ?count skg:outcome ?outcome .
+          OPTIONAL { ?count skg:proportion ?proportion . }
           OPTIONAL { ?count skg:maximum ?maximum . }
           OPTIONAL { ?count skg:victimCategory ?victims . }
           OPTIONAL { ?count skg:partOf ?partOf . }
         } ORDER BY BOUND(?partOf) ?count"""):
         facts[r["claim"].value].counts.append({
-            "count": r["count"].value, "wording": r["wording"].value, "minimum": r["minimum"].value,
+            "count": r["count"].value, "wording": r["wording"].value,
+            "minimum": r["minimum"].value if "minimum" in r else "",
+            "proportion": _local(r["proportion"].value) if "proportion" in r else "",
             "maximum": r["maximum"].value if "maximum" in r else "", "outcome": _local(r["outcome"].value),
             "victims": _local(r["victims"].value) if "victims" in r else "",
             "partOf": r["partOf"].value if "partOf" in r else ""})
@@ -344,7 +376,14 @@ def _claimants_text(f: ClaimFacts, names: dict[str, str]) -> str:
 def _counts_text(f: ClaimFacts) -> str:
     parts = []
     for c in f.counts:
-        bounds = c["minimum"] if c["minimum"] == c["maximum"] else f"{c['minimum']}–{c['maximum']}"
+        if c.get("proportion"):
+            bounds = c["proportion"]
+        elif not c["minimum"] and not c["maximum"]:
+            bounds = "unknown"
+        elif not c["minimum"]:
+            bounds = f"up to {c['maximum']}"
+        else:
+            bounds = c["minimum"] if c["minimum"] == c["maximum"] else f"{c['minimum']}–{c['maximum']}"
         what = c["outcome"] + (f" {c['victims']}" if c["victims"] else "")
         parts.append(f"“{c['wording']}” [{what}: {bounds}" + (f", part of {shorten(c['partOf'])}]"
                                                                if c["partOf"] else "]"))
@@ -391,6 +430,13 @@ def actor_ledger(store, actor: str) -> Report:
         BIND("accused" AS ?relation) }
       UNION { ?claim skg:claimant ?actor . BIND("claimant" AS ?relation) }
       UNION { ?claim skg:deniedActor ?actor . BIND("part denied" AS ?relation) }
+      UNION { ?claim skg:qualifiedAccusation ?accusation .
+        ?accusation skg:candidateActor ?actor .
+        FILTER NOT EXISTS { ?accusation skg:accusedActor ?actor . }
+        ?accusation skg:allegedRole ?role .
+        BIND("candidate" AS ?relation) }
+      UNION { ?claim skg:rejects ?document . ?document skg:publisher|skg:author ?actor .
+        BIND("its document rejected" AS ?relation) }
     }""", actor=[ox.NamedNode(iri)])
     facts = claim_facts(store, [e["claim"].value for e in entries])
     denials = claim_facts(store, {d for f in facts.values() for d, _ in f.disputed_by})
@@ -399,8 +445,12 @@ def actor_ledger(store, actor: str) -> Report:
     for e in entries:
         f = facts[e["claim"].value]
         relation = e["relation"].value
-        if relation == "accused":
+        if relation == "accused" and f.stance == "claims-responsibility":
+            relation = f"responsibility claimed as {_local(e['role'].value)}"
+        elif relation == "accused":
             relation = f"accused as {_local(e['role'].value)}"
+        elif relation == "candidate":
+            relation = f"possibly the {_local(e['role'].value)} described (not identified)"
         keyed.append(((f.stated_on, f.iri, relation), {
             "date": describe_date(f.stated_on, f.precision), "relation": relation, "claim": shorten(f.iri),
             "stance": f.stance, "claimants": _claimants_text(f, names),
@@ -414,49 +464,132 @@ def actor_ledger(store, actor: str) -> Report:
 
 
 CONTESTED_COLUMNS = ("allegation", "claimants", "accused", "about", "allegation sources", "allegation quotes",
-                     "denial", "denied by", "denies", "does not deny", "denial sources", "denial quotes", "flags")
+                     "denial", "denied by", "denies", "does not deny", "denial sources", "denial quotes", "flags",
+                     "answer", "rejected target", "grounds")
 
 
 def contested_claims(store) -> Report:
-    """Return every allegation that a denial disputes, side by side with the denial, with both sides' sources."""
-    pairs = select(store, "SELECT DISTINCT ?allegation ?denial WHERE { ?denial skg:disputes ?allegation . }"
-                          " ORDER BY ?allegation ?denial")
-    facts = claim_facts(store, {p[k].value for p in pairs for k in ("allegation", "denial")})
-    names = labels(store, _facts_iris(facts.values()))
+    """Return every claim that a denial disputes or a rejection targets (the claim itself, or a document it
+    rests on or is reported in), side by side with the answer, with both sides' sources."""
+    pairs = select(store, """SELECT DISTINCT ?allegation ?denial ?target WHERE {
+      { ?denial skg:disputes ?allegation . }
+      UNION { ?denial skg:rejects ?allegation . ?allegation skg:stance ?any . BIND(?allegation AS ?target) }
+      UNION { ?denial skg:rejects ?target . FILTER NOT EXISTS { ?target skg:stance ?none . }
+              OPTIONAL { ?allegation skg:reportedIn|skg:originallyStatedIn|skg:basedOn ?target .
+                         ?allegation skg:stance ?some . } }
+    } ORDER BY ?allegation ?denial ?target""")
+    facts = claim_facts(store, {p[k].value for p in pairs for k in ("allegation", "denial") if k in p})
+    grounds: dict[str, list[str]] = defaultdict(list)
+    for r in select(store, "SELECT ?claim ?grounds WHERE { ?claim skg:rejectionGrounds ?grounds . } ORDER BY ?grounds",
+                    claim=[p["denial"] for p in pairs]):
+        grounds[r["claim"].value].append(_local(r["grounds"].value))
+    names = labels(store, _facts_iris(facts.values()) | {p["target"].value for p in pairs if "target" in p})
     rows = []
     for p in pairs:
-        a, d = facts[p["allegation"].value], facts[p["denial"].value]
+        d = facts[p["denial"].value]
+        a = facts[p["allegation"].value] if "allegation" in p else ClaimFacts("")
         accused = [actor for actor, _ in a.accused]
+        target = p["target"].value if "target" in p else ""
+        rejection = "target" in p
         rows.append({
-            "allegation": shorten(a.iri), "claimants": _claimants_text(a, names),
+            "allegation": shorten(a.iri) if a.iri else "", "claimants": _claimants_text(a, names),
             "accused": "; ".join(f"{names[x]} ({role})" for x, role in a.accused),
             "about": "; ".join(names.get(x, shorten(x)) for x in a.about),
             "allegation sources": _sources_text(a, names), "allegation quotes": " | ".join(q for _, q in a.quotes),
             "denial": shorten(d.iri), "denied by": _claimants_text(d, names),
-            "denies": "; ".join(names[x] for x in d.denied) or "the allegation as a whole",
+            "denies": "" if rejection else ("; ".join(names[x] for x in d.denied) or "the allegation as a whole"),
             "does not deny": "; ".join(names[x] for x in accused if x not in d.denied) if d.denied else "",
             "denial sources": _sources_text(d, names), "denial quotes": " | ".join(q for _, q in d.quotes),
-            "flags": "; ".join(f"{shorten(c.iri)} RESTS ON RETRACTED SOURCE" for c in (a, d) if c.rests_on_retracted)})
+            "flags": "; ".join(f"{shorten(c.iri)} RESTS ON RETRACTED SOURCE" for c in (a, d)
+                               if c.iri and c.rests_on_retracted),
+            "answer": d.stance or "denies",
+            "rejected target": f"{names.get(target, shorten(target))} ({shorten(target)})" if target else "",
+            "grounds": "; ".join(grounds.get(d.iri, []))})
+    denials = sum(1 for r in rows if not r["rejected target"])
     return Report(kind="contested", title="Contested claims", subject=None, columns=CONTESTED_COLUMNS, rows=rows,
-                  notes=[f"{len(rows)} allegation–denial pairs."])
+                  notes=[f"{denials} allegation–denial pairs; {len(rows) - denials} rejections of a claim or of the "
+                         "evidence or report it rests on."])
 
 
-CORROBORATION_COLUMNS = ("about", "accused", "alleged role", "independent claimants", "claimants", "statements",
-                         "allegations", "single claimant", "disputed by")
+CORROBORATION_COLUMNS = ("about", "accused", "alleged role", "independent claimants", "claimants",
+                         "lines of evidence", "claim kinds", "statements", "allegations", "single claimant",
+                         "single line of evidence", "disputed by", "rejected by")
+# Claims that assert an actor's part in a harm: accusations, and an actor's claim of its own act.
+CORROBORATING_STANCES = ("accuses", "claims-responsibility")
+# Upstream links a claim or document rests on, followed transitively for independence.
+UPSTREAM = "skg:basedOn|skg:originallyStatedIn|schema:citation"
+
+
+def upstream_sources(store, claims: Iterable[str]) -> dict[str, set[str]]:
+    """Given claims, return for each the documents and actors it rests on, followed transitively
+    through skg:basedOn, skg:originallyStatedIn and schema:citation (the claim itself excluded)."""
+    claims = sorted(set(claims))
+    found: dict[str, set[str]] = {c: set() for c in claims}
+    if not claims:
+        return found
+    for r in select(store, f"""SELECT DISTINCT ?claim ?source WHERE {{
+      ?claim ({UPSTREAM})+ ?source . FILTER(isIRI(?source))
+    }}""", claim=[ox.NamedNode(c) for c in claims]):
+        found[r["claim"].value].add(r["source"].value)
+    return found
+
+
+def _reporting_publishers(store, claims: Iterable[str]) -> dict[str, set[str]]:
+    claims = sorted(set(claims))
+    found: dict[str, set[str]] = {c: set() for c in claims}
+    if claims:
+        for r in select(store, "SELECT ?claim ?publisher WHERE { ?claim skg:reportedIn ?document . "
+                               "?document skg:publisher ?publisher . }", claim=[ox.NamedNode(c) for c in claims]):
+            found[r["claim"].value].add(r["publisher"].value)
+    return found
+
+
+def lines_of_evidence(claims: Iterable[str], voice: dict[str, str], statement: dict[str, str],
+                      upstream: dict[str, set[str]], publishers: dict[str, set[str]]) -> list[set[str]]:
+    """Given claims with their voice (the organisation speaking), original statement, upstream sources and
+    reporting documents' publishers, return the lines of evidence: groups of claims that are one voice,
+    one statement, or share an upstream source other than a publisher of their reporting documents.
+
+    >>> sorted(map(sorted, lines_of_evidence(["a", "b", "c"], {"a": "x", "b": "y", "c": "z"},
+    ...     {"a": "a", "b": "b", "c": "c"}, {"a": {"doc:t"}, "b": {"doc:t"}, "c": set()}, {})))
+    [['a', 'b'], ['c']]
+    """
+    claims = sorted(set(claims))
+    parent = {c: c for c in claims}
+
+    def root(c: str) -> str:
+        while parent[c] != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
+    for i, a in enumerate(claims):
+        for b in claims[i + 1:]:
+            shared = (upstream.get(a, set()) & upstream.get(b, set())) - publishers.get(a, set()) - publishers.get(b, set())
+            if voice.get(a) == voice.get(b) or statement.get(a, a) == statement.get(b, b) or shared:
+                parent[root(a)] = root(b)
+    lines: dict[str, set[str]] = defaultdict(set)
+    for c in claims:
+        lines[root(c)].add(c)
+    return list(lines.values())
 
 
 def corroboration(store) -> Report:
-    """Return, for each event or pattern and each actor accused in a role, how many independent
-    claimants make that allegation.
+    """Return, for each incident (or event or pattern) and each actor accused in a role, how many
+    independent claimants and how many lines of evidence assert that part: accusations and
+    responsibility claims alike.
 
     Independence: claimants count once per organisation; a person speaking on behalf of an
-    organisation (or its spokesperson, leader or member) counts as that organisation; allegations
-    that report the same original statement count once.
+    organisation (or its spokesperson, leader or member) counts as that organisation. Lines of
+    evidence: claims reporting one original statement, or resting on a shared upstream source
+    (skg:basedOn, skg:originallyStatedIn, schema:citation, transitively), are one line. Events
+    confirmed as one incident (skg:sameIncident) are counted together under the incident.
     """
-    rows_in = select(store, """SELECT ?allegation ?about ?accused ?role ?agent ?behalf ?statement WHERE {
-      ?allegation a/rdfs:subClassOf* skg:Allegation .
-      ?allegation skg:stance stance:accuses .
+    rows_in = select(store, """SELECT ?allegation ?stance ?about ?incident ?accused ?role ?agent ?behalf ?statement WHERE {
+      VALUES ?stance { stance:accuses stance:claims-responsibility }
+      ?allegation skg:stance ?stance .
       ?allegation skg:about ?about .
+      OPTIONAL { ?about skg:sameIncident ?incident . }
       ?allegation skg:qualifiedAccusation ?accusation .
       ?accusation skg:accusedActor ?accused .
       ?accusation skg:allegedRole ?role .
@@ -470,6 +603,9 @@ def corroboration(store) -> Report:
       ?person skg:spokespersonFor|skg:leaderOf|skg:memberOf ?organisation . }"""):
         speaks_for[r["person"].value].add(r["organisation"].value)
     groups: dict[tuple[str, str, str], dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    voice_of: dict[str, str] = {}
+    statement_of: dict[str, str] = {}
+    kinds: dict[tuple[str, str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for r in rows_in:
         agent = r["agent"].value
         if "behalf" in r:
@@ -478,32 +614,81 @@ def corroboration(store) -> Report:
             voice = next(iter(speaks_for[agent]))
         else:
             voice = agent
-        key = (r["about"].value, r["accused"].value, _local(r["role"].value))
+        about = r["incident"].value if "incident" in r else r["about"].value
+        key = (about, r["accused"].value, _local(r["role"].value))
+        claim = r["allegation"].value
         groups[key]["voices"].add(voice)
-        groups[key]["statements"].add(r["statement"].value if "statement" in r else r["allegation"].value)
-        groups[key]["allegations"].add(r["allegation"].value)
-    facts = claim_facts(store, {a for g in groups.values() for a in g["allegations"]})
+        statement_of[claim] = r["statement"].value if "statement" in r else claim
+        voice_of.setdefault(claim, voice)
+        groups[key]["statements"].add(statement_of[claim])
+        groups[key]["allegations"].add(claim)
+        kinds[key][_local(r["stance"].value)].add(claim)
+    all_claims = {a for g in groups.values() for a in g["allegations"]}
+    disputed_by: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    # Denials are read in one query over every claim that has one (few), not per claim.
+    for r in select(store, """SELECT ?claim ?denial ?denied WHERE {
+          ?denial skg:disputes ?claim .
+          OPTIONAL { ?denial skg:deniedActor ?denied . }
+        } ORDER BY ?denial ?denied"""):
+        if r["claim"].value in all_claims:
+            disputed_by[r["claim"].value].append((r["denial"].value, r["denied"].value if "denied" in r else ""))
+    # Independence is only a question where a group has two claims or more: read upstream chains for those.
+    several = {a for g in groups.values() if len(g["allegations"]) > 1 for a in g["allegations"]}
+    upstream = upstream_sources(store, several)
+    publishers = _reporting_publishers(store, several)
+    rejections = _rejections_of(store, all_claims)
     names = labels(store, {k[0] for k in groups} | {k[1] for k in groups} | {v for g in groups.values() for v in g["voices"]})
-    keyed: list[tuple[tuple[int, str, str, str], dict[str, str]]] = []  # (sort key, row)
+    keyed: list[tuple[tuple[int, int, str, str, str], dict[str, str]]] = []  # (sort key, row)
     for (about, accused, role), g in groups.items():
-        disputes = sorted({(d, x) for a in g["allegations"] for d, x in facts[a].disputed_by})
+        disputes = sorted({(d, x) for a in g["allegations"] for d, x in disputed_by[a]})
         denial_text = "; ".join(f"{shorten(d)}" + (f" (denies {names.get(x) or shorten(x)})" if x else "")
                                 for d, x in disputes if not x or x == accused)
         if disputes and not denial_text:
             denial_text = "; ".join(sorted({f"{shorten(d)} (does not deny this actor's part)" for d, _ in disputes}))
-        keyed.append(((-len(g["voices"]), names[about], names[accused], role), {
+        lines = lines_of_evidence(g["allegations"], voice_of, statement_of, upstream, publishers)
+        rejected = sorted({shorten(r) for a in g["allegations"] for r in rejections.get(a, ())})
+        keyed.append(((-len(lines), -len(g["voices"]), names[about], names[accused], role), {
             "about": names[about], "accused": names[accused], "alleged role": role,
             "independent claimants": str(len(g["voices"])), "claimants": "; ".join(sorted(names[v] for v in g["voices"])),
+            "lines of evidence": str(len(lines)),
+            "claim kinds": "; ".join(f"{k} {len(v)}" for k, v in sorted(kinds[(about, accused, role)].items())),
             "statements": "; ".join(sorted(shorten(s) for s in g["statements"])),
             "allegations": "; ".join(sorted(shorten(a) for a in g["allegations"])),
-            "single claimant": "yes" if len(g["voices"]) == 1 else "no", "disputed by": denial_text}))
+            "single claimant": "yes" if len(g["voices"]) == 1 else "no",
+            "single line of evidence": "yes" if len(lines) == 1 else "no", "disputed by": denial_text,
+            "rejected by": "; ".join(rejected)}))
     rows = [row for _, row in sorted(keyed, key=lambda pair: pair[0])]
     single = sum(1 for r in rows if r["single claimant"] == "yes")
+    one_line = sum(1 for r in rows if r["single line of evidence"] == "yes")
     return Report(kind="corroboration", title="Corroboration of allegations", subject=None,
                   columns=CORROBORATION_COLUMNS, rows=rows,
-                  notes=[f"{len(rows)} allegations (event or pattern, accused actor, role); {single} rest on a single "
-                         "claimant.", "Independent claimants are distinct organisations: a spokesperson, leader or "
-                         "member counts as the organisation; two reports of one statement count once."])
+                  notes=[f"{len(rows)} allegations (incident or event, accused actor, role); {single} rest on a single "
+                         f"claimant, {one_line} on a single line of evidence.",
+                         "Independent claimants are distinct organisations: a spokesperson, leader or "
+                         "member counts as the organisation; two reports of one statement count once.",
+                         "Lines of evidence: claims that rest on a shared upstream source (skg:basedOn, "
+                         "skg:originallyStatedIn, schema:citation, followed transitively) are one line, as are claims "
+                         "of one voice. Accusations and responsibility claims both count."])
+
+
+def _rejections_of(store, claims: Iterable[str]) -> dict[str, set[str]]:
+    """Given claims, return the rejections that target each claim or a document it rests on or is reported in."""
+    wanted = set(claims)
+    found: dict[str, set[str]] = defaultdict(set)
+    # Rejections are few: read them all, then only the claims that rest on what they target.
+    targets: dict[str, set[str]] = defaultdict(set)
+    for r in select(store, "SELECT ?rejection ?target WHERE { ?rejection skg:rejects ?target . }"):
+        targets[r["target"].value].add(r["rejection"].value)
+    for target, rejecting in targets.items():
+        if target in wanted:
+            found[target] |= rejecting
+    if targets:
+        for r in select(store, """SELECT DISTINCT ?claim ?target WHERE {
+          ?claim skg:reportedIn|skg:originallyStatedIn|skg:basedOn ?target .
+        }""", target=[ox.NamedNode(t) for t in sorted(targets)]):
+            if r["claim"].value in wanted:
+                found[r["claim"].value] |= targets[r["target"].value]
+    return found
 
 
 CHAIN_COLUMNS = ("step", "from", "relation", "to", "name", "details")
@@ -757,11 +942,17 @@ def render_markdown(report: Report) -> str:
     lines += [f"- {n}" for n in report.notes] + ([""] if report.notes else [])
     if report.text:
         lines += ["```", report.text, "```", ""]
-    lines.append("| " + " | ".join(report.columns) + " |")
-    lines.append("|" + "---|" * len(report.columns))
-    for row in report.rows:
-        lines.append("| " + " | ".join(_md_cell(row.get(c, "")) for c in report.columns) + " |")
+    lines += _md_table(report.columns, report.rows)
+    for table in report.sections:
+        lines += ["", f"## {table.title}", ""] + _md_table(table.columns, table.rows)
     return "\n".join(lines) + "\n"
+
+
+def _md_table(columns: tuple[str, ...], rows: list[dict[str, str]]) -> list[str]:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        lines.append("| " + " | ".join(_md_cell(row.get(c, "")) for c in columns) + " |")
+    return lines
 
 
 def render_html(report: Report) -> str:
@@ -774,30 +965,51 @@ def render_html(report: Report) -> str:
         body.append(f"<pre>{e(report.text)}</pre>")
     if report.svg:
         body.append(report.svg)
-    body.append("<table><thead><tr>" + "".join(f"<th>{e(c)}</th>" for c in report.columns) + "</tr></thead><tbody>")
-    for row in report.rows:
-        flagged = ' class="flagged"' if row.get("flags") else ""
-        body.append(f"<tr{flagged}>" + "".join(f"<td>{e(row.get(c, ''))}</td>" for c in report.columns) + "</tr>")
-    body.append("</tbody></table>")
+    body.append(_html_table(report.columns, report.rows))
+    for table in report.sections:
+        body.append(f"<h2>{e(table.title)}</h2>" + _html_table(table.columns, table.rows))
     return ('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>' + e(report.title) +
             "</title><style>td,th{border:1px solid #ccc;padding:4px;vertical-align:top}"
             "table{border-collapse:collapse}.flagged{background:#fdd}</style></head><body>" + "".join(body) +
             "</body></html>")
 
 
-def run_audit(store, kind: str, target: str | None = None) -> Report:
-    """Given a store, an audit name (actor, contested, corroboration, claim, source) and its target, return the report."""
-    audits = {"actor": actor_ledger, "claim": source_chain, "source": source_impact}
+def _html_table(columns: tuple[str, ...], rows: list[dict[str, str]]) -> str:
+    e = html.escape
+    out = ["<table><thead><tr>" + "".join(f"<th>{e(c)}</th>" for c in columns) + "</tr></thead><tbody>"]
+    for row in rows:
+        flagged = ' class="flagged"' if row.get("flags") else ""
+        out.append(f"<tr{flagged}>" + "".join(f"<td>{e(row.get(c, ''))}</td>" for c in columns) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+AUDITS = ("actor", "contested", "corroboration", "claim", "source", "incident", "adversaries", "alleged", "answers")
+
+
+def run_audit(store, kind: str, target: str | None = None, against: str | None = None) -> Report:
+    """Given a store, an audit name (one of AUDITS) and its target, return the report.
+
+    `alleged` takes two: the organisation (target) and the actor it alleged against (against).
+    """
+    from sahelkg.audit import cross_source, incidents  # they build on this module
+
+    audits = {"actor": actor_ledger, "claim": source_chain, "source": source_impact,
+              "incident": incidents.incident_dossier}
     if kind in audits:
         if not target:
             raise AuditError(f"the {kind} audit needs a target")
         return audits[kind](store, target)
-    if kind == "contested":
-        return contested_claims(store)
-    if kind == "corroboration":
-        return corroboration(store)
-    raise AuditError(f"unknown audit {kind!r}")
+    if kind == "alleged":
+        if not target or not against:
+            raise AuditError("the alleged audit needs an organisation (by) and an actor (against)")
+        return cross_source.alleged_against(store, target, against)
+    overall = {"contested": contested_claims, "corroboration": corroboration,
+               "adversaries": cross_source.adversary_accusations, "answers": cross_source.answers_by_actor_kind}
+    if kind in overall:
+        return overall[kind](store)
+    raise AuditError(f"unknown audit {kind!r}; use one of {', '.join(AUDITS)}")
 
 
-__all__ = ["AuditError", "Report", "actor_ledger", "contested_claims", "corroboration", "source_chain",
+__all__ = ["AUDITS", "AuditError", "Report", "Table", "actor_ledger", "contested_claims", "corroboration", "source_chain",
            "source_impact", "retraction_change", "retract", "render", "run_audit", "InvalidParameter"]

@@ -3,6 +3,8 @@
     sahelkg audit actor FAMa --seed
     sahelkg audit corroboration --seed --format csv
     sahelkg audit claim a000-s4-csp-dpa-accuses --seed --svg chain.svg
+    sahelkg audit incident incident:SLUG --store var/store
+    sahelkg audit alleged "Human Rights Watch" FAMa --seed
     sahelkg audit retract doc:a000 --store var/store
     sahelkg audit nanopub claim:a000-s4-csp-dpa-accuses --seed     (all allegations when no claim is given)
     sahelkg audit prov --seed -o claims.prov.ttl
@@ -18,7 +20,9 @@ from sahelkg.audit import reports as audit
 from sahelkg.cli.main import UsageError, add_store_options, open_store
 
 _TARGETS = {"actor": "actor IRI, actor:slug or name (preferred, alternative or as in sources)",
-            "claim": "claim IRI, claim:slug or slug", "source": "document IRI, doc:slug or slug"}
+            "claim": "claim IRI, claim:slug or slug", "source": "document IRI, doc:slug or slug",
+            "incident": "incident or event IRI, incident:slug, event:slug or slug",
+            "alleged": "the organisation that made the allegations (IRI, actor:slug or name)"}
 
 
 def register(subcommands) -> None:
@@ -29,11 +33,17 @@ def register(subcommands) -> None:
              "contested": "allegations that are denied or disputed, side by side with the denial",
              "corroboration": "independent claimants per allegation; allegations resting on one claimant",
              "claim": "the source chain of one claim, as text (and SVG with --svg)",
-             "source": "everything derived from a source document, and what rests on it alone"}
+             "source": "everything derived from a source document, and what rests on it alone",
+             "incident": "every source's account of one incident (or event) side by side",
+             "adversaries": "accusations by an actor against one it is in conflict with",
+             "alleged": "what an organisation alleged against an actor and its affiliates, with counts",
+             "answers": "denials and rejections grouped by the kind of actor that made them"}
     for name, text in helps.items():
         p = audits.add_parser(name, help=text)
         if name in _TARGETS:
             p.add_argument("target", help=_TARGETS[name])
+        if name == "alleged":
+            p.add_argument("against", help="the actor alleged against (IRI, actor:slug or name); its affiliates too")
         p.add_argument("--format", choices=audit.FORMATS, default="markdown")
         p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
         if name == "claim":
@@ -60,7 +70,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     """Run one audit and print (or write) it."""
     store = open_store(args, purpose="read")
     try:
-        report = audit.run_audit(store, args.audit, getattr(args, "target", None))
+        report = audit.run_audit(store, args.audit, getattr(args, "target", None), getattr(args, "against", None))
     except audit.AuditError as error:
         raise UsageError(str(error)) from error
     finally:

@@ -30,7 +30,7 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 # Modules that add subcommands of their own (each has `register(subcommands)`).
 COMMAND_MODULES: list[str] = ["sahelkg.dataset.ontology_docs", "sahelkg.cli.imports", "sahelkg.cli.audit",
-                              "sahelkg.linking.wikidata", "sahelkg.cli.validate"]
+                              "sahelkg.linking.wikidata", "sahelkg.cli.validate", "sahelkg.cli.author"]
 
 QUERY_FORMATS = {
     "json": "application/sparql-results+json",
@@ -361,11 +361,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Parse what is to be loaded first (errors name file:line:column), then serve it."""
-    import tempfile
-
-    import pyoxigraph as ox
-
+    """Parse what is to be loaded first (errors name file:line:column), commit it through the gate, then serve it."""
     from sahelkg.config import Settings
     from sahelkg.web import app
 
@@ -385,16 +381,39 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if paths:
             raise UsageError("--seed/--load work on the embedded store; "
                              "load a remote store with `sahelkg load --remote-query URL`")
-    with tempfile.TemporaryDirectory(prefix="sahelkg-serve-") as workdir:
-        load_paths = []
-        if paths:
-            dump = Path(workdir) / "load.nq"
-            dump.write_bytes(ox.serialize(loading.dataset_quads(paths, progress=_progress), format=ox.RdfFormat.N_QUADS) or b"")
-            load_paths.append(dump)
-        print(f"starting the SPARQL service on http://{args.host}:{args.port}/sparql", file=sys.stderr)
-        app.serve(args.host, args.port, store_dir=args.store, load_paths=load_paths,
-                  settings=Settings.from_env(), remote=remote)
+    source = None
+    if paths:
+        # Through the gate, like `sahelkg load`: the service starts only on data the shapes accept.
+        target = EmbeddedStore(args.store) if args.store else EmbeddedStore()
+        try:
+            refusal = _commit_files(target, paths)
+        finally:
+            if args.store:
+                target.close()
+        if refusal is not None:
+            print(refusal.report.to_text(), end="", file=sys.stderr)
+            print(f"error: {refusal}; the service was not started", file=sys.stderr)
+            return 1
+        source = None if args.store else target
+    print(f"starting the SPARQL service on http://{args.host}:{args.port}/sparql", file=sys.stderr)
+    app.serve(args.host, args.port, store_dir=args.store, settings=Settings.from_env(), remote=remote, source=source)
     return 0
+
+
+def _commit_files(store: Any, paths: list[Path]) -> Any:
+    """Given a store and files, commit the files' quads through the gate unless the store holds
+    them already; return the gate's refusal (ChangeRefused), or None when the store holds them."""
+    from sahelkg import gate
+    from sahelkg.store.change import Change
+
+    quads = list(loading.dataset_quads(paths, progress=_progress))
+    if _already_loaded(store, quads):
+        return None
+    try:
+        gate.commit(store, Change(additions=tuple(quads)), progress=_progress if len(quads) > 100_000 else None)
+    except gate.ChangeRefused as refused:
+        return refused
+    return None
 
 
 def _check_port_free(host: str, port: int) -> None:

@@ -61,6 +61,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             store.close()
     else:
         raise cli.UsageError("give FILES to validate, or a store (--store DIR, --seed, --remote-query URL)")
+    report.results.extend(_anchor_results(args, quads))
     if args.format == "json":
         print(report.to_json())
     elif args.format == "turtle":
@@ -71,14 +72,31 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _validate_whole_store(store, engine: str):
-    from sahelkg.gate import engine_pyshacl, engine_sparql
+    from sahelkg.gate import engine_pyshacl, engine_sparql, source_integrity
 
+    # The graph-level rules (sahelkg.gate.source_integrity) run beside whichever SHACL engine is chosen.
     if engine == "pyshacl":
-        return engine_pyshacl.validate_quads(store.quads())
+        return validation.with_graph_rules(engine_pyshacl.validate_quads(store.quads()),
+                                           source_integrity.check_store(store))
     if engine == "sparql":
         try:
-            return engine_sparql.validate_store(store)
+            report = engine_sparql.validate_store(store)
         except ValueError:  # no ontology graph in the store
             raise cli.UsageError("--engine sparql needs the ontology graph in the store "
                                  "(sahelkg load ontology/sahelkg.ttl)") from None
+        return validation.with_graph_rules(report, source_integrity.check_store(store))
     return validation.validate_store(store)
+
+
+def _anchor_results(args: argparse.Namespace, quads):
+    """Check every anchor against its document's held text (sahelkg.authoring.anchors)."""
+    from sahelkg.authoring import anchors
+
+    if quads is None and _has_store(args) and not args.remote_query:
+        store = cli.open_store(args, purpose="check")
+        try:
+            return anchors.check_anchors(store.oxigraph.quads_for_pattern(None, None, None, None))
+        finally:
+            store.close()
+    return anchors.check_anchors(quads or [])
+

@@ -45,11 +45,19 @@ TERMS: dict[str, tuple[str, bool]] = {
         "qualifiedAccusation", "accusedActor", "allegedRole", "disputes", "deniedActor", "assertsCount",
         "allegedViolation", "statementTime", "reportedIn", "originallyStatedIn", "publisher", "author",
         "creditedTo", "depicts", "partOfDocument", "publicationTime", "creationTime", "derivedFromDocument", "mapsToClass",
-        "acledActorCategory", "shortcutProperty")},
+        "acledActorCategory", "shortcutProperty",
+        # issue 10, part B: incidents, counts, hostility, dataset flags
+        "linkedEvent", "linkedIncident", "linkStatus", "linkEvidence", "sameIncident", "victimSide", "victimGroup",
+        "proportion", "auxiliaryOf", "qualifiedHostility", "hostilityKind", "datasetFlag",
+        # issue 10, part A: claim kinds, accused by description, characterisation, independence
+        "rejects", "rejectionGrounds", "absenceOf", "candidateActor", "identificationCertainty", "characterisesAs",
+        "basedOn")},
     **{name: (ns.SKG + name, _DATA) for name in (
         "nameInSource", "unnamedInSource", "startDate", "endDate", "originalWording", "dateResolution",
         "minimum", "maximum", "bestEstimate", "partsMutuallyExclusive", "statedOn", "creditLine", "caption",
-        "datePublished", "language", "sha256", "retrievedFrom", "retrievedOn", "retracted", "filePath")},
+        "datePublished", "language", "sha256", "retrievedFrom", "retrievedOn", "retracted", "filePath",
+        "linkScore", "linkReason", "datasetTag", "groundsWording", "contributingAct", "accusedDescription",
+        "characterisationWording")},
     "anchors": (ns.SKG + "anchor", _OBJECT),  # not "anchor": that name is the prefix of anchor IRIs
     "prefLabel": ("http://www.w3.org/2004/02/skos/core#prefLabel", _DATA),
     "altLabel": ("http://www.w3.org/2004/02/skos/core#altLabel", _DATA),

@@ -37,6 +37,7 @@ import rdflib
 from rdflib.namespace import RDF, SH
 
 from sahelkg import namespaces as ns
+from sahelkg.gate import query_analysis
 from sahelkg.gate.report import ValidationReport, ValidationResult, result_order, to_rdflib
 from sahelkg.gate.shapes import STORED_SOURCE_GRAPH as _MARKER
 from sahelkg.gate.shapes import (
@@ -335,6 +336,7 @@ class NodeShape:
     target_classes: tuple[str, ...]
     target_objects_of: tuple[str, ...]
     lines: list[str]
+    target_subjects_of: tuple[str, ...] = ()
 
 
 class _Source:
@@ -432,6 +434,9 @@ def _compile_property(g: rdflib.Graph, prop, src: _Source) -> None:
         elif p == SH.minInclusive:
             per_value.append((f"x[0] != '\"' or compare(x, {src.const(_enc(o))}) not in (0, 1)",
                               check("MinInclusiveConstraintComponent")))
+        elif p == SH.maxInclusive:
+            per_value.append((f"x[0] != '\"' or compare(x, {src.const(_enc(o))}) not in (0, -1)",
+                              check("MaxInclusiveConstraintComponent")))
         elif p in (SH.lessThan, SH.lessThanOrEquals):
             strict = p == SH.lessThan
             c = check("LessThanConstraintComponent" if strict else "LessThanOrEqualsConstraintComponent")
@@ -501,8 +506,8 @@ def _compile_node_level(g: rdflib.Graph, shape, src: _Source) -> None:
             if cls is None or set(g.predicates(o)) - {SH["class"], RDF.type}:
                 raise NotImplementedError(f"{shape}: sh:not is compiled for sh:class only")
             component, condition = "NotConstraintComponent", f"is_a(node, {src.const(str(cls))})"
-        elif p in (SH.targetClass, SH.targetObjectsOf, SH.property, SH.sparql, SH.message, SH.severity, RDF.type,
-                   rdflib.RDFS.label, rdflib.RDFS.comment):
+        elif p in (SH.targetClass, SH.targetObjectsOf, SH.targetSubjectsOf, SH.property, SH.sparql, SH.message,
+                   SH.severity, RDF.type, rdflib.RDFS.label, rdflib.RDFS.comment):
             continue
         else:
             raise NotImplementedError(f"{shape}: {p} is not compiled")
@@ -531,8 +536,9 @@ def compiled_shapes() -> tuple[tuple[NodeShape, ...], dict]:
     g = shapes_graph()
     constants: dict = {}
     shapes = []
-    for shape in sorted(set(g.subjects(SH.targetClass)) | set(g.subjects(SH.targetObjectsOf)), key=str):
-        for unsupported in (SH.targetNode, SH.targetSubjectsOf, SH.target):
+    targeted = set(g.subjects(SH.targetClass)) | set(g.subjects(SH.targetObjectsOf)) | set(g.subjects(SH.targetSubjectsOf))
+    for shape in sorted(targeted, key=str):
+        for unsupported in (SH.targetNode, SH.target):
             if (shape, unsupported, None) in g:
                 raise NotImplementedError(f"{shape}: {unsupported} is not compiled")
         src = _Source(constants)
@@ -542,7 +548,8 @@ def compiled_shapes() -> tuple[tuple[NodeShape, ...], dict]:
         for constraint in g.objects(shape, SH.sparql):
             _compile_sparql(g, shape, constraint, src)
         shapes.append(NodeShape(str(shape), tuple(sorted(str(c) for c in g.objects(shape, SH.targetClass))),
-                                tuple(sorted(_enc(p) for p in g.objects(shape, SH.targetObjectsOf))), src.lines))
+                                tuple(sorted(_enc(p) for p in g.objects(shape, SH.targetObjectsOf))), src.lines,
+                                tuple(sorted(_enc(p) for p in g.objects(shape, SH.targetSubjectsOf)))))
     return tuple(shapes), constants
 
 
@@ -604,6 +611,7 @@ class SparqlCheck:
     classes: frozenset[str] | None = None  # the classes its rdf:type patterns name (None: any)
 
 
+@query_analysis.remembered
 def _required_from_this(query: str) -> tuple[tuple[str, str | None], ...]:
     """Given a SHACL-SPARQL query, return the triples from $this every answer matches, as
     (encoded predicate, encoded object or None for a variable): the patterns reached from the
@@ -613,7 +621,6 @@ def _required_from_this(query: str) -> tuple[tuple[str, str | None], ...]:
     >>> _required_from_this("SELECT $this WHERE { $this <http://p> <http://v> . OPTIONAL { $this <http://q> ?x } }")
     (('<http://p>', '<http://v>'),)
     """
-    from rdflib.plugins.sparql import prepareQuery
     from rdflib.plugins.sparql.parserutils import CompValue
     from rdflib.term import Variable
 
@@ -635,7 +642,7 @@ def _required_from_this(query: str) -> tuple[tuple[str, str | None], ...]:
             return walk(node["p"])
         return []
 
-    found = walk(prepareQuery(query).algebra)
+    found = walk(query_analysis.parsed(query).algebra)
     return tuple(dict.fromkeys(found))
 
 
@@ -819,10 +826,14 @@ def validate(view: GraphView, focus_nodes: Iterable[str], *, subclass_pairs: Ite
 
     by_objects_of = [s for s in shapes if s.target_objects_of]
     objects_of = {p for s in by_objects_of for p in s.target_objects_of}
+    by_subjects_of = [s for s in shapes if s.target_subjects_of]
     focus = list(dict.fromkeys(focus_nodes))
     for node in focus:
         triples = view.node(node) if node[0] != '"' else EMPTY
         chosen = shapes_for(classes_of(node, triples))
+        if by_subjects_of and triples:
+            chosen += tuple(s for s in by_subjects_of if s not in chosen
+                            and any(p in triples for p in s.target_subjects_of))
         if objects_of and view.entered_by(node, objects_of):
             chosen += tuple(s for s in by_objects_of if s not in chosen
                             and any(view.subjects(p, node) for p in s.target_objects_of))

@@ -17,7 +17,6 @@ exactly this engine's results: tests/shacl checks them on every fixture and on r
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 from typing import TypeGuard
 
@@ -26,6 +25,7 @@ import rdflib
 from rdflib.namespace import RDF, RDFS, SH, SKOS
 
 from sahelkg import namespaces as ns
+from sahelkg.gate import query_analysis
 from sahelkg.gate.report import ValidationReport, ValidationResult, result_order, term_text, to_rdflib
 from sahelkg.gate.shapes import RDF_TYPE, STORED_SOURCE_GRAPH, SUBCLASS_OF, ontology_file_subclasses, shapes_graph, superclass_map
 
@@ -63,11 +63,8 @@ def _is_ontology_graph(graph) -> bool:
 # Running pyshacl and reading its report
 # ---------------------------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=256)
 def _prepared(sparql_text: str):
-    from rdflib.plugins.sparql import prepareQuery
-
-    return prepareQuery(sparql_text)
+    return query_analysis.parsed(sparql_text)
 
 
 # The patches of pyshacl below that this process has installed (each is installed once).

@@ -92,7 +92,9 @@ def _target(g: rdflib.Graph, shape) -> str:
             parts.append(_is_a("?this", cls))
     for prop in g.objects(shape, SH.targetObjectsOf):
         parts.append(f"{{ ?__x {_n3(prop)} ?this }}")
-    for unsupported in (SH.targetNode, SH.targetSubjectsOf, SH.target):
+    for prop in g.objects(shape, SH.targetSubjectsOf):
+        parts.append(f"{{ ?this {_n3(prop)} ?__x }}")
+    for unsupported in (SH.targetNode, SH.target):
         if (shape, unsupported, None) in g:
             raise NotImplementedError(f"{shape}: {unsupported} is not compiled")
     return "{ SELECT DISTINCT ?this WHERE { " + " UNION ".join(parts) + " } }"
@@ -190,6 +192,9 @@ def _compile_property(g, node_shape, prop, target) -> list[Check]:
         elif p == SH.minInclusive:
             add("MinInclusiveConstraintComponent", _value_query(
                 target, path, f"FILTER (!COALESCE(?value >= {_n3(o)}, false))"))
+        elif p == SH.maxInclusive:
+            add("MaxInclusiveConstraintComponent", _value_query(
+                target, path, f"FILTER (!COALESCE(?value <= {_n3(o)}, false))"))
         elif p in (SH.lessThan, SH.lessThanOrEquals):
             component = "LessThanConstraintComponent" if p == SH.lessThan else "LessThanOrEqualsConstraintComponent"
             add(component, _value_query(target, path, f"GRAPH ?__h {{ ?this {_n3(o)} ?other }} "
@@ -257,8 +262,8 @@ def _compile_node_level(g, shape, target) -> list[Check]:
             if cls is None or set(g.predicates(o)) - {SH["class"], RDF.type}:
                 raise NotImplementedError(f"{shape}: sh:not is compiled for sh:class only")
             condition, component = f"FILTER EXISTS {_is_a('?this', cls)}", "NotConstraintComponent"
-        elif p in (SH.targetClass, SH.targetObjectsOf, SH.property, SH.sparql, SH.message, SH.severity, RDF.type,
-                   rdflib.RDFS.label, rdflib.RDFS.comment):
+        elif p in (SH.targetClass, SH.targetObjectsOf, SH.targetSubjectsOf, SH.property, SH.sparql, SH.message,
+                   SH.severity, RDF.type, rdflib.RDFS.label, rdflib.RDFS.comment):
             continue
         else:
             raise NotImplementedError(f"{shape}: {p} is not compiled")
@@ -280,7 +285,8 @@ def compiled_checks(hierarchy: frozenset[tuple[str, str]] = frozenset()) -> tupl
     _subclasses = {c: tuple(sorted(members)) for c, members in subclasses.items()}
     g = shapes_graph()
     checks: list[Check] = []
-    for shape in sorted(set(g.subjects(SH.targetClass)) | set(g.subjects(SH.targetObjectsOf)), key=str):
+    targeted = set(g.subjects(SH.targetClass)) | set(g.subjects(SH.targetObjectsOf)) | set(g.subjects(SH.targetSubjectsOf))
+    for shape in sorted(targeted, key=str):
         target = _target(g, shape)
         checks += _compile_node_level(g, shape, target)
         for prop in g.objects(shape, SH.property):

@@ -19,6 +19,7 @@ import rdflib
 from rdflib.namespace import RDF, SH
 
 from sahelkg import namespaces as ns
+from sahelkg.gate import query_analysis
 from sahelkg.resources import resource
 
 SHAPES_PATH = resource("shapes", "sahelkg-shapes.ttl")
@@ -86,10 +87,10 @@ def query_text(g: rdflib.Graph, constraint) -> str:
     return prefixes + str(g.value(constraint, SH.select))
 
 
-def triple_patterns(query: str) -> list[tuple]:
+@query_analysis.remembered
+def triple_patterns(query: str) -> tuple[tuple, ...]:
     """Given a SPARQL query, return its triple patterns (rdflib terms), wherever they are in it
     (OPTIONAL, FILTER NOT EXISTS, UNION…)."""
-    from rdflib.plugins.sparql import prepareQuery
     from rdflib.plugins.sparql.parserutils import CompValue
 
     out: list[tuple] = []
@@ -106,8 +107,8 @@ def triple_patterns(query: str) -> list[tuple]:
             for value in node:
                 walk(value)
 
-    walk(prepareQuery(query).algebra)
-    return list(dict.fromkeys(out))
+    walk(query_analysis.parsed(query).algebra)
+    return tuple(dict.fromkeys(out))
 
 
 def paths_from_this(query: str) -> list[tuple[tuple[str, bool], ...]]:
@@ -122,7 +123,7 @@ def paths_from_this(query: str) -> list[tuple[tuple[str, bool], ...]]:
 
     path_to: dict = {Variable("this"): ()}
     paths: list[tuple[tuple[str, bool], ...]] = []
-    pending = triple_patterns(query)
+    pending = list(triple_patterns(query))  # a copy: the remembered tuple is shared
     while pending:
         # The pattern nearest to $this first, forwards before backwards: distances are then final.
         reachable = [((len(path_to[end]), end is o), (s, p, o)) for s, p, o in pending

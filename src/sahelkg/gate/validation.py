@@ -32,7 +32,7 @@ from dataclasses import replace
 
 import pyoxigraph as ox
 
-from sahelkg.gate import after_change, engine_native, engine_pyshacl, engine_sparql
+from sahelkg.gate import after_change, engine_native, engine_pyshacl, engine_sparql, source_integrity
 from sahelkg.gate.engine_native import GraphView
 from sahelkg.gate.report import ValidationReport, ValidationResult, result_order
 from sahelkg.gate.shapes import RDF_TYPE, SUBCLASS_OF, shapes_graph, superclass_map
@@ -87,15 +87,25 @@ def check_change(store, change: Change) -> ValidationReport:
     collecting = gc.isenabled()
     gc.disable()  # millions of small dicts and lists that live until the end: collections only cost time
     try:
+        # Rules the shapes cannot say (they read graphs): no source points into another, owns no incident.
+        foreign = source_integrity.check_after(
+            store, encoded.rows(change.additions), encoded.rows(change.removals))
         view, focus = after_change.after_change(store, change)
         if view is None:
-            return ValidationReport(results=[], focus_nodes=0)
+            return with_graph_rules(ValidationReport(results=[], focus_nodes=0), foreign)
         view.prefetch(focus)
         big = len(change.additions) + len(change.removals) >= BULK_THRESHOLD
-        return validate(view, focus, engine="native" if big else None)
+        return with_graph_rules(validate(view, focus, engine="native" if big else None), foreign)
     finally:
         if collecting:
             gc.enable()
+
+
+def with_graph_rules(report: ValidationReport, results: list[ValidationResult]) -> ValidationReport:
+    """Given a report and results of the graph-level rules, return the report with them (sorted)."""
+    if results:
+        report.results = sorted(report.results + results, key=result_order)
+    return report
 
 
 def validate(view: GraphView, focus: Iterable[str], engine: str | None = None) -> ValidationReport:
@@ -217,18 +227,21 @@ def validate_quads(quads: Iterable) -> ValidationReport:
     True
     """
     quads = list(quads)
-    view, focus = engine_native.dataset_view(encoded.rows(quads))
+    rows = encoded.rows(quads)
+    foreign = source_integrity.check_rows(rows)
+    view, focus = engine_native.dataset_view(rows)
     try:
-        return _native(view, focus, view.source_graphs(focus))
+        return with_graph_rules(_native(view, focus, view.source_graphs(focus)), foreign)
     except engine_native.Unsupported:
-        return engine_pyshacl.validate_quads(quads)
+        return with_graph_rules(engine_pyshacl.validate_quads(quads), foreign)
 
 
 def validate_store(store) -> ValidationReport:
     """Given a Store, validate everything in it with the compiled Python engine (with the shapes
     compiled to SPARQL, run in the store, for data that engine cannot judge)."""
+    foreign = source_integrity.check_store(store)
     view, focus = engine_native.dataset_view(after_change.store_rows(store))
     try:
-        return _native(view, focus, view.source_graphs(focus))
+        return with_graph_rules(_native(view, focus, view.source_graphs(focus)), foreign)
     except engine_native.Unsupported:
-        return engine_sparql.validate_store(store)
+        return with_graph_rules(engine_sparql.validate_store(store), foreign)

@@ -7,12 +7,20 @@ One row becomes:
                          SHA-256 of the row, part of the export file's document
   count:acled-{id}-fatalities
                          ACLED's fatality count: outcome vocab:outcome/fatalities, at least N
-                         (ACLED codes conservatively), asserted by a claim whose claimant is ACLED
-  claim:acled-{id}       ACLED reports the event and the count (stance 'reports'), anchored at
-                         the row of the export (RFC 7111 fragment)
+                         (ACLED codes conservatively); 0 means no fatality was reported, so it
+                         is 'unknown' with no bounds, never 'at least 0'. ACLED has no column for
+                         the injured, so no other count is made.
+  claim:acled-{id}       ACLED's claim about the row, anchored at the row of the export (RFC 7111
+                         fragment): for 'Violence against civilians', where ACLED codes actor 1 as
+                         the perpetrator, an skg:Allegation by ACLED accusing actor 1 (stance
+                         'accuses'; an 'Unidentified …' actor 1 is accused by description only);
+                         otherwise a claim that reports (stance 'reports'). It asserts the count.
 actor1/actor2 and the associated actors take part in the event in the roles
-vocab:role/acled-actor-1 … /acled-associated-actor-2: ACLED's order carries no direction, so no
-actor is made a perpetrator and the count is attributed to no side.
+vocab:role/acled-actor-1 … /acled-associated-actor-2: outside 'Violence against civilians' ACLED's
+order carries no direction, so no actor is made a perpetrator. The count is attributed to no side.
+Actor names in data/dataset-actors.csv give the actor that table names. Coordinates become a created
+place's GeoSPARQL point, and the event's own point where its place has none or another; `tags`
+become one skg:datasetTag per tag on the event.
 
 Accepted layouts: the current export's 31 columns; older exports without disorder_type,
 civilian_targeting or tags, with legacy columns (data_id, event_id_no_cnty, iso3) and with
@@ -38,8 +46,16 @@ from functools import partial
 
 from sahelkg import namespaces as ns
 from sahelkg.importers.common import Context, Importer
-from sahelkg.importers.describe import add_fatality_count, add_participation, dataset_claim, describe_event, describe_record
-from sahelkg.importers.names import resolve_actor, resolve_places, slug
+from sahelkg.importers.describe import (
+    CodedPerpetrator,
+    add_fatality_count,
+    add_participation,
+    dataset_claim,
+    describe_event,
+    describe_record,
+    is_unidentified,
+)
+from sahelkg.importers.names import normalise, resolve_actor, resolve_places, slug
 from sahelkg.importers.quads import SKG, A, dct, iri, lit, prov, skg, skos
 from sahelkg.importers.report import ImportReport, RowError
 from sahelkg.importers.rows import month_end, parse_coordinate, parse_date, parse_int, split_names
@@ -57,6 +73,7 @@ LEGACY = ("data_id", "event_id_no_cnty", "iso3")
 POPULATION = ("population_1km", "population_2km", "population_5km", "population_best")
 
 TIME_PRECISION = {"1": "day", "2": "week", "3": "month"}
+ACLED_RULE = "ACLED codes actor 1 of 'Violence against civilians' as the perpetrator."
 
 
 class AcledImporter(Importer):
@@ -125,6 +142,7 @@ class AcledImporter(Importer):
                 raise RowError(line, column, f"{cell!r} is not an ACLED actor category (1–8 or its name)")
         if not row["actor1"]:
             raise RowError(line, "actor1", "is empty; every ACLED event has an actor 1")
+        coded_responsibility = normalise(row["event_type"]) == "violence against civilians"
 
         event, record = iri(f"{ns.ID}event/{key}"), iri(f"{ns.ID}document/{key}")
         timespan, count = iri(f"{ns.ID}timespan/{key}"), iri(f"{ns.ID}count/{key}-fatalities")
@@ -139,13 +157,17 @@ class AcledImporter(Importer):
                         export=ctx.export, identifier=event_id, version=str(timestamp), digest=digest,
                         source_column="source", latitude=latitude, longitude=longitude,
                         note_columns=("disorder_type", "interaction", "civilian_targeting", "source_scale",
-                                      "tags", "admin2", "admin3"))
+                                      "admin2", "admin3"))
         sink.add(record, dct.modified, lit(_dt.datetime.fromtimestamp(timestamp, _dt.UTC)))
+        for tag in split_names(row.get("tags", "")):  # free text, not a closed vocabulary; on the event
+            sink.add(event, skg.datasetTag, lit(tag))
 
         # The event.
         label = f"{row['sub_event_type']} in {row['location']}, {row['country']}, {date.day} {date:%B %Y} (ACLED {event_id})"
+        own_latitude, own_longitude = ref.own_point(place, latitude, longitude)
         describe_event(sink, event, label=label, identifier=event_id, event_type=sub_type, place=place,
-                       precision=geo, timespan=timespan, record=record, description=row.get("notes"))
+                       precision=geo, timespan=timespan, record=record, description=row.get("notes"),
+                       key=key, latitude=own_latitude, longitude=own_longitude)
 
         start, end, resolution = date, date, None
         if precision == "week":
@@ -168,6 +190,7 @@ class AcledImporter(Importer):
         sides = [("actor1", "acled-actor-1", inter["inter1"]), ("assoc_actor_1", "acled-associated-actor-1", None),
                  ("actor2", "acled-actor-2", inter["inter2"]), ("assoc_actor_2", "acled-associated-actor-2", None)]
         n = 0
+        perpetrators: list[CodedPerpetrator] = []
         for column, role, category in sides:
             for name in split_names(row.get(column, "")):
                 klass = ref.inter_classes.get(category, SKG + "Actor") if category else SKG + "Actor"
@@ -176,15 +199,24 @@ class AcledImporter(Importer):
                                       partial(_new_actor_note, ctx.path.name, column, name, category_code))
                 n += 1
                 add_participation(sink, event, iri(f"{ns.ID}participation/{key}-{n}"), actor, role, name, category)
+                if coded_responsibility and column == "actor1":
+                    perpetrators.append(CodedPerpetrator(name, None if is_unidentified(name) else actor))
 
-        # ACLED's fatality count, claimed by ACLED and attributed to no side.
-        add_fatality_count(sink, count, event, qualifier="at-least", minimum=fatalities,
-                           wording=f"fatalities: {fatalities}")
-        sink.add(count, skos.note, lit("ACLED's fatality count: conservative, so stored as 'at least'; "
+        # ACLED's fatality count, claimed by ACLED and attributed to no side. Its 0 means "none
+        # reported", not a count of none.
+        if fatalities:
+            add_fatality_count(sink, count, event, qualifier="at-least", minimum=fatalities,
+                               wording=f"fatalities: {fatalities}")
+            sink.add(count, skos.note, lit("ACLED's fatality count: conservative, so stored as 'at least'; "
                                            "not attributed to any actor.", lang="en"))
+        else:
+            add_fatality_count(sink, count, event, qualifier="unknown", minimum=None, wording="fatalities: 0")
+            sink.add(count, skos.note, lit("ACLED codes 0 when no fatality is reported: the number is unknown, "
+                                           "not 'at least 0'.", lang="en"))
         stated = _dt.datetime.fromtimestamp(timestamp, _dt.UTC).date()
         claim = dataset_claim(sink, dataset="acled", row_id=event_id, event=event, record=record,
-                              export=ctx.export, line=line, stated=stated, counts=[count], key=key)
+                              export=ctx.export, line=line, stated=stated, counts=[count], key=key,
+                              perpetrators=tuple(perpetrators), rule=ACLED_RULE)
         sink.add(event, prov.wasDerivedFrom, claim)
 
 

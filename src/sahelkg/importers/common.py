@@ -3,9 +3,11 @@
 An import reads a whole CSV file, maps every row to quads in one new import graph, works out
 which stored rows it replaces, and applies the result as one `Change` through the SHACL gate.
 A malformed row stops the import before anything is written, with the line number and column
-at fault. What the steps use lives beside this module: `rows` (reading the CSV file and its
-cells), `names` (matching actors and places), `quads` (encoded terms, the sink), `describe`
-(the import graph, records and events), `report` (errors and the report).
+at fault, unless the import is asked to skip malformed rows (they are then listed with their
+line, column and reason in the report, which writes them to a rejects file). What the steps
+use lives beside this module: `rows` (reading the CSV file and its cells), `names` (matching
+actors and places), `dataset_actors` (data/dataset-actors.csv), `quads` (encoded terms, the
+sink), `describe` (the import graph, records, events and claims), `report` (errors, the report).
 """
 
 from __future__ import annotations
@@ -91,17 +93,24 @@ class Importer:
         return max(versions) if versions else ""
 
     def run(self, store, path: Path | str, *, version: str | None = None,
-            progress: Callable[[str], None] | None = None, dry_run: bool = False) -> ImportReport:
-        """Given a store and a CSV file, import it all or nothing and return the report."""
-        report, change = self.plan(store, path, version=version, progress=progress)
+            progress: Callable[[str], None] | None = None, dry_run: bool = False,
+            on_bad_row: str = "fail") -> ImportReport:
+        """Given a store and a CSV file, import it all or nothing and return the report
+        (on_bad_row "skip": malformed rows are left out and listed in report.skipped)."""
+        report, change = self.plan(store, path, version=version, progress=progress, on_bad_row=on_bad_row)
         if change is not None:
             apply_import(store, change, Path(path), progress, write=not dry_run)
         return report
 
     def plan(self, store, path: Path | str, *, version: str | None = None,
-             progress: Callable[[str], None] | None = None) -> tuple[ImportReport, Change | None]:
+             progress: Callable[[str], None] | None = None,
+             on_bad_row: str = "fail") -> tuple[ImportReport, Change | None]:
         """Given a store and a CSV file, return the report and the Change an import would apply
-        (None when there is nothing to write); the store is not touched."""
+        (None when there is nothing to write); the store is not touched. A malformed row fails the
+        whole file (on_bad_row "fail") or is left out and listed in report.skipped ("skip")."""
+        if on_bad_row not in ("fail", "skip"):
+            raise ValueError(f"on_bad_row must be 'fail' or 'skip', not {on_bad_row!r}")
+        skip = on_bad_row == "skip"
         path = Path(path)
         started = _dt.datetime.now(_dt.UTC).replace(microsecond=0)
         sha256 = file_sha256(path)
@@ -115,7 +124,8 @@ class Importer:
             raise ImportFailed(path, message=f"{path}: the store holds no vocabularies (event types, precisions); "
                                              "load the seed data (data/, ontology/) first, or pass --seed")
         stored = stored_rows(store, self.dataset)
-        header, rows = read_rows(path, progress)
+        header, rows = read_rows(path, progress, bad_row=report.skipped.append if skip else None)
+        report.header = header
         try:
             self.check_header(header, report)
         except RowError as error:
@@ -131,28 +141,37 @@ class Importer:
         try:
             for line, row in rows:
                 report.rows += 1
+                written = len(sink.rows)
                 try:
                     key = self.key(line, row)
                     if key in seen:
                         raise RowError(line, None, f"repeats the row ID {key!r} of line {seen[key]}")
                     seen[key] = line
                     row_version = self.row_version(line, row)
-                    versions.append(row_version)
                     digest = row_digest(row)
                     before = stored.get(key)
                     if before is not None and before.digest == digest:
+                        versions.append(row_version)
                         report.unchanged.append(key)
                         continue
                     if before is not None and self.is_older(row_version, before.version):
+                        versions.append(row_version)
                         report.stale.append(key)
                         continue
                     self.map_row(line, row, digest, ctx)
+                    versions.append(row_version)
                     if before is None:
                         report.added.append(key)
                     else:
                         report.revised.append(key)
                         removals.extend(row_quads(store, before))
                 except RowError as error:
+                    error.cells = row
+                    # A mapper checks every cell before it writes: a row that wrote quads and then
+                    # failed cannot be left out cleanly, so the file fails whole.
+                    if skip and len(sink.rows) == written:
+                        report.skipped.append(error)
+                        continue
                     errors.append(error)
                     if len(errors) >= 100:
                         break
@@ -165,7 +184,7 @@ class Importer:
             raise ImportFailed(path, errors)
         if progress:
             progress(f"mapped {report.rows:,} rows: {len(report.added):,} new, {len(report.revised):,} revised, "
-                     f"{len(report.unchanged):,} unchanged")
+                     f"{len(report.unchanged):,} unchanged" + (f", {len(report.skipped):,} skipped" if skip else ""))
         if not report.added and not report.revised:
             return report, None
         catalog = describe_import(sink, dataset=self.dataset, path=path, sha256=sha256,

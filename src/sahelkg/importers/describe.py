@@ -15,6 +15,7 @@ import pyoxigraph as ox
 from sahelkg import namespaces as ns
 from sahelkg.importers.quads import (
     DATASET_PUBLISHERS,
+    GEO,
     OA,
     RFC7111,
     ROLE,
@@ -22,6 +23,7 @@ from sahelkg.importers.quads import (
     A,
     QuadSink,
     dct,
+    geo,
     iri,
     lit,
     oa,
@@ -31,6 +33,7 @@ from sahelkg.importers.quads import (
     schema,
     skg,
     skos,
+    wkt_point,
 )
 
 
@@ -62,7 +65,7 @@ def row_quads(store, row: StoredRow) -> list[ox.Quad]:
     seen: set = set()
     out: list[ox.Quad] = []
     follow = {SKG + p for p in ("timeSpan", "qualifiedParticipation", "assertsCount", "qualifiedAccusation",
-                                "anchor")}  # not the attribution: every row of a dataset shares it
+                                "anchor")} | {GEO + "hasGeometry"}  # not the attribution: every row of a dataset shares it
     while owned:
         node = owned.pop()
         if node in seen:
@@ -155,8 +158,12 @@ def describe_record(sink: QuadSink, row: dict[str, str], *, record: str, label: 
 
 def describe_event(sink: QuadSink, event: str, *, label: str, identifier: str, event_type: str,
                    place: str, precision: str, timespan: str, record: str,
-                   description: str | None) -> None:
-    """Write the core of one row's event: type, place and precision, time span, and the record it came from."""
+                   description: str | None, key: str = "", latitude: str | None = None,
+                   longitude: str | None = None) -> None:
+    """Write the core of one row's event: type, place and precision, time span, the record it came
+    from, and its own point (geometry/{key}) when given (rows whose place lacks their point)."""
+    if latitude and longitude:
+        add_geometry(sink, event, f"{ns.ID}geometry/{key}", latitude=latitude, longitude=longitude)
     sink.add(event, A, skg.Event)
     sink.add(event, rdfs.label, lit(label, lang="en"))
     sink.add(event, dct.identifier, lit(identifier))
@@ -167,6 +174,13 @@ def describe_event(sink: QuadSink, event: str, *, label: str, identifier: str, e
     sink.add(event, prov.wasDerivedFrom, record)
     if description:
         sink.add(event, dct.description, lit(description, lang="en"))
+
+
+def add_geometry(sink: QuadSink, node: str, geometry: str, *, latitude: str, longitude: str) -> None:
+    """Write a GeoSPARQL point for a place or an event: node geo:hasGeometry geometry, its WKT."""
+    sink.add(node, geo.hasGeometry, iri(geometry))
+    sink.add(iri(geometry), A, geo.Geometry)
+    sink.add(iri(geometry), geo.asWKT, wkt_point(longitude, latitude))
 
 
 def add_participation(sink: QuadSink, event: str, participation: str, actor: str, role: str,
@@ -182,15 +196,17 @@ def add_participation(sink: QuadSink, event: str, participation: str, actor: str
         sink.add(participation, dct.type, iri(category))
 
 
-def add_fatality_count(sink: QuadSink, count: str, event: str, *, qualifier: str, minimum: int,
+def add_fatality_count(sink: QuadSink, count: str, event: str, *, qualifier: str, minimum: int | None,
                        wording: str, maximum: int | None = None, best: int | None = None) -> None:
-    """Write a dataset's fatality count of an event (outcome 'fatalities', in persons)."""
+    """Write a dataset's fatality count of an event (outcome 'fatalities', in persons); qualifier
+    'unknown' has no bounds."""
     sink.add(count, A, skg.Count)
     sink.add(count, skg.countOf, event)
     sink.add(count, skg.outcome, iri(ns.VOCAB + "outcome/fatalities"))
     sink.add(count, skg.unit, iri(ns.VOCAB + "unit/persons"))
     sink.add(count, skg.qualifier, iri(ns.VOCAB + f"count-qualifier/{qualifier}"))
-    sink.add(count, skg.minimum, lit(minimum))
+    if minimum is not None:
+        sink.add(count, skg.minimum, lit(minimum))
     if maximum is not None:
         sink.add(count, skg.maximum, lit(maximum))
     if best is not None:
@@ -198,20 +214,60 @@ def add_fatality_count(sink: QuadSink, count: str, event: str, *, qualifier: str
     sink.add(count, skg.originalWording, lit(wording, lang="en"))
 
 
+@dataclass(frozen=True)
+class CodedPerpetrator:
+    """An actor a dataset's coding holds responsible: our actor, or only the dataset's words for it
+    ('Unidentified Armed Group (Niger)'), which are never shown as an identified actor."""
+
+    wording: str
+    actor: str | None
+
+
+def is_unidentified(name: str) -> bool:
+    """Given a dataset's actor name, return True when it names no actor ('Unidentified Armed Group (Mali)').
+
+    >>> is_unidentified("Unidentified Communal Militia (Burkina Faso)"), is_unidentified("JNIM")
+    (True, False)
+    """
+    return name.strip().lower().startswith("unidentified ")
+
+
 def dataset_claim(sink: QuadSink, *, dataset: str, row_id: str, event: str, record: str,
                   export: str, line: int, stated: _dt.date, counts: list[str],
-                  key: str) -> str:
+                  key: str, perpetrators: tuple[CodedPerpetrator, ...] = (), rule: str = "") -> str:
     """Add the claim by which the dataset's publisher reports an event and its counts; return it.
 
-    The claim is anchored in the export file by an RFC 7111 row fragment (`row=N`).
+    The one rule for dataset-coded responsibility: when the dataset's coding holds an actor
+    responsible (ACLED 'Violence against civilians' actor 1, UCDP one-sided side A), the claim is
+    the publisher's skg:Allegation accusing it as perpetrator (stance 'accuses', `rule` says why in
+    a note); otherwise it is an skg:Claim that reports. The claim is anchored in the export file by
+    an RFC 7111 row fragment (`row=N`).
     """
     claim = iri(f"{ns.ID}claim/{key}")
     attribution = iri(f"{ns.ID}attribution/{dataset}-dataset")
     anchor = iri(f"{ns.ID}anchor/{key}")
     selector = iri(f"{ns.ID}anchor/{key}-row")
     publisher = iri(DATASET_PUBLISHERS[dataset])
-    sink.add(claim, A, skg.Claim)
-    sink.add(claim, skg.stance, iri(ns.VOCAB + "stance/reports"))
+    if perpetrators:
+        sink.add(claim, A, skg.Allegation)
+        sink.add(claim, skg.stance, iri(ns.VOCAB + "stance/accuses"))
+        for n, perpetrator in enumerate(perpetrators, 1):
+            accusation = iri(f"{ns.ID}accusation/{key}-perpetrator-{n}")
+            sink.add(claim, skg.qualifiedAccusation, accusation)
+            sink.add(accusation, A, skg.Accusation)
+            sink.add(accusation, skg.allegedRole, iri(ROLE + "perpetrator"))
+            if perpetrator.actor is None:  # described only: no skg:accused shortcut
+                sink.add(accusation, skg.accusedDescription, lit(perpetrator.wording, lang="en"))
+                sink.add(accusation, skg.identificationCertainty,
+                         iri(ns.VOCAB + "identification-certainty/unidentified"))
+            else:
+                sink.add(claim, skg.accused, iri(perpetrator.actor))
+                sink.add(accusation, skg.accusedActor, iri(perpetrator.actor))
+        if rule:
+            sink.add(claim, skos.note, lit(rule, lang="en"))
+    else:
+        sink.add(claim, A, skg.Claim)
+        sink.add(claim, skg.stance, iri(ns.VOCAB + "stance/reports"))
     sink.add(claim, skg.claimant, publisher)
     sink.add(claim, skg.qualifiedClaimAttribution, attribution)
     sink.add(claim, skg.about, event)

@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from sahelkg import namespaces as ns
+from sahelkg.importers.describe import add_geometry
 from sahelkg.importers.quads import SKG, A, iri, lit, rdfs, schema, skg, skos
 
 if TYPE_CHECKING:
     from sahelkg.importers.common import Context
+    from sahelkg.importers.dataset_actors import DatasetActors
 
 
 @functools.lru_cache(maxsize=65536)
@@ -36,6 +38,7 @@ def normalise(text: str) -> str:
 
 
 _WORD = re.compile(r"[a-z0-9]+")
+_POINT = re.compile(r"POINT\s*\(\s*(\S+)\s+(\S+)\s*\)", re.I)
 
 
 def slug(text: str) -> str:
@@ -58,6 +61,12 @@ class Reference:
     place_names: dict[str, list[tuple[str, str | None]]]
     place_within: dict[str, set[str]]
     used_iris: set[str]
+    # Places' GeoSPARQL points as (longitude, latitude): a row at its place's point needs no point of its own.
+    place_points: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # Actors typed as population groups (victims counted by group, never a side).
+    population_groups: set[str] = field(default_factory=set)
+    # data/dataset-actors.csv: a dataset's name for one of our actors.
+    dataset_actors: DatasetActors | None = None
     # Names resolved without creating anything, kept until the next actor or place is created
     # (a new node can change what a name matches). Rows repeat the same names thousands of times.
     resolved: dict[tuple, object] = field(default_factory=dict)
@@ -77,12 +86,15 @@ class Reference:
             if klass is not None:
                 inter_classes[concept.value] = klass.value
         actor_names: dict[str, set[str]] = {}
-        for actor, name in _select(store, """
-                SELECT DISTINCT ?a ?n WHERE {
+        population_groups: set[str] = set()
+        for actor, name, top in _select(store, """
+                SELECT DISTINCT ?a ?n ?top WHERE {
                   VALUES ?top { skg:Actor skg:PopulationGroup }
                   ?a a ?k . ?k rdfs:subClassOf* ?top .
                   ?a skos:prefLabel|skos:altLabel|skos:hiddenLabel|skg:nameInSource ?n }"""):
             actor_names.setdefault(normalise(name.value), set()).add(actor.value)
+            if top.value == SKG + "PopulationGroup":
+                population_groups.add(actor.value)
         place_names: dict[str, list[tuple[str, str | None]]] = {}
         for place, name, kind in _select(store, """
                 SELECT DISTINCT ?p ?n ?t WHERE { ?p a skg:Place ;
@@ -94,9 +106,18 @@ class Reference:
         place_within: dict[str, set[str]] = {}
         for place, outer in _select(store, "SELECT ?p ?o WHERE { ?p skg:withinPlace+ ?o }"):
             place_within.setdefault(place.value, set()).add(outer.value)
+        place_points: dict[str, tuple[float, float]] = {}
+        for place, wkt in _select(store, """SELECT ?p ?wkt WHERE { ?p a skg:Place ;
+                <http://www.opengis.net/ont/geosparql#hasGeometry>/<http://www.opengis.net/ont/geosparql#asWKT> ?wkt }"""):
+            point = _POINT.fullmatch(wkt.value.strip())
+            if point:
+                place_points[place.value] = (float(point.group(1)), float(point.group(2)))
         used = {row[0].value for row in _select(store, "SELECT DISTINCT ?s WHERE { ?s a ?k }")
                 if isinstance(row[0], ox.NamedNode)}
-        return cls(notations, inter_labels, inter_classes, actor_names, place_names, place_within, used)
+        from sahelkg.importers.dataset_actors import load_dataset_actors  # it folds names with normalise
+
+        return cls(notations, inter_labels, inter_classes, actor_names, place_names, place_within, used,
+                   place_points, population_groups, load_dataset_actors())
 
     def concept(self, scheme: str, notation: str) -> str | None:
         """Given a scheme name ('event-type', 'date-precision' …) and a notation, return the concept."""
@@ -138,6 +159,13 @@ class Reference:
                 return found[0]
         return None
 
+    def own_point(self, place: str, latitude: str | None, longitude: str | None) -> tuple[str | None, str | None]:
+        """Given a row's place and coordinates, return the coordinates the row's event needs as its own
+        point: none when the place already has that point (most rows of a dataset geocoded by place)."""
+        if latitude and longitude and self.place_points.get(place) == (float(longitude), float(latitude)):
+            return None, None
+        return latitude, longitude
+
     def remember(self, key: tuple, resolve: Callable[[], object]):
         """Given a key and a function that matches names (creating nodes when none matches), return
         its result, from memory when the same key was resolved since the last node was created."""
@@ -149,10 +177,12 @@ class Reference:
             self.resolved[key] = result
         return result
 
-    def add_actor(self, iri_: str, *names: str) -> None:
+    def add_actor(self, iri_: str, *names: str, population_group: bool = False) -> None:
         """Record an actor created during this import so later rows match it."""
         self.resolved.clear()
         self.used_iris.add(iri_)
+        if population_group:
+            self.population_groups.add(iri_)
         for name in names:
             self.actor_names.setdefault(normalise(name), set()).add(iri_)
 
@@ -189,7 +219,7 @@ def add_created_actor(ctx: Context, name: str, klass: str, dataset: str, *, note
         ctx.sink.add(node, rdfs.label, lit(name, lang="en"))
     elif country:
         ctx.sink.add(node, skg.country, iri(country))
-    ctx.ref.add_actor(actor, name)
+    ctx.ref.add_actor(actor, name, population_group=klass == SKG + "PopulationGroup")
     ctx.report.created_actors.append((actor, name))
     return actor
 
@@ -232,6 +262,9 @@ def resolve_actor(ctx: Context, name: str, klass: str, dataset: str, note: Calla
 
 
 def _resolve_actor(ctx: Context, name: str, klass: str, dataset: str, note: Callable[[], str]) -> str:
+    mapped = ctx.ref.dataset_actors.actor(dataset, name) if ctx.ref.dataset_actors else None
+    if mapped is not None and mapped in ctx.ref.used_iris:  # a store without the reference actors matches by name
+        return mapped
     names, country = actor_candidates(name, ctx.ref)
     actor, ambiguous = ctx.ref.match_actor(*names)
     if actor:
@@ -297,6 +330,10 @@ def _create_place(ctx: Context, name: str, kind: str, within: set[str], dataset:
     if latitude and longitude:
         ctx.sink.add(node, schema.latitude, lit(latitude, "decimal"))
         ctx.sink.add(node, schema.longitude, lit(longitude, "decimal"))
+        # GeoSPARQL, which incident linking measures distances with: the point of the first row naming it.
+        add_geometry(ctx.sink, node, f"{ns.ID}geometry/{place.rsplit('/', 1)[1]}", latitude=latitude,
+                     longitude=longitude)
+        ctx.ref.place_points[place] = (float(longitude), float(latitude))
     if admin2:
         ctx.sink.add(node, skos.note, lit(f"Second-order division in {dataset.upper()}: {admin2}", lang="en"))
     ctx.sink.add(node, skos.note, lit(f"Created by the {dataset.upper()} import of {ctx.path.name}: "

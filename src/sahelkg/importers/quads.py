@@ -24,6 +24,7 @@ PROV = "http://www.w3.org/ns/prov#"
 DCT = "http://purl.org/dc/terms/"
 OA = "http://www.w3.org/ns/oa#"
 SCHEMA = "https://schema.org/"
+GEO = "http://www.opengis.net/ont/geosparql#"
 SKG = ns.SKG
 
 iri = encoded.iri
@@ -44,7 +45,7 @@ class Namespace:
 
 skg, prov, dct, skos, rdfs, rdf = (Namespace(SKG), Namespace(PROV), Namespace(DCT), Namespace(SKOS),
                                    Namespace(RDFS), Namespace(RDF))
-oa, schema = Namespace(OA), Namespace(SCHEMA)
+oa, schema, geo = Namespace(OA), Namespace(SCHEMA), Namespace(GEO)
 A = rdf.type
 
 
@@ -68,6 +69,15 @@ def lit(value, datatype: str | None = None, lang: str | None = None) -> str:
     if isinstance(value, _dt.date):
         return f'"{value.isoformat()}"{_XSD_DATE}'
     return encoded.literal(str(value))
+
+
+def wkt_point(longitude: str, latitude: str) -> str:
+    """Given decimal coordinates, return a GeoSPARQL WKT point (longitude first), encoded.
+
+    >>> wkt_point("-5.9929", "14.2526")
+    '"POINT(-5.9929 14.2526)"^^<http://www.opengis.net/ont/geosparql#wktLiteral>'
+    """
+    return f'"POINT({longitude} {latitude})"^^<{GEO}wktLiteral>'
 
 
 ROLE = ns.VOCAB + "role/"

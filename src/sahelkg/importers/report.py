@@ -1,7 +1,9 @@
-"""What an import says back: a row's error (line, column, what is wrong), the failure, the report."""
+"""What an import says back: a row's error (line, column, what is wrong), the failure, the report,
+and the rejects file of rows an import skipped (`--on-bad-row skip`)."""
 
 from __future__ import annotations
 
+import csv
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +14,7 @@ class RowError(Exception):
 
     def __init__(self, line: int, column: str | None, message: str):
         self.line, self.column, self.message = line, column, message
+        self.cells: dict[str, str] | None = None  # the row as read, when it could be read
         where = f"line {line}" + (f", column {column!r}" if column else "")
         super().__init__(f"{where}: {message}")
 
@@ -46,6 +49,8 @@ class ImportReport:
     already_imported: bool = False
     quads_added: int = 0
     quads_removed: int = 0
+    skipped: list[RowError] = field(default_factory=list)  # malformed rows left out (--on-bad-row skip)
+    header: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """Return the report as lines a person reads after `sahelkg import`."""
@@ -63,8 +68,20 @@ class ImportReport:
         if self.created_places:
             out.append(f"  places created ({len(self.created_places)}):")
             out += [f"    {iri_} {label!r}" for iri_, label in self.created_places]
+        if self.skipped:
+            out.append(f"  skipped {len(self.skipped)} malformed rows (not imported):")
+            out += [f"    {e}" for e in self.skipped[:10]] + (["    …"] if len(self.skipped) > 10 else [])
         out += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(out)
+
+    def write_rejects(self, path: Path | str) -> None:
+        """Write the skipped rows to a CSV file: line, column and reason, then the row's own cells."""
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(["line", "column", "reason", *self.header])
+            for error in self.skipped:
+                cells = error.cells or {}
+                writer.writerow([error.line, error.column or "", error.message, *(cells.get(h, "") for h in self.header)])
 
 
 def stderr_progress(message: str) -> None:

@@ -84,13 +84,14 @@ def row_digest(row: dict[str, str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def read_rows(path: Path, progress: Callable[[str], None] | None = None,
-              every: int = 10_000) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
+def read_rows(path: Path, progress: Callable[[str], None] | None = None, every: int = 10_000,
+              bad_row: Callable[[RowError], None] | None = None) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
     """Given a CSV file, return its header and an iterator of (first line number, row).
 
     Line numbers count physical lines, so a quoted note spanning lines still points at the
     line where its row starts. Text that is not UTF-8, a NUL byte or an over-long cell raise
-    UnreadableFile naming the line and column.
+    UnreadableFile naming the line and column. A row with the wrong number of fields raises
+    RowError, or is passed to `bad_row` and left out when that is given.
     """
     raw = open_csv_file(path)
     size = os.fstat(raw.fileno()).st_size
@@ -130,8 +131,12 @@ def read_rows(path: Path, progress: Callable[[str], None] | None = None,
                 if not values or all(not v.strip() for v in values):
                     continue
                 if len(values) != len(header):
-                    raise RowError(line, None, f"has {len(values)} fields, the header has {len(header)}"
-                                   " (an unquoted comma or quote in a cell?)")
+                    wrong_count = RowError(line, None, f"has {len(values)} fields, the header has {len(header)}"
+                                           " (an unquoted comma or quote in a cell?)")
+                    if bad_row is None:
+                        raise wrong_count
+                    bad_row(wrong_count)
+                    continue
                 count += 1
                 if progress and count % every == 0:
                     progress(f"read {count:,} rows: " + estimate.line(raw.tell(), unit="bytes"))

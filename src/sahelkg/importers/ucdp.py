@@ -7,11 +7,17 @@ One row becomes:
   doc:ucdp-{relid}      the row as a record: id, relid, dataset version, SHA-256 of the row
   count:ucdp-{relid}-deaths
                         low/best/high → minimum/bestEstimate/maximum (qualifier 'range'),
-                        with deaths_a, deaths_b, deaths_civilians, deaths_unknown as exact parts
-  claim:ucdp-{relid}    UCDP reports the event and the counts (stance 'reports')
-For one-sided violence (type 3) UCDP's coding itself holds side A responsible, so a second
-claim, claim:ucdp-{relid}-one-sided, is an skg:Allegation by UCDP accusing side A as perpetrator.
-State-based and non-state rows hold nobody responsible.
+                        with deaths_a, deaths_b, deaths_civilians, deaths_unknown as exact parts:
+                        deaths_a/deaths_b are combatants whose side (skg:victimSide) is side A/B
+                        (skg:victimGroup when the side is a population group), deaths_civilians
+                        civilians, deaths_unknown victims of unknown status
+  claim:ucdp-{relid}    UCDP's claim about the row, asserting the counts: for one-sided violence
+                        (type 3), where UCDP's coding holds side A responsible, an skg:Allegation
+                        by UCDP accusing side A as perpetrator (stance 'accuses'); state-based
+                        and non-state rows hold nobody responsible (stance 'reports').
+code_status and event_clarity become skg:datasetFlag concepts (vocab/dataset-flag) on the event;
+side names in data/dataset-actors.csv give the actor that table names; coordinates become a
+created place's GeoSPARQL point, and the event's own point where its place has none or another.
 
 Rows are identified across GED versions by `relid`; a row whose values changed replaces the
 stored one. Older GED files name the estimates best_est/low_est/high_est.
@@ -24,9 +30,17 @@ from functools import partial
 
 from sahelkg import namespaces as ns
 from sahelkg.importers.common import Context, Importer
-from sahelkg.importers.describe import add_fatality_count, add_participation, dataset_claim, describe_event, describe_record
+from sahelkg.importers.describe import (
+    CodedPerpetrator,
+    add_fatality_count,
+    add_participation,
+    dataset_claim,
+    describe_event,
+    describe_record,
+    is_unidentified,
+)
 from sahelkg.importers.names import resolve_actor, resolve_places, slug
-from sahelkg.importers.quads import ROLE, SKG, A, iri, lit, prov, skg, skos
+from sahelkg.importers.quads import SKG, A, iri, lit, prov, skg, skos
 from sahelkg.importers.report import ImportReport, RowError
 from sahelkg.importers.rows import parse_coordinate, parse_date, parse_int
 
@@ -103,10 +117,14 @@ class UcdpImporter(Importer):
         best = parse_int(row["best"], line, "best_est" if "best_est" in row else "best")
         low = parse_int(row["low"], line, "low_est" if "low_est" in row else "low")
         high = parse_int(row["high"], line, "high_est" if "high_est" in row else "high")
+        if low > high:
+            raise RowError(line, "low_est" if "low_est" in row else "low",
+                           f"low {low} is above high {high}; the bounds are out of order")
         if not low <= best <= high:
             raise RowError(line, "best", f"low {low}, best {best}, high {high} are not in order")
         parts = {c: parse_int(row.get(c, ""), line, c, optional=True)
                  for c in ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown")}
+        flags = _flags(line, row)
         latitude = parse_coordinate(row.get("latitude", ""), line, "latitude", 90)
         longitude = parse_coordinate(row.get("longitude", ""), line, "longitude", 180)
         for column in ("side_a", "side_b"):
@@ -131,16 +149,21 @@ class UcdpImporter(Importer):
         describe_record(sink, row, record=record, label=f"UCDP GED record {relid} (id {row['id']})", dataset="ucdp",
                         export=ctx.export, identifier=relid, version=self.file_version([]), digest=digest,
                         source_column="source_article", latitude=latitude, longitude=longitude,
-                        note_columns=("id", "conflict_name", "dyad_name", "code_status", "event_clarity",
-                                      "number_of_sources", "source_headline", "source_original",
-                                      "where_description", "adm_2", "priogrid_gid"))
+                        note_columns=("id", "conflict_name", "dyad_name", "number_of_sources", "source_headline",
+                                      "source_original", "where_description", "adm_2", "priogrid_gid"))
+        for flag in flags:  # on the event, as the ontology's example has it
+            sink.add(event, skg.datasetFlag, iri(flag))
+        if flags and flags[0].endswith("-check"):  # which check the flag does not say
+            sink.add(record, skos.note, lit(f"code_status: {row['code_status']}"))
 
         label = (f"{row.get('dyad_name') or row['side_a'] + ' – ' + row['side_b']} in {location or row['country']}, "
                  f"{start.isoformat()}{'' if end == start else ' to ' + end.isoformat()} (UCDP {relid})")
+        own_latitude, own_longitude = ref.own_point(place, latitude, longitude)
         describe_event(sink, event, label=label, identifier=relid,
                        event_type=f"{ns.VOCAB}event-type/{UCDP_EVENT_TYPES[violence]}", place=place,
                        precision=where, timespan=timespan, record=record,
-                       description=row.get("where_description"))
+                       description=row.get("where_description"), key=key, latitude=own_latitude,
+                       longitude=own_longitude)
 
         sink.add(timespan, A, skg.TimeSpan)
         sink.add(timespan, skg.startDate, lit(start))
@@ -162,7 +185,7 @@ class UcdpImporter(Importer):
                            wording=f"low {low}, best {best}, high {high}")
         if any(v for v in parts.values()):
             sink.add(total, skg.partsMutuallyExclusive, lit(True))
-        categories = {"deaths_a": ("combatants", row["side_a"]), "deaths_b": ("combatants", row["side_b"]),
+        categories = {"deaths_a": ("combatants", sides["side_a"]), "deaths_b": ("combatants", sides["side_b"]),
                       "deaths_civilians": ("civilians", None), "deaths_unknown": ("unknown", None)}
         for column, value in parts.items():
             if not value:
@@ -172,32 +195,49 @@ class UcdpImporter(Importer):
             counts.append(part)
             add_fatality_count(sink, part, event, qualifier="exact", minimum=value, maximum=value,
                                wording=f"{column}: {value}")
-            sink.add(part, skg.victimCategory, iri(f"{ns.VOCAB}victim-category/{category}"))
+            if side in ref.population_groups:  # 'Civilians' as a side: a group of victims, not a party
+                sink.add(part, skg.victimCategory, iri(f"{ns.VOCAB}victim-category/civilians"))
+                sink.add(part, skg.victimGroup, iri(side))
+            else:
+                sink.add(part, skg.victimCategory, iri(f"{ns.VOCAB}victim-category/{category}"))
+                if side:
+                    sink.add(part, skg.victimSide, iri(side))
             sink.add(part, skg.partOf, total)
-            if side:
-                sink.add(part, skos.note, lit(f"Deaths among {side} (UCDP {column}; best estimate).", lang="en"))
 
-        claim = dataset_claim(sink, dataset="ucdp", row_id=relid, event=event, record=record, export=ctx.export,
-                              line=line, stated=end, counts=counts, key=key)
-        sink.add(event, prov.wasDerivedFrom, claim)
+        perpetrators: tuple[CodedPerpetrator, ...] = ()
         if violence == "3":
-            allegation = iri(f"{ns.ID}claim/{key}-one-sided")
-            accusation = iri(f"{ns.ID}accusation/{key}-side-a")
-            sink.add(allegation, A, skg.Allegation)
-            sink.add(allegation, skg.stance, iri(ns.VOCAB + "stance/accuses"))
-            sink.add(allegation, skg.claimant, iri(ns.ID + "actor/ucdp"))
-            sink.add(allegation, skg.qualifiedClaimAttribution, iri(f"{ns.ID}attribution/ucdp-dataset"))
-            sink.add(allegation, skg.about, event)
-            sink.add(allegation, skg.statedOn, lit(end))
-            sink.add(allegation, skg.reportedIn, record)
-            sink.add(allegation, skg.originallyStatedIn, ctx.export)
-            sink.add(allegation, skg.anchor, iri(f"{ns.ID}anchor/{key}"))
-            sink.add(allegation, skg.accused, iri(sides["side_a"]))
-            sink.add(allegation, skg.qualifiedAccusation, accusation)
-            sink.add(allegation, skos.note, lit("UCDP codes one-sided violence as carried out by side A.", lang="en"))
-            sink.add(accusation, A, skg.Accusation)
-            sink.add(accusation, skg.accusedActor, iri(sides["side_a"]))
-            sink.add(accusation, skg.allegedRole, iri(ROLE + "perpetrator"))
+            side_a = row["side_a"].strip()
+            perpetrators = (CodedPerpetrator(side_a, None if is_unidentified(side_a) else sides["side_a"]),)
+        claim = dataset_claim(sink, dataset="ucdp", row_id=relid, event=event, record=record, export=ctx.export,
+                              line=line, stated=end, counts=counts, key=key, perpetrators=perpetrators,
+                              rule="UCDP codes one-sided violence as carried out by side A.")
+        sink.add(event, prov.wasDerivedFrom, claim)
+
+
+FLAG = ns.VOCAB + "dataset-flag/ucdp-"
+
+
+def _flags(line: int, row: dict[str, str]) -> list[str]:
+    """Given a row, return its dataset-flag concepts: code_status first, then event_clarity.
+
+    UCDP's codebook: code_status 'Clear' when the coding is settled, 'Check …' when something is
+    to be checked; event_clarity 1 when the event is clearly reported, 2 when it is an aggregate
+    or poorly specified.
+    """
+    flags = []
+    status = row.get("code_status", "").strip()
+    if status.lower() == "clear":
+        flags.append(FLAG + "code-status-clear")
+    elif status.lower().startswith("check"):
+        flags.append(FLAG + "code-status-check")
+    elif status:
+        raise RowError(line, "code_status", f"{status!r} is not a UCDP code status ('Clear' or 'Check …')")
+    clarity = row.get("event_clarity", "").strip()
+    if clarity in ("1", "2"):
+        flags.append(FLAG + ("event-clarity-high" if clarity == "1" else "event-clarity-low"))
+    elif clarity:
+        raise RowError(line, "event_clarity", f"{clarity!r} is not a UCDP event clarity (1 high, 2 low)")
+    return flags
 
 
 def _new_actor_note(file_name: str, column: str, name: str) -> str:

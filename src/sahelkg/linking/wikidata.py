@@ -279,9 +279,12 @@ def register(subcommands) -> None:
 
     from sahelkg.cli.main import add_store_options
     from sahelkg.linking.crosswalk import CROSSWALK_PATH
+    from sahelkg.linking.incidents import register_actions
 
-    link = subcommands.add_parser("link", help="match our actors and places with Wikidata")
+    link = subcommands.add_parser("link", help="match our actors and places with Wikidata; link events of "
+                                               "different sources that are one incident")
     actions = link.add_subparsers(dest="link_command", required=True, metavar="ACTION")
+    register_actions(actions)
     p = actions.add_parser("wikidata", help="find Wikidata candidates and write them to the crosswalk")
     p.add_argument("--endpoint", default=DEFAULT_ENDPOINT,
                    help=f"Wikidata-compatible SPARQL endpoint (default {DEFAULT_ENDPOINT})")

@@ -8,12 +8,15 @@ graph. Such a graph holding triples without that record is the leftover of an in
 the embedded store removes it when it opens (`EmbeddedStore` on disk), so the same import or
 load can run again.
 
-Other graphs (ontology, reference, catalog, derived, user graphs written over HTTP) may be
-described by `sahelkg load` too, but nothing requires it.
+Other graphs (ontology, reference, catalog, derived, user graphs written over HTTP, and the
+curation graph of `sahelkg link incidents`, which no source owns) may be described by
+`sahelkg load` too, but nothing requires it.
 
 >>> needs_catalog_record("https://w3id.org/sahelkg/graph/import/acled-0123456789abcdef")
 True
 >>> needs_catalog_record("https://w3id.org/sahelkg/graph/reference")
+False
+>>> needs_catalog_record("https://w3id.org/sahelkg/graph/curation/incidents")
 False
 """
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -360,7 +361,11 @@ class IsolatedStore(Store):
                 worker.conn.close()
             self._idle = []
             self._cond.notify_all()
-        self._listener.close()
+        try:
+            self._listener.close()
+        except FileNotFoundError:  # the keeper removed the folder with its socket as it stopped
+            pass
+        shutil.rmtree(self._dir, ignore_errors=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -453,6 +458,8 @@ def _keeper_main(spec: dict) -> None:
             pass
     for target in targets:
         target.close()
+    # The app may have been killed without closing us: its socket folder goes with the keeper.
+    shutil.rmtree(os.path.dirname(spec["address"]), ignore_errors=True)
 
 
 def _trim_heap() -> None:

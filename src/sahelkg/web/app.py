@@ -38,13 +38,14 @@ from sahelkg.sparql import protocol
 from sahelkg.store import EmbeddedStore, Store
 from sahelkg.web import openapi
 from sahelkg.web.guards import HostGuard, SecurityHeaders
+from sahelkg.web.result_cache import ResultCache
 from sahelkg.web.routes import graph_store, sparql, update
 from sahelkg.web.routes.common import run_blocking, store_of, store_problem
 from sahelkg.web.routes.linked_data import site_of
 
 # Modules whose `router` every app includes (each is imported when an app is created).
 ROUTER_MODULES: list[str] = ["sahelkg.web.routes.saved_queries", "sahelkg.web.routes.audit", "sahelkg.web.routes.linked_data",
-                             "sahelkg.web.routes.workbench"]
+                             "sahelkg.web.routes.workbench", "sahelkg.web.routes.authoring"]
 
 
 def _parameter_problem(error: RequestValidationError) -> Problem:
@@ -81,10 +82,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None, *,
     app.state.store = store
     app.state.write_lock = asyncio.Lock()
     app.state.void_cache = None
+    app.state.result_cache = ResultCache(settings.result_cache_bytes)
     app.state.thread_limiter = anyio.CapacityLimiter(max(8, settings.workers * 4))
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=False,
-                       allow_methods=["GET", "HEAD", "POST"], allow_headers=["Accept", "Content-Type"],
-                       expose_headers=["Content-Type", "Location"])
+                       allow_methods=["GET", "HEAD", "POST"],
+                       allow_headers=["Accept", "Content-Type", "If-None-Match", "Cache-Control"],
+                       expose_headers=["Content-Type", "Location", "ETag", "X-Cache"])
     app.add_middleware(SecurityHeaders)
     app.add_middleware(HostGuard, allowed_hosts=settings.allowed_hosts)  # outermost: every URL built sees it
 
@@ -141,12 +144,15 @@ async def void(request: Request) -> Response:
 
 
 def open_store(*, store_dir: str | os.PathLike | None = None, load_paths: Iterable = (),
-               settings: Settings | None = None, remote: dict | None = None) -> Store:
+               settings: Settings | None = None, remote: dict | None = None,
+               source: EmbeddedStore | None = None) -> Store:
     """Given where the data lives, return the store the service should use.
 
     `remote` = {"query_url", "update_url", "graph_store_url", "kind": "virtuoso"|"generic", ...}
     selects a RemoteStore; otherwise an IsolatedStore (killable queries) over an embedded
-    Oxigraph store, in memory or in `store_dir`, with `load_paths` bulk-loaded first.
+    Oxigraph store, in memory or in `store_dir`, with `load_paths` bulk-loaded first, or the
+    content of `source` (an in-memory store already filled through the gate) moved in: `source`
+    is closed.
     """
     from sahelkg.store import RemoteStore, VirtuosoStore
     from sahelkg.store.workers import IsolatedStore
@@ -159,13 +165,16 @@ def open_store(*, store_dir: str | os.PathLike | None = None, load_paths: Iterab
             return VirtuosoStore(options.pop("base_url"), **options)
         return RemoteStore(options.pop("query_url"), options.pop("update_url", None),
                            options.pop("graph_store_url", None), **options)
-    return IsolatedStore(path=store_dir, load_paths=tuple(load_paths), workers=settings.workers,
-                         prepare_writes=settings.writes_enabled)
+    isolated = IsolatedStore(path=store_dir, load_paths=tuple(load_paths), source=source, workers=settings.workers,
+                             prepare_writes=settings.writes_enabled)
+    if source is not None and source.path is None:
+        source.close()  # moved into the keeper: the web process must not hold a second copy while serving
+    return isolated
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, *, store_dir: str | os.PathLike | None = None,
           load_paths: Iterable = (), settings: Settings | None = None, remote: dict | None = None,
-          routers: Iterable[APIRouter] = (), log_level: str = "info") -> None:
+          routers: Iterable[APIRouter] = (), log_level: str = "info", source: EmbeddedStore | None = None) -> None:
     """Run the service with uvicorn until interrupted (what `sahelkg serve` calls).
 
     >>> serve("127.0.0.1", 8000, store_dir="var/store", load_paths=["data/seed.trig"])  # doctest: +SKIP
@@ -175,7 +184,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, store_dir: str | os.Path
     settings = settings or Settings.from_env()
     if settings.writes_enabled:
         prepare_write_path()
-    store = open_store(store_dir=store_dir, load_paths=load_paths, settings=settings, remote=remote)
+    store = open_store(store_dir=store_dir, load_paths=load_paths, settings=settings, remote=remote, source=source)
     try:
         serving.run(create_app(settings, store, routers=routers), settings, host=host, port=port,
                     log_level=log_level)
@@ -194,7 +203,11 @@ def prepare_write_path() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """A small entry point for tests and benchmarks: python -m sahelkg.web.app --port N [--store DIR] [FILE…]."""
+    """A small entry point for tests and benchmarks: python -m sahelkg.web.app --port N [--store DIR] [FILE…].
+
+    FILEs are bulk-loaded as given, without the gate, so benchmarks time the engine alone; users
+    start the service with `sahelkg serve --load`, which commits them through the gate first.
+    """
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m sahelkg.web.app")

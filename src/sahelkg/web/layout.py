@@ -33,7 +33,11 @@ STATIC = HERE / "static"
 PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
                "frame-ancestors 'none'; form-action 'self'")
-NAVIGATION = (("/", "Home"), ("/query", "Query"), ("/queries", "Saved queries"), ("/audit", "Audits"),
+# The dossiers at /id/… show what sources wrote (untrusted text): they run no script at all.
+NO_SCRIPT_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; "
+                    "frame-ancestors 'none'; form-action 'self'")
+NAVIGATION = (("/", "Home"), ("/query", "Query"), ("/queries", "Saved queries"), ("/network", "Network"),
+              ("/timeline", "Timeline"), ("/map", "Map"), ("/audit", "Audits"), ("/author", "Add a source"),
               ("/dumps", "Dumps"), ("/docs", "API docs"))
 
 
@@ -69,8 +73,11 @@ def render(template: str, **context) -> str:
     return ENVIRONMENT.get_template(template).render(**context)
 
 
-def policy(style_hashes: tuple[str, ...] = ()) -> str:
-    """Return the page policy, allowing the <style> elements with these SHA-256 hashes (base64)."""
+def policy(style_hashes: tuple[str, ...] = (), inline_styles: bool = False) -> str:
+    """Return the page policy, allowing the <style> elements with these SHA-256 hashes (base64), or
+    any inline style (vis-timeline writes style attributes that vary with the data; scripts stay 'self')."""
+    if inline_styles:
+        return PAGE_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
     if not style_hashes:
         return PAGE_POLICY
     allowed = " ".join(f"'sha256-{digest}'" for digest in style_hashes)
@@ -78,11 +85,11 @@ def policy(style_hashes: tuple[str, ...] = ()) -> str:
 
 
 def page(request: Request, template: str, *, status_code: int = 200, style_hashes: tuple[str, ...] = (),
-         **context) -> HTMLResponse:
+         inline_styles: bool = False, **context) -> HTMLResponse:
     """Given a request, a template and its variables, return the HTML response (with the page policy)."""
     body = render(template, request_path=request.url.path, **context)
     return HTMLResponse(body, status_code=status_code,
-                        headers={"Content-Security-Policy": policy(style_hashes), "Vary": "Accept"})
+                        headers={"Content-Security-Policy": policy(style_hashes, inline_styles), "Vary": "Accept"})
 
 
 _STATIC_FILES = StaticFiles(directory=STATIC, follow_symlink=False)

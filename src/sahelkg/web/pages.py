@@ -12,6 +12,7 @@ where this service answers for them, so the same data can be served from another
 from __future__ import annotations
 
 import html
+import re
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -89,6 +90,7 @@ STATEMENTS = """SELECT ?p ?o ?g WHERE {
 DEFAULT_STATEMENTS = """SELECT ?p ?o WHERE {
   ?this ?p ?o
 } ORDER BY ?p ?o LIMIT 1000"""
+SECTION_LIMIT = 200
 LINKS_IN = """SELECT ?s ?p ?g WHERE {
   GRAPH ?g { ?s ?p ?this }
 } ORDER BY ?p ?s LIMIT 500"""
@@ -247,15 +249,38 @@ def run_section(run: Runner, title: str, query: str, iri: str) -> Section:
     return section
 
 
-def page_sections(run: Runner, iri: str) -> tuple[list[Section], set[str]]:
+def unsorted(query: str, limit: int = SECTION_LIMIT) -> str:
+    """Given a section query, return it without its ORDER BY and with a LIMIT: the first rows found,
+    so a thing with 100k links never has them all sorted.
+
+    >>> unsorted("SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?p ?s LIMIT 500", 10)
+    'SELECT ?s WHERE { ?s ?p ?o } LIMIT 10'
+    >>> unsorted("SELECT ?s WHERE { ?s ?p ?o } LIMIT 500", 10)
+    'SELECT ?s WHERE { ?s ?p ?o } LIMIT 10'
+    """
+    text = re.sub(r"\s*LIMIT\s+\d+\s*$", "", query.rstrip())
+    return re.sub(r"\}\s*ORDER BY[^{}]*$", "}", text) + f" LIMIT {limit}"
+
+
+def page_sections(run: Runner, iri: str, bounded: bool = False) -> tuple[list[Section], set[str]]:
     """Given a query runner and an IRI, return the page's sections and the resource's types
-    (with superclasses). The first section is the statements, the second the links in."""
+    (with superclasses). The first section is the statements, the second the links in.
+    bounded: each section unsorted and at most SECTION_LIMIT rows (the workbench's folded part)."""
+
+    def section(title: str, query: str) -> Section:
+        if not bounded:
+            return run_section(run, title, query, iri)
+        found = run_section(run, title, unsorted(query), iri)
+        # The few rows kept are sorted here, by the columns in order, as the query would have.
+        found.rows.sort(key=lambda row: [str(row.get(v) or "") for v in found.variables])
+        return found
+
     types_section = run_section(run, "Types", TYPE_QUERY, iri)
     types = {row[k]["iri"] for row in types_section.rows for k in ("type", "super") if row.get(k) and "iri" in row[k]}
-    sections = [run_section(run, "Statements", STATEMENTS, iri)]
+    sections = [section("Statements", STATEMENTS)]
     if not sections[0].rows:
-        sections[0] = run_section(run, "Statements", DEFAULT_STATEMENTS, iri)
-    sections.append(run_section(run, "Links to this resource", LINKS_IN, iri))
+        sections[0] = section("Statements", DEFAULT_STATEMENTS)
+    sections.append(section("Links to this resource", LINKS_IN))
     extra = []
     if SKG + "Actor" in types:
         extra = ACTOR_SECTIONS
@@ -264,7 +289,8 @@ def page_sections(run: Runner, iri: str) -> tuple[list[Section], set[str]]:
     elif SKG + "Occurrence" in types:
         extra = EVENT_SECTIONS
     for title, query in extra:
-        sections.append(run_section(run, title, query, iri))
+        # Guard: an actor coded in 100k dataset rows would otherwise fill the page with every one.
+        sections.append(section(title, query if "LIMIT" in query else query + f" LIMIT {SECTION_LIMIT}"))
     return sections, types
 
 
@@ -383,6 +409,14 @@ class Renderer:
             out.append('<p class="types">Type: ' + " ".join(self.link(t) for t in direct_types) + "</p>")
         out.append("<p>Also as: " + " · ".join(f'<a href="{html.escape(h)}">{html.escape(name)}</a>'
                                                 for h, _, name in alternates) + "</p>")
+        out.append(self.sections_html(sections))
+        out.append("</body></html>")
+        return "\n".join(out)
+
+    def sections_html(self, sections: list[Section]) -> str:
+        """Given a page's sections, return them as HTML: statements, each section, links in, and
+        the queries behind them (also the folded part of the workbench's dossiers)."""
+        out = []
         # Statements grouped by property, with the graph that says each.
         statements = sections[0]
         out.append("<h2>What the graph says</h2>")
@@ -404,7 +438,7 @@ class Renderer:
         out.append("<h2>How this page was made</h2><p>Each part of this page is one SPARQL query; run or edit it:</p><ul>")
         for section in sections:
             out.append(f'<li><a href="{html.escape(self.query_link(section.query))}">{html.escape(section.title)}</a></li>')
-        out.append("</ul></body></html>")
+        out.append("</ul>")
         return "\n".join(out)
 
 

@@ -8,22 +8,34 @@
     POST /audit/source/{document}/retraction?retracted=true|false   (bearer token; SHACL gate)
     GET  /audit/claim/{claim}/nanopub    the allegation as a nanopublication (TriG)
     GET  /audit/prov                     the claim layer as PROV-O (Turtle)
+    GET  /audit/incident?incident=…      the incident dossier (or /audit/incident/{incident or event})
+    GET  /audit/adversaries              accusations between actors in conflict
+    GET  /audit/alleged?by=…&against=…   what an organisation alleged against an actor and its affiliates
+    GET  /audit/answers                  denials and rejections by the kind of actor that made them
 
 Formats: JSON (default), HTML, Markdown or CSV, by Accept or `?format=json|html|markdown|csv`.
+The incident dossier's HTML is a workbench page (base layout); the other audits' is a plain table.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sahelkg import namespaces as ns
 from sahelkg.audit import reports as audit
 from sahelkg.problems import Problem
 from sahelkg.sparql import protocol
+from sahelkg.sparql.saved_queries import expand_iri
+from sahelkg.web import layout, report_page
 from sahelkg.web.routes.common import (
     commit_write,
     request_timeout,
@@ -61,7 +73,7 @@ def _reading_store(request: Request):
     return _TimedStore(store_of(request), request_timeout(request.query_params.get("timeout"), settings_of(request)))
 
 
-async def _report(request: Request, kind: str, target: str | None = None) -> Response:
+async def _report(request: Request, kind: str, target: str | None = None, against: str | None = None) -> Response:
     fmt = request.query_params.get("format")
     if fmt:
         media_type = MEDIA_TYPES.get(fmt, fmt if fmt in _OFFERS else None)
@@ -72,7 +84,11 @@ async def _report(request: Request, kind: str, target: str | None = None) -> Res
                       "(or ?format=json|html|markdown|csv).")
     name = next(k for k, v in MEDIA_TYPES.items() if v == media_type)
     try:
-        report = await run_blocking(request, audit.run_audit, _reading_store(request), kind, target)
+        report = await run_blocking(request, audit.run_audit, _reading_store(request), kind, target, against)
+        if name == "html":  # the workbench's layout (web/report_page.py); the incident dossier its own
+            page = incident_page(report, request) if kind == "incident" else report_page.render(report, request)
+            return Response(page, media_type="text/html; charset=utf-8",
+                            headers={"Vary": "Accept", "Content-Security-Policy": layout.NO_SCRIPT_POLICY})
         body = await run_blocking(request, audit.render, report, name)
     except audit.AuditError as error:
         raise Problem(error.status, "Audit target not found" if error.status == 404 else "Bad audit request",
@@ -100,6 +116,82 @@ async def contested(request: Request) -> Response:
 async def corroboration(request: Request) -> Response:
     """For each event or pattern and accused actor, how many independent claimants make the allegation."""
     return await _report(request, "corroboration")
+
+
+@router.get("/incident", summary="Incident dossier", responses=_RESPONSES)
+async def incident_dossier(request: Request, incident: Annotated[str, Query(
+        min_length=1, description="the incident or a single event: IRI, incident:slug, event:slug or slug")]) -> Response:
+    """Every source's account of an incident (or of one event) side by side: figures with non-overlap and
+    disputed-status flags, responsibility claims, accusations, denials, rejections, characterisations,
+    absences and the dataset rows linked to it."""
+    return await _report(request, "incident", incident)
+
+
+@router.get("/incident/{incident:path}", summary="Incident dossier (path form)", responses=_RESPONSES)
+async def incident_dossier_at(request: Request, incident: str) -> Response:
+    """The incident dossier of /audit/incident?incident=…, with the incident or event in the path."""
+    return await _report(request, "incident", incident)
+
+
+@router.get("/adversaries", summary="Accusations between adversaries", responses=_RESPONSES)
+async def adversaries(request: Request) -> Response:
+    """Accusations by an actor against one it is in conflict with (skg:inConflictWith, either direction)."""
+    return await _report(request, "adversaries")
+
+
+@router.get("/alleged", summary="What an organisation alleged against an actor and its affiliates", responses=_RESPONSES)
+async def alleged(request: Request, by: Annotated[str, Query(min_length=1, description="the organisation")],
+                  against: Annotated[str, Query(min_length=1, description="the actor (its affiliates too)")]) -> Response:
+    """Every accusation by the organisation against the actor and its affiliates (never its enemies), with counts."""
+    return await _report(request, "alleged", by, against)
+
+
+@router.get("/answers", summary="Denials and rejections by kind of actor", responses=_RESPONSES)
+async def answers(request: Request) -> Response:
+    """Denials and rejections grouped by the kind of actor that made them, with counts per kind."""
+    return await _report(request, "answers")
+
+
+@dataclass
+class IncidentView:
+    """What incident.html shows: the dossier report, links for the things it names, its other formats."""
+
+    report: audit.Report
+    href: Callable[[str], str]
+    name: str = ""
+    technical: list = field(default_factory=list)
+
+    def href_for(self, value: str) -> str:
+        """Given a cell's text, return a link when it names one of our things (claim:…, event:…), else ""."""
+        iri = expand_iri(value) if re.match(r"^[a-z-]+:[^/\s]+$", value or "") else ""
+        return self.href(iri) if iri.startswith(ns.ID) else ""
+
+    @property
+    def alternates(self) -> dict[str, str]:
+        """The dossier's other formats, by name."""
+        subject = quote(self.report.subject or "", safe="")
+        return {fmt: f"/audit/incident?incident={subject}&format={fmt}" for fmt in ("json", "markdown", "csv")}
+
+
+def incident_view(store, iri: str, href: Callable[[str], str], timeout: float | None = None) -> IncidentView | None:
+    """Given a store, an incident's IRI and a link maker, return the view of its dossier (None when the store
+    has no such incident): the build function for the incident's own /id/incident/… page."""
+    reading = _TimedStore(store, timeout) if timeout else store
+    try:
+        report = audit.run_audit(reading, "incident", iri)
+    except audit.AuditError:
+        return None
+    return IncidentView(report, href, name=report.title)
+
+
+def incident_page(report: audit.Report, request: Request) -> str:
+    """Given an incident dossier, return its workbench page (base layout), linking the things it names."""
+    from sahelkg.web.routes.linked_data import site_of
+
+    site = site_of(request)
+    view = IncidentView(report, lambda iri: layout.web_href(site, iri), name=report.title)
+    return layout.render("incident.html", title=report.title, dossier=view, request_path=request.url.path,
+                         allow_scripts=False)
 
 
 @router.get("/claim/{claim:path}/diagram.svg", summary="Source chain diagram",

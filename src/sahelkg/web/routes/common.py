@@ -17,6 +17,7 @@ from sahelkg.problems import Problem, syntax_problem
 from sahelkg.sparql import protocol
 from sahelkg.store import QuerySyntaxError, QueryTimeout, ResultTooLarge, ServiceBusy, Store, StoreError
 from sahelkg.store.change import Change
+from sahelkg.web.result_cache import CachedResult, ResultCache, asks_fresh, cacheable, etag_matches
 
 
 def settings_of(request: Request) -> Settings:
@@ -200,6 +201,16 @@ async def answer_query(request: Request, text: str, *, format_param: str | None,
     options = dict(default_graph_uris=default_graph_uris, named_graph_uris=named_graph_uris,
                    union_default_graph=settings.union_default_graph, timeout=timeout,
                    base_iri=settings.base_iri, max_rows=settings.max_result_rows)
+    # Only a store that counts its writes can say when a stored result went stale.
+    generation: int | None = getattr(store, "generation", None) if cacheable(text) else None
+    cache: ResultCache = request.app.state.result_cache
+    key = cache.key(text, media_types, (default_graph_uris, named_graph_uris, settings.union_default_graph,
+                                        settings.base_iri, settings.max_result_rows))
+    if generation is not None:
+        fresh = asks_fresh(request.headers.get("cache-control"), request.headers.get("pragma"))
+        stored = None if fresh else cache.get(key, generation)
+        if stored is not None:
+            return _cached_response(request, stored, hit=True)
     try:
         if hasattr(store, "query_serialized"):
             kind, media_type, payload = await run_blocking(request, store.query_serialized, text, media_types,
@@ -218,5 +229,17 @@ async def answer_query(request: Request, text: str, *, format_param: str | None,
         if isinstance(error, NotAcceptable):
             raise protocol.not_acceptable(error.kind) from error
         raise store_problem(error, text, "query") from error
-    return Response(payload, media_type=protocol.content_type_header(media_type), headers={"Vary": "Accept"})
+    if generation is None:
+        return Response(payload, media_type=protocol.content_type_header(media_type), headers={"Vary": "Accept"})
+    return _cached_response(request, cache.put(key, generation, kind, media_type, payload), hit=False)
+
+
+def _cached_response(request: Request, result: CachedResult, *, hit: bool) -> Response:
+    """Given a result and the request, answer it: 304 when the client already holds this version."""
+    headers = {"Vary": "Accept", "ETag": result.etag, "X-Cache": "hit" if hit else "miss",
+               # Stored copies must be revalidated: a write may change the answer at any moment.
+               "Cache-Control": "no-cache"}
+    if request.method in ("GET", "HEAD") and etag_matches(request.headers.get("if-none-match"), result.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(result.body, media_type=protocol.content_type_header(result.media_type), headers=headers)
 

@@ -34,7 +34,8 @@ from sahelkg.dataset.dumps import DUMP_TYPES, dump_bytes
 from sahelkg.problems import Problem
 from sahelkg.sparql import protocol
 from sahelkg.store import EmbeddedStore
-from sahelkg.web import pages
+from sahelkg.web import dossiers, layout, pages
+from sahelkg.web.routes.audit import incident_view
 from sahelkg.web.routes.common import run_blocking, settings_of, store_of, store_problem
 
 router = APIRouter(tags=["linked data"])
@@ -127,9 +128,12 @@ async def _resource(request: Request, path: str) -> Response:
     media_type = _negotiate(request, forced)
     store = store_of(request)
     run = _runner(request)
+    headers = _headers(site, request, path, media_type)
     try:
         if media_type == "text/html":
-            body = await run_blocking(request, _html_page, run, site, iri, path, request)
+            timeout = None if isinstance(store, EmbeddedStore) else settings_of(request).query_timeout
+            body = await run_blocking(request, _html_page, store, run, site, iri, path, request, timeout)
+            headers["Content-Security-Policy"] = layout.NO_SCRIPT_POLICY
         else:
             quads = await run_blocking(request, pages.describe_quads, store.quads, iri)
             if not quads:
@@ -141,18 +145,47 @@ async def _resource(request: Request, path: str) -> Response:
         raise store_problem(error) from error
     if body is None:
         raise Problem(404, "Not found", f"The graph says nothing about <{iri}>.")
-    return Response(body, media_type=protocol.content_type_header(media_type),
-                    headers=_headers(site, request, path, media_type))
+    return Response(body, media_type=protocol.content_type_header(media_type), headers=headers)
 
 
-def _html_page(run, site: pages.Site, iri: str, path: str, request: Request) -> bytes | None:
-    sections, types = pages.page_sections(run, iri)
+# Which dossier a browser gets for a thing of each class (first match wins); others get the generic page.
+DOSSIERS = ((ns.SKG + "Incident", "incident.html", incident_view),
+            (ns.SKG + "Actor", "actor.html", dossiers.actor_dossier),
+            (ns.SKG + "Claim", "claim.html", dossiers.claim_dossier),
+            (ns.SKG + "Document", "document.html", dossiers.document_dossier))
+LANGUAGE_NAMES = {"en": "English", "fr": "French", "ar": "Arabic", "ru": "Russian", "ff": "Fula", "tmh": "Tamasheq",
+                  "bm": "Bambara", "ha": "Hausa", "son": "Songhay", "": "No language"}
+
+
+def _html_page(store, run, site: pages.Site, iri: str, path: str, request: Request,
+               timeout: float | None) -> bytes | None:
+    """Given a store, a query runner, the site and an IRI, return its page in the workbench's layout:
+    the dossier of an actor, claim or document, else every statement; the raw sections folded away."""
+    sections, types = pages.page_sections(run, iri, bounded=True)
     if not sections[0].rows and not sections[1].rows:
         return None
-    direct = {r["o"]["iri"] for r in sections[0].rows if r["p"]["iri"] == RDF_TYPE and "iri" in r["o"]}
-    labels = pages.fetch_labels(run, pages.section_iris(sections) | {iri} | direct)
+    direct = [r["o"]["iri"] for r in sections[0].rows if r["p"]["iri"] == RDF_TYPE and "iri" in r["o"]]
+    labels = pages.fetch_labels(run, pages.section_iris(sections) | {iri} | set(direct))
     alternates = [(_document_url(site, request, path, t), t, FORMAT_NAMES[t]) for t in PAGE_TYPES]
-    return pages.Renderer(site, labels).page(iri, sections, types, alternates).encode()
+    renderer = pages.Renderer(site, labels)
+    title = labels.get(iri) or ns.shorten(iri)
+
+    def href(target: str) -> str:
+        return layout.web_href(site, target)
+
+    common = dict(iri=site.public(iri), alternates=alternates, sections_html=renderer.sections_html(sections),
+                  href=href, request_path=request.url.path, allow_scripts=False, technical=[],
+                  data_base=site.data_base)
+    for cls, template, build in DOSSIERS:
+        if cls in types:
+            dossier = build(store, iri, href, timeout)
+            if dossier is not None:
+                technical = getattr(dossier, "technical", [])
+                name = getattr(dossier, "name", "") or title
+                return layout.render(template, title=name, dossier=dossier, language_names=LANGUAGE_NAMES,
+                                     **{**common, "technical": technical}).encode()
+    shown_types = [dossiers.Link(labels.get(t) or ns.shorten(t), href(t)) for t in direct]
+    return layout.render("thing.html", title=title, types=shown_types, **common).encode()
 
 
 @router.api_route("/id/{path:path}", methods=["GET", "HEAD"], summary="A thing we describe (actor, event, claim …)")

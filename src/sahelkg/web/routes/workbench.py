@@ -22,7 +22,7 @@ from sahelkg.resources import resource
 from sahelkg.sparql import protocol
 from sahelkg.sparql.saved_queries import HeaderError, SavedQuery, load_queries
 from sahelkg.store import EmbeddedStore, Store
-from sahelkg.web import layout, overview, refreshing, search_index
+from sahelkg.web import layout, overview, refreshing, search_index, views
 from sahelkg.web.routes.common import run_blocking, settings_of, store_of, store_problem
 from sahelkg.web.routes.linked_data import site_of
 
@@ -45,8 +45,6 @@ GROUP BY ?actor ?name
 ORDER BY DESC(?allegations)
 LIMIT 100
 """
-# The one <style> element YASGUI 4.6.2 writes (its table's column resizer); allowed by its hash.
-YASGUI_STYLE_HASHES = ("zCK2EVMoPc04mRF/g5CotUvxbJPWS+8V0b+s9ptqQIk=",)
 _HTML_RESPONSES: dict[int | str, dict[str, Any]] = {200: {"content": {"text/html": {}, "application/json": {}}}}
 
 
@@ -185,10 +183,10 @@ async def query_editor(request: Request) -> Response:
     site = site_of(request)
     config = {"endpoint": "/sparql", "prefixes": ns.PREFIXES, "defaultQuery": default_query, "initialQuery": initial,
               "saved": SAVED_QUERIES, "examples": EXAMPLES, "dataBase": site.data_base,
-              "pageBase": site.href(site.data_base)}
+              "pageBase": site.href(site.data_base), "basemap": layout.vendor_url("world-atlas", "countries-110m.json")}
     return layout.page(request, "query.html", title="Query editor", saved=SAVED_QUERIES, examples=EXAMPLES,
                        config=config, default_query=initial or default_query, max_rows=settings.max_result_rows,
-                       style_hashes=YASGUI_STYLE_HASHES,
+                       inline_styles=True,  # YASGUI's column resizer and the timeline result view
                        timeout=f"{settings.query_timeout:g}")
 
 
@@ -198,6 +196,96 @@ async def query_page(request: Request) -> Response:
     """The query editor (YASGUI) over /sparql, with the project's prefixes declared and the saved
     queries and worked examples in a menu; `?query=` opens it with that text."""
     return await query_editor(request)
+
+
+# ---------------------------------------------------------------------------------------------
+# Views: network, timeline, map (the page draws the JSON of the same path + .json)
+# ---------------------------------------------------------------------------------------------
+VIEWS: dict[str, tuple[str, Callable[..., dict]]] = {
+    "network": ("Actor network", views.network), "timeline": ("Timeline", views.timeline),
+    "map": ("Map of events", views.map_points)}
+
+
+def _filters(request: Request) -> views.Filters:
+    params = dict(request.query_params)
+    params["stance"] = ",".join(request.query_params.getlist("stance"))  # the form sends one per box
+    try:
+        return views.Filters.parse(params)
+    except views.FilterError as error:
+        raise Problem(400, "Bad filter", f"{error} Leave the field empty to see everything.",
+                      kind="bad-filter") from error
+
+
+async def _view_data(request: Request, name: str, filters: views.Filters) -> dict:
+    store = store_of(request)
+    timeout = None if isinstance(store, EmbeddedStore) else settings_of(request).query_timeout
+    try:
+        data = await run_blocking(request, VIEWS[name][1], store, filters, timeout)
+    except Exception as error:
+        raise store_problem(error) from error
+    site = site_of(request)
+    for key in ("nodes", "items", "points"):
+        for entry in data.get(key, []):
+            entry["href"] = layout.web_href(site, entry["id"])
+    return data
+
+
+async def _view_page(request: Request, name: str) -> Response:
+    filters = _filters(request)
+    data = await _view_data(request, name, filters)
+    store = store_of(request)
+    timeout = None if isinstance(store, EmbeddedStore) else settings_of(request).query_timeout
+    try:
+        choices = await run_blocking(request, views.filter_choices, store, timeout)
+    except Exception as error:
+        raise store_problem(error) from error
+    site = site_of(request)
+    config = {"view": name, "data": f"/{name}.json", "filters": filters.as_params(),
+              "basemap": layout.vendor_url("world-atlas", "countries-110m.json")}
+    return layout.page(request, f"{name}.html", title=VIEWS[name][0], view=name, data=data, config=config,
+                       filters=filters.as_params(), choices=choices, stances=views.STANCES,
+                       inline_styles=name == "timeline",
+                       href=lambda iri: layout.web_href(site, iri))
+
+
+@router.get("/network", summary="The actor network (HTML)", responses=_HTML_RESPONSES, operation_id="workbench_network")
+async def network_page(request: Request) -> Response:
+    """Actors, their affiliations and hostilities, and who accuses whom; filter by actor, country,
+    stance and date (`actor`, `country`, `stance`, `from`, `to`)."""
+    return await _view_page(request, "network")
+
+
+@router.get("/timeline", summary="The timeline of events and statements (HTML)", responses=_HTML_RESPONSES,
+            operation_id="workbench_timeline")
+async def timeline_page(request: Request) -> Response:
+    """Events and statements on a timeline, date precision shown as ranges; filter by actor,
+    country, event type and date."""
+    return await _view_page(request, "timeline")
+
+
+@router.get("/map", summary="The map of events (HTML)", responses=_HTML_RESPONSES, operation_id="workbench_map")
+async def map_page(request: Request) -> Response:
+    """Events at their places' coordinates on an offline basemap, coloured by event type; filter by
+    actor, country, event type and date."""
+    return await _view_page(request, "map")
+
+
+@router.get("/network.json", summary="The actor network (JSON)", operation_id="workbench_network_json")
+async def network_json(request: Request) -> Response:
+    """{nodes: [{id, href, label, kind}], edges: [{source, target, type, label, stance?, claims?}]}."""
+    return _json(await _view_data(request, "network", _filters(request)))
+
+
+@router.get("/timeline.json", summary="The timeline (JSON)", operation_id="workbench_timeline_json")
+async def timeline_json(request: Request) -> Response:
+    """{items: [{id, href, content, start, end?, group, when, precision}], groups, truncated, limit}."""
+    return _json(await _view_data(request, "timeline", _filters(request)))
+
+
+@router.get("/map.json", summary="The map's events (JSON)", operation_id="workbench_map_json")
+async def map_json(request: Request) -> Response:
+    """{points: [{id, href, label, lon, lat, type, when}], types, truncated, limit}."""
+    return _json(await _view_data(request, "map", _filters(request)))
 
 
 # ---------------------------------------------------------------------------------------------
