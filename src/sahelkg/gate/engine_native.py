@@ -20,7 +20,7 @@ engine.
 ...                     "<https://w3id.org/sahelkg/ontology#Count>")])
 >>> report = validate(view, ["<https://w3id.org/sahelkg/id/count/c>"], subclass_pairs=[])
 >>> sorted({r.path.rsplit("#", 1)[-1] for r in report.results if r.path})[:3]
-['countOf', 'minimum', 'originalWording']
+['countOf', 'originalWording', 'outcome']
 """
 
 from __future__ import annotations
