@@ -195,24 +195,35 @@ def cmd_load(args: argparse.Namespace) -> int:
     """Parse every file first (nothing is written if one fails), then commit them as one change
     through the SHACL gate: all of them or, when the shapes refuse them, none."""
     from sahelkg import gate
-    from sahelkg.store.change import Change
 
     quads = list(loading.dataset_quads(args.files, args.graph, _progress))
     store = open_store(args, purpose="load")
     try:
-        if _already_loaded(store, quads):
-            # Same files, same activity: its catalog record is written last, so the load completed.
-            print("already loaded: these files were loaded into this store before; nothing changed")
-            return 0
-        receipt = gate.commit(store, Change(additions=tuple(quads)), progress=_progress if len(quads) > 100_000 else None)
+        receipt = _commit_quads(store, quads)
     except gate.ChangeRefused as refused:
         print(refused.report.to_text(), end="", file=sys.stderr)
         print(f"error: {refused}", file=sys.stderr)
         return 1
     finally:
         store.close()
+    if receipt is None:
+        print("already loaded: these files were loaded into this store before; nothing changed")
+        return 0
     print(f"loaded {receipt.added:,} quads from {len(loading.collect_files(args.files))} file(s)")
     return 0
+
+
+def _commit_quads(store: Any, quads: list[Any]) -> Any:
+    """Given a store and the quads of loaded files (their catalog record included), commit them
+    through the gate and return the Receipt, or None when the store holds them already (same files,
+    same load activity: its catalog record is written last, so that load completed). Raises
+    gate.ChangeRefused when the shapes refuse them."""
+    from sahelkg import gate
+    from sahelkg.store.change import Change
+
+    if _already_loaded(store, quads):
+        return None
+    return gate.commit(store, Change(additions=tuple(quads)), progress=_progress if len(quads) > 100_000 else None)
 
 
 def _already_loaded(store: Any, quads: list[Any]) -> bool:
@@ -383,37 +394,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
                              "load a remote store with `sahelkg load --remote-query URL`")
     source = None
     if paths:
+        from sahelkg import gate
+
         # Through the gate, like `sahelkg load`: the service starts only on data the shapes accept.
+        quads = list(loading.dataset_quads(paths, progress=_progress))
         target = EmbeddedStore(args.store) if args.store else EmbeddedStore()
         try:
-            refusal = _commit_files(target, paths)
+            _commit_quads(target, quads)
+        except gate.ChangeRefused as refused:
+            print(refused.report.to_text(), end="", file=sys.stderr)
+            print(f"error: {refused}; the service was not started", file=sys.stderr)
+            return 1
         finally:
             if args.store:
                 target.close()
-        if refusal is not None:
-            print(refusal.report.to_text(), end="", file=sys.stderr)
-            print(f"error: {refusal}; the service was not started", file=sys.stderr)
-            return 1
         source = None if args.store else target
     print(f"starting the SPARQL service on http://{args.host}:{args.port}/sparql", file=sys.stderr)
     app.serve(args.host, args.port, store_dir=args.store, settings=Settings.from_env(), remote=remote, source=source)
     return 0
-
-
-def _commit_files(store: Any, paths: list[Path]) -> Any:
-    """Given a store and files, commit the files' quads through the gate unless the store holds
-    them already; return the gate's refusal (ChangeRefused), or None when the store holds them."""
-    from sahelkg import gate
-    from sahelkg.store.change import Change
-
-    quads = list(loading.dataset_quads(paths, progress=_progress))
-    if _already_loaded(store, quads):
-        return None
-    try:
-        gate.commit(store, Change(additions=tuple(quads)), progress=_progress if len(quads) > 100_000 else None)
-    except gate.ChangeRefused as refused:
-        return refused
-    return None
 
 
 def _check_port_free(host: str, port: int) -> None:

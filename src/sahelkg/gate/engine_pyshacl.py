@@ -63,10 +63,6 @@ def _is_ontology_graph(graph) -> bool:
 # Running pyshacl and reading its report
 # ---------------------------------------------------------------------------------------------
 
-def _prepared(sparql_text: str):
-    return query_analysis.parsed(sparql_text)
-
-
 # The patches of pyshacl below that this process has installed (each is installed once).
 _PYSHACL_PATCHES: set[str] = set()
 
@@ -87,7 +83,7 @@ def _install_prepared_sparql() -> None:
     def _validate_sparql_query(self, query, init_binds, target_graph):
         if isinstance(query, str) and isinstance(target_graph, rdflib.Graph):
             try:
-                query = _prepared(query)
+                query = query_analysis.parsed(query)
             except Exception:  # leave anything unusual to pyshacl's own handling
                 pass
         return original(self, query, init_binds, target_graph)

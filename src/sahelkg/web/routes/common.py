@@ -204,9 +204,10 @@ async def answer_query(request: Request, text: str, *, format_param: str | None,
     # Only a store that counts its writes can say when a stored result went stale.
     generation: int | None = getattr(store, "generation", None) if cacheable(text) else None
     cache: ResultCache = request.app.state.result_cache
-    key = cache.key(text, media_types, (default_graph_uris, named_graph_uris, settings.union_default_graph,
-                                        settings.base_iri, settings.max_result_rows))
+    key = ""
     if generation is not None:
+        key = cache.key(text, media_types, (default_graph_uris, named_graph_uris, settings.union_default_graph,
+                                            settings.base_iri, settings.max_result_rows))
         fresh = asks_fresh(request.headers.get("cache-control"), request.headers.get("pragma"))
         stored = None if fresh else cache.get(key, generation)
         if stored is not None:
