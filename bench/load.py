@@ -9,10 +9,16 @@ every figure loads that file into a copy of a store holding the seed (ontology/,
 it loads the seed and then that file into a new store:
 
   bulk_load        a Python process: `pyoxigraph.Store([DIR]).bulk_load(path=…)` of each file
-  store path       in-process: parse the file (`loading.dataset_quads`, catalog record included)
-                   and `EmbeddedStore.apply` it, without the SHACL gate
+  store path       in-process, what `sahelkg load` does without the SHACL gate: hash the file,
+                   `EmbeddedStore.stage_files` (the store bulk-loads it into its new graphs),
+                   the catalog record from the store, `EmbeddedStore.publish`
+  quad path        in-process, the path before: parse the file into quads (`loading.dataset_quads`,
+                   catalog record included) and `EmbeddedStore.apply` them, without the gate
+  gated            in-process, `gate.commit_files` (store path + reading the new graphs' rows + gate)
   sahelkg load     the command, as a process: `sahelkg load FILE --store DIR` (memory: `--seed`)
   serve --load     `sahelkg serve --load FILE --store DIR` (memory: `--seed`), until /sparql answers
+
+The in-process measures also record their phases (seconds) under "phases" in the results.
 
 The seed is loaded first because a change that includes the ontology is checked by pyshacl over
 everything (about 200 s for 50,000 triples here), not by the bulk gate.
@@ -39,6 +45,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 
+from sahelkg import gate
 from sahelkg import namespaces as ns
 from sahelkg.dataset import loading
 from sahelkg.store import EmbeddedStore
@@ -92,16 +99,89 @@ def bulk_load(data: Path, directory: Path | None) -> float:
     return time.monotonic() - started
 
 
-def store_path(data: Path, directory: Path | None) -> float:
-    """Given the data file and a store directory holding the seed (None: memory, the seed loaded
-    too), time parsing (catalog record included) and EmbeddedStore.apply, in this process."""
-    started = time.monotonic()
+PHASES: dict[str, list[dict[str, float]]] = {}
+
+
+class Clock:
+    """Seconds spent in each phase of one in-process run."""
+
+    def __init__(self) -> None:
+        self.started = self.last = time.monotonic()
+        self.phases: dict[str, float] = {}
+
+    def lap(self, phase: str) -> None:
+        now = time.monotonic()
+        self.phases[phase] = round(now - self.last, 3)
+        self.last = now
+
+    def total(self, key: str) -> float:
+        PHASES.setdefault(key, []).append(self.phases)
+        return time.monotonic() - self.started
+
+
+def open_with_seed(directory: Path | None, clock: Clock) -> EmbeddedStore:
     store = EmbeddedStore(directory)
     if directory is None:
         store.apply(Change(additions=tuple(loading.dataset_quads(loading.seed_paths()))))
-    store.apply(Change(additions=tuple(loading.dataset_quads([data]))))
+    clock.lap("open (memory: + seed)")
+    return store
+
+
+def store_path(data: Path, directory: Path | None) -> float:
+    """Given the data file and a store directory holding the seed (None: memory, the seed loaded
+    too), time what `sahelkg load` does without the gate, in this process."""
+    clock = Clock()
+    store = open_with_seed(directory, clock)
+    files = loading.read_files([data])
+    clock.lap("hash")
+    staged = store.stage_files([(path, loading.file_format(path), None) for path in files.big])
+    clock.lap("bulk load (stage)")
+    loaded = [loading.BulkLoadedFile(path=path, sha256=files.big[path], graph_names=graphs,
+                                     described=frozenset(loading.described_in_store(store, graphs)))
+              for path, graphs in zip(files.big, staged.graphs_by_file, strict=True)]
+    record = Change(additions=tuple(loading.catalog_quads(loaded)))
+    clock.lap("catalog")
+    store.publish(staged, record)
+    clock.lap("publish")
     store.close()
-    return time.monotonic() - started
+    clock.lap("close (memory: freeing the store)")
+    return clock.total(f"store path, {where_name(directory)}")
+
+
+def quad_path(data: Path, directory: Path | None) -> float:
+    """The path before this session: parse into quads (catalog included) and EmbeddedStore.apply, no gate."""
+    clock = Clock()
+    store = open_with_seed(directory, clock)
+    parsed = loading.parse_all([data])
+    clock.lap("parse")
+    quads = (*parsed[0].quads, *loading.catalog_quads(parsed))
+    clock.lap("catalog")
+    store.apply(Change(additions=quads))
+    store.close()
+    clock.lap("write + close")
+    return clock.total(f"quad path, {where_name(directory)}")
+
+
+def gated(data: Path, directory: Path | None) -> float:
+    """`gate.commit_files` in this process, with the phases of its gate measured apart."""
+    clock = Clock()
+    store = open_with_seed(directory, clock)
+    lines: list[tuple[float, str]] = []
+    receipt = gate.commit_files(store, loading.read_files([data]),
+                                progress=lambda line: lines.append((time.monotonic(), line)))
+    assert receipt is not None and receipt.report.conforms
+    clock.lap("commit_files")
+    store.close()
+    clock.lap("close")
+    marks = {line.split(" ")[0]: at for at, line in lines}
+    if {"bulk-loading", "checking", "conforms"} <= marks.keys():
+        clock.phases["of which: bulk load + catalog + rows"] = round(marks["checking"] - marks["bulk-loading"], 3)
+        clock.phases["of which: gate"] = round(marks["conforms"] - marks["checking"], 3)
+    return clock.total(f"gated, {where_name(directory)}")
+
+
+def where_name(directory: Path | None) -> str:
+    return "disk" if directory else "memory"
 
 
 def where_options(directory: Path | None) -> list[str]:
@@ -144,7 +224,8 @@ def serve_load(data: Path, directory: Path | None) -> float:
         process.wait(timeout=60)
 
 
-MEASURES = {"bulk_load": bulk_load, "store path": store_path, "sahelkg load": sahelkg_load, "serve --load": serve_load}
+MEASURES = {"bulk_load": bulk_load, "store path": store_path, "quad path": quad_path, "gated": gated,
+            "sahelkg load": sahelkg_load, "serve --load": serve_load}
 
 
 def main(argv: list[str]) -> None:
@@ -153,10 +234,11 @@ def main(argv: list[str]) -> None:
     only = argv[argv.index("--only") + 1].split(",") if "--only" in argv else list(MEASURES)
     out = Path(argv[argv.index("--out") + 1]) if "--out" in argv else Path(__file__).parent / "results" / "load.json"
     runs: dict[str, list[float]] = {}
+    load_at_start = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="sahelkg-load-bench-") as tmp:
         data = Path(tmp) / "replicas.nq"
         quads = replicate(triples, data)
-        print(f"{quads:,} quads of source-graph copies in {data}", flush=True)
+        print(f"{quads:,} quads of source-graph copies in {data} ({data.stat().st_size:,} bytes)", flush=True)
         seeded = Path(tmp) / "seed-store"
         seed = EmbeddedStore(seeded)
         seed.apply(Change(additions=tuple(loading.dataset_quads(loading.seed_paths()))))
@@ -171,7 +253,9 @@ def main(argv: list[str]) -> None:
                     if directory is not None:
                         shutil.rmtree(directory, ignore_errors=True)
                     runs.setdefault(f"{name}, {where}", []).append(seconds)
-                    print(f"run {run + 1}: {name}, {where}: {seconds:.1f} s", flush=True)
+                    phases = PHASES.get(f"{name}, {where}", [{}])[-1] if name in ("store path", "quad path", "gated") else {}
+                    print(f"run {run + 1}: {name}, {where}: {seconds:.1f} s (load {os.getloadavg()[0]:.1f}) {phases or ''}",
+                          flush=True)
     medians = {key: statistics.median(values) for key, values in runs.items()}
     ratios = {key: value / medians[f"bulk_load, {key.split(', ')[1]}"] for key, value in medians.items()
               if f"bulk_load, {key.split(', ')[1]}" in medians}
@@ -179,10 +263,10 @@ def main(argv: list[str]) -> None:
         print(f"{key}: median {medians[key]:.1f} s" + (f", {ratios[key]:.2f}× bulk_load" if key in ratios else ""))
     out.parent.mkdir(parents=True, exist_ok=True)
     machine = {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),
-               "load average at end": os.getloadavg()}
+               "load average at start": load_at_start, "load average at end": os.getloadavg()}
     out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M"), "command": "bench/load.py " + " ".join(argv),
                                "quads": quads, "machine": machine, "runs": runs, "medians": medians,
-                               "ratios_to_bulk_load": ratios}, indent=2) + "\n")
+                               "ratios_to_bulk_load": ratios, "phases": PHASES}, indent=2) + "\n")
     print(f"figures written to {out}")
 
 

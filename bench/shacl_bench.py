@@ -180,7 +180,13 @@ def write_results(rows: list[dict], command: str, path: Path) -> None:
         "- The machine is shared (2 cores, other benchmarks and test suites running); compare columns of",
         "  one row, which come from the same run.",
     ]
-    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    # Dated sections other benches append (## …, e.g. bench/validate_store.py's) are kept below the table.
+    kept = ""
+    if path.exists():
+        previous = path.read_text(encoding="utf-8")
+        if "\n## " in previous:
+            kept = "\n" + previous[previous.index("\n## ") + 1:]
+    path.write_text("\n".join(out) + "\n" + kept, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,7 +6,9 @@ store, many times, reopen, count (tests/store/crash.py does the work; the tests 
 Modes: replace (a 20,000-triple graph replaced by another in one Change: removals and additions,
 blank nodes included), import (one Change of 150,000 encoded rows in a new import graph plus its
 catalog record: the bulk path), load (`EmbeddedStore.load_file` of 150,000 quads in three new
-graphs). Each kill falls at a moment drawn uniformly over the write's measured duration. Writes
+graphs), staged (`EmbeddedStore.stage_files` of such a file into three new source graphs, then
+`publish` of their catalog record: `sahelkg load` of a big N-Quads file). Each kill falls at a
+moment drawn uniformly over the write's measured duration. Writes
 the counts per mode to `--out` (default bench/results/store_crash.json) and prints them.
 """
 
@@ -22,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.store.crash import campaign  # noqa: E402
 
-MODES = {"replace": 20_000, "import": 150_000, "load": 150_000}
+MODES = {"replace": 20_000, "import": 150_000, "load": 150_000, "staged": 150_000}
 
 
 def main(argv: list[str]) -> None:

@@ -1,14 +1,16 @@
 """Time the workbench on a store of N imported ACLED events (default 100 000): the search index
 (its SPARQL query, its build, in-process searches) and the server time of each page over HTTP.
 
-    .venv/bin/python bench/workbench.py [ROWS] [--repeat N] [--no-http] [--out FILE]
+    .venv/bin/python bench/workbench.py [ROWS] [--repeat N] [--no-http] [--out FILE] [--baseline-src DIR]
 
 Rows are generated as bench/import_acled.py does, mapped by the ACLED importer and written into
 an in-memory store holding the seed (no gate: that is bench/import_acled.py's subject). The
 index is then built from that store. With HTTP (the default) the store is dumped to N-Quads and a
 real server (`python -m sahelkg.web.app FILE`) is started on it; each page is fetched once cold
 (its caches empty: the search index and landing figures are built on that request) and then
-REPEAT times warm. Figures: medians and p90 of warm requests, and the cold request alone. Targets
+REPEAT times warm. Figures: medians and p90 of warm requests, and the cold request alone. With
+--baseline-src (the `src` folder of another checkout, e.g. a copy of HEAD's), a second server runs
+that code on the same dump right after, for a before/after table from one run. Targets
 (issue 12): search under 100 ms on 100k imported events; each page under 1 s there and under
 200 ms on the seed (`--seed-only`). Written to
 --out (default bench/results/workbench.json) and printed as a Markdown table.
@@ -32,7 +34,7 @@ import pyoxigraph as ox
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.import_acled import seed_store, write_rows  # noqa: E402
 from sahelkg.importers.acled import AcledImporter  # noqa: E402
-from sahelkg.web import search_index  # noqa: E402
+from sahelkg.web import event_index, search_index  # noqa: E402
 
 SEARCHES = ("fama", "wagner", "niono", "attack boni", "zzz0012345", "a", "segou region", "tinza")
 PAGES = (("landing (HTML)", "/", "text/html"), ("landing (JSON)", "/", "application/json"),
@@ -50,6 +52,8 @@ PAGES = (("landing (HTML)", "/", "text/html"), ("landing (JSON)", "/", "applicat
          ("timeline", "/timeline", "text/html"), ("timeline, one actor", "/timeline?actor=wagner-group", "text/html"),
          ("map", "/map", "text/html"), ("map, one actor and a month", "/map?actor=fama&from=2024-01&to=2024-01",
                                         "text/html"),
+         ("map (JSON)", "/map.json", "application/json"),
+         ("timeline, one actor and a week", "/timeline?actor=wagner-group&from=2024-01-08&to=2024-01-14", "text/html"),
          ("audits index", "/audit", "text/html"))
 IMPORTED_PAGES = (("event page (imported row)", "/id/event/acled-zzz0000001", "text/html"),)
 
@@ -68,6 +72,12 @@ def in_process(store, repeat: int) -> dict:
     built = time.perf_counter()
     print(f"index: {len(rows):,} name rows in {queried - started:.2f} s (SPARQL), "
           f"{index.size:,} things indexed in {built - queried:.2f} s", flush=True)
+    t0 = time.perf_counter()
+    steps: dict[str, float] = {}
+    events = event_index.build(store, seconds=steps)
+    event_index_s = time.perf_counter() - t0
+    print(f"event index: {len(events.events):,} events in {event_index_s:.2f} s "
+          f"({', '.join(f'{k} {v:.1f}' for k, v in steps.items())})", flush=True)
     searches = {}
     for text in SEARCHES:
         timings = []
@@ -77,16 +87,21 @@ def in_process(store, repeat: int) -> dict:
             timings.append(time.perf_counter() - t0)
         searches[text] = {**quantiles(timings), "total": found.total}
     return {"name_rows": len(rows), "things": index.size, "sparql_s": queried - started, "build_s": built - queried,
+            "event_index_s": event_index_s, "event_index_steps_s": steps, "events": len(events.events),
             "searches": searches}
 
 
-def over_http(path: Path, repeat: int, imported: bool = True) -> dict:
+def over_http(path: Path, repeat: int, imported: bool = True, source: str | None = None) -> dict:
     from tests.service.conftest import start_server
 
     started = time.perf_counter()
-    server = start_server(str(path), env={"SAHELKG_WORKERS": "2"}, wait=900)
-    print(f"server up in {time.perf_counter() - started:.1f} s", flush=True)
-    figures: dict = {"pages": {}, "suggest": {}}
+    env = {"SAHELKG_WORKERS": "2"}
+    if source:  # that checkout's package first on the path (the installed one is editable: this one)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, (source, os.environ.get("PYTHONPATH"))))
+    server = start_server(str(path), env=env, wait=900)
+    print(f"server ({source or 'this checkout'}) up in {time.perf_counter() - started:.1f} s", flush=True)
+    figures: dict = {"pages": {}, "suggest": {}, "source": source or "this checkout",
+                     "load_average_before": os.getloadavg()}
     try:
         with httpx.Client(base_url=server.url, timeout=300) as client:
             def timed(url: str, accept: str) -> float:
@@ -109,6 +124,7 @@ def over_http(path: Path, repeat: int, imported: bool = True) -> dict:
                       f"{figures['pages'][name]['median'] * 1000:.1f} ms", flush=True)
     finally:
         server.stop()
+    figures["load_average_after"] = os.getloadavg()
     return figures
 
 
@@ -119,6 +135,7 @@ def main() -> None:
     parser.add_argument("--no-http", action="store_true")
     parser.add_argument("--seed-only", action="store_true", help="the seed alone, no imported rows (rows ignored)")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "workbench.json"))
+    parser.add_argument("--baseline-src", default=None, help="also time a server running the package in this folder")
     args = parser.parse_args()
     results: dict = {"rows": args.rows, "repeat": args.repeat, "machine": platform.platform(),
                      "cpus": os.cpu_count(), "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
@@ -143,6 +160,9 @@ def main() -> None:
             store.close()
             del store
             results["http"] = over_http(dump, args.repeat, imported=not args.seed_only)
+            if args.baseline_src:
+                results["http_baseline"] = over_http(dump, args.repeat, imported=not args.seed_only,
+                                                     source=args.baseline_src)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print_table(results)
@@ -162,10 +182,20 @@ def print_table(results: dict) -> None:
               f"| {over} |")
     if http:
         print(f"\nfirst search over HTTP (builds the index): {http['suggest_cold_s']:.2f} s\n")
-        print("| page | cold | warm |\n|---|---|---|")
+        base = results.get("http_baseline", {}).get("pages", {})
+        print("| page | cold | warm |" + (" baseline cold | baseline warm |" if base else "")
+              + "\n|---|---|---|" + ("---|---|" if base else ""))
         for name, figures in http["pages"].items():
-            print(f"| {name} | {figures['cold_s'] * 1000:.0f} ms | {figures['median'] * 1000:.1f} ms "
-                  f"({figures['p90'] * 1000:.1f}) |")
+            row = f"| {name} | {figures['cold_s'] * 1000:.0f} ms | {figures['median'] * 1000:.1f} ms " \
+                  f"({figures['p90'] * 1000:.1f}) |"
+            if name in base:
+                row += f" {base[name]['cold_s'] * 1000:.0f} ms | {base[name]['median'] * 1000:.1f} ms " \
+                       f"({base[name]['p90'] * 1000:.1f}) |"
+            print(row)
+        for key in ("http", "http_baseline"):
+            if key in results:
+                print(f"\n{results[key]['source']}: load average {results[key]['load_average_before']} before, "
+                      f"{results[key]['load_average_after']} after")
 
 
 if __name__ == "__main__":

@@ -54,6 +54,9 @@ class Settings:
     # Bytes of serialised query results kept between identical queries (0: no cache); every
     # write invalidates them (sahelkg.web.result_cache).
     result_cache_bytes: int = 64 * 1024 * 1024
+    # How query workers see the embedded store: "forked" (copy-on-write in-memory snapshots, re-forked
+    # on every write) or "shared" (one RocksDB store, read-only snapshots; sahelkg.store.workers).
+    worker_store: str = "forked"
 
     @property
     def writes_enabled(self) -> bool:
@@ -87,6 +90,8 @@ class Settings:
             values["write_token"] = env["SAHELKG_WRITE_TOKEN"]
         if env.get("SAHELKG_UNION_DEFAULT_GRAPH"):
             values["union_default_graph"] = env["SAHELKG_UNION_DEFAULT_GRAPH"].lower() in ("1", "true", "yes")
+        if env.get("SAHELKG_WORKER_STORE"):
+            values["worker_store"] = env["SAHELKG_WORKER_STORE"]
         if env.get("SAHELKG_BASE_IRI"):
             values["base_iri"] = env["SAHELKG_BASE_IRI"]
         values.update(overrides)

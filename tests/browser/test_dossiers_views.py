@@ -125,6 +125,9 @@ def test_the_timeline_shows_events_and_statements_with_their_precision(visit_eac
         ?claim skg:stance ?s ; skg:statementTime/skg:startDate ?d }""")
     expected = int(events[0]["n"]["value"]) + int(statements[0]["n"]["value"])
     assert int(canvas.get_attribute("data-items")) == expected
+    assert int(canvas.get_attribute("data-not-drawn")) == 0
+    status = visit.page.locator("#view-status").inner_text()
+    assert f"{int(events[0]['n']['value'])} events and {int(statements[0]['n']['value'])} statements" in status
     assert visit.page.locator(".vis-item").count() > 0
     assert "December 2024" in (visit.page.locator(".view-table").text_content() or "")
     visit.screenshot("timeline")
@@ -132,21 +135,55 @@ def test_the_timeline_shows_events_and_statements_with_their_precision(visit_eac
     visit.assert_clean()
 
 
-def test_the_map_draws_a_marker_per_located_event_on_the_offline_basemap(visit_each):
+def test_the_map_clusters_every_located_event_with_counts_that_split_on_click(visit_each):
     visit = visit_each
+    page = visit.page
     visit.goto("/map")
-    canvas = visit.page.locator("#view-canvas[data-basemap=ready]")
+    canvas = page.locator("#view-canvas[data-basemap=ready]")
     canvas.wait_for()
     located = sparql_rows(visit.base_url, GEO + """SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE {
         ?c rdfs:subClassOf* skg:Occurrence . ?e a ?c .
         { ?e geo:hasGeometry/geo:asWKT ?w } UNION { ?e skg:location/geo:hasGeometry/geo:asWKT ?w } }""")
     expected = int(located[0]["n"]["value"])
     assert int(canvas.get_attribute("data-markers")) == expected
-    # One circle per event, plus the country outlines (not interactive).
-    assert visit.page.locator("path.leaflet-interactive").count() == expected
-    assert visit.page.locator(".leaflet-overlay-pane path").count() > expected + 100
+    assert f"{expected:,} events with coordinates" in page.locator("#view-status").inner_text()
+    # Every event is drawn once: in a cluster's count or as its own marker (the view holds them all).
+    clusters = page.locator(".marker-cluster")
+    counts = [int(text.replace(",", "")) for text in page.locator(".marker-cluster span").all_inner_texts()]
+    singles = page.locator(".map-marker").count()
+    assert clusters.count() >= 1 and all(n >= 2 for n in counts)
+    assert sum(counts) + singles == expected
+    assert page.locator(".leaflet-overlay-pane path").count() > 100  # the country outlines
     visit.screenshot("map")
     assert_accessible(visit, exclude=("#view-canvas",))
+    # A click on the largest cluster zooms in or spreads it out: its events become markers.
+    largest = counts.index(max(counts))
+    clusters.nth(largest).click()
+    page.wait_for_function(f"document.querySelectorAll('#view-canvas .map-marker').length > {singles}")
+    page.locator("#view-canvas .map-marker").last.click(force=True)  # spread markers may still be moving
+    link = page.locator(".leaflet-popup-content a[href^='/id/']")
+    link.wait_for()
+    assert link.inner_text()
+    # Past 5,000 events the page draws points weighing the events there (the JSON's places):
+    # drawn from this server's places alone, the clusters and points still count every event.
+    total = page.evaluate("""async () => {
+        const data = await (await fetch("/map.json")).json();
+        const host = document.createElement("div");
+        host.id = "places-map";
+        host.style.height = "400px";
+        document.body.appendChild(host);
+        window.SahelkgViews.drawMap(host, {points: [], places: data.places, total: data.total, types: data.types});
+        return data.total;
+    }""")
+    assert total == expected
+    page.wait_for_function("""(expected) => {
+        const number = (e) => Number(e.textContent.replace(/,/g, ""));
+        const host = document.getElementById("places-map");
+        const clusters = [...host.querySelectorAll(".marker-cluster span")].map(number);
+        const many = [...host.querySelectorAll(".map-dot--many")].map(number);
+        const ones = host.querySelectorAll(".map-dot:not(.map-dot--many)").length;
+        return clusters.concat(many).reduce((a, b) => a + b, 0) + ones === expected;
+    }""", arg=expected, timeout=5000)
     visit.assert_clean()
 
 

@@ -31,7 +31,7 @@ STORE_NAME = re.compile(r"(^|_)(store|oxigraph)$", re.IGNORECASE)
 STORE_FACTORY = re.compile(r"(Store|^store_of|^open_store)$")
 # Writes that are not writes to the data, each with its reason (module, function, call).
 ALLOWED_CALLS = {
-    ("web/write_plans.py", "update_change", "store.apply"):
+    ("sparql/write_plans.py", "update_change", "store.apply"):
         "undoes a dry-run update in a query worker's private copy-on-write snapshot, which is thrown away",
 }
 

@@ -148,3 +148,27 @@ def test_many_focus_nodes_are_checked_in_two_processes_with_the_same_results(see
     assert not serial.conforms and len(serial.results) > 40
     assert gate_results(parallel) == gate_results(serial)
     assert parallel.focus_nodes == serial.focus_nodes == 41  # the counts and their source graph
+
+
+def test_a_store_is_read_whole_for_full_validation_whatever_its_literals_hold():
+    """validate_store reads each graph as N-Triples text split in bulk: literals holding ' .',
+    quotes, line and paragraph separators, and a triple held by two graphs, give the results
+    the same quads give when validated as quads."""
+    from sahelkg.store import EmbeddedStore
+
+    graph = ox.NamedNode("https://w3id.org/sahelkg/graph/source/t-text")
+    other = ox.NamedNode("https://w3id.org/sahelkg/graph/source/t-text-2")
+    count = ox.NamedNode(f"{ID}count/t-text")
+    wording = ox.NamedNode(SKG + "originalWording")
+    quads = [ox.Quad(count, ox.NamedNode(validation.RDF_TYPE), ox.NamedNode(SKG + "Count"), graph),
+             ox.Quad(count, ox.NamedNode(validation.RDF_TYPE), ox.NamedNode(SKG + "Count"), other),
+             ox.Quad(count, wording, ox.Literal('six " killed .\nat dawn \u2028 near . the well .', language="en"), graph),
+             ox.Quad(count, ox.NamedNode(SKG + "minimum"), ox.Literal("-1", datatype=ox.NamedNode(XSD + "integer")), graph)]
+    store = EmbeddedStore()
+    store.load_quads(quads)
+    report = validation.validate_store(store)
+    expected = validation.validate_quads(quads)
+    assert not report.conforms
+    assert gate_results(report) == gate_results(expected)
+    assert ("https://w3id.org/sahelkg/ontology#minimum", "MinInclusiveConstraintComponent") in {
+        (r.path, r.constraint_component.rsplit("#", 1)[-1]) for r in report.results if r.focus_node == count.value}

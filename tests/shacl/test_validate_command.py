@@ -71,3 +71,26 @@ def test_files_against_a_store_are_checked_as_a_change(tmp_path):
         other = sahelkg("validate", "--store", str(store), "--format", "json", "--engine", engine)
         assert other.returncode == 0
         assert json.loads(other.stdout)["results"] == json.loads(whole.stdout)["results"], engine
+
+
+def test_a_store_s_anchors_are_read_by_pattern_with_the_results_of_every_quad():
+    """`validate --store` hands the anchor check only the quads it reads (anchors, selectors,
+    hashes), not every quad of the store: the results are those every quad gives, with a quote
+    edited so that it no longer matches (a Violation when the text is held, a Warning if not)."""
+    import pyoxigraph as ox
+
+    from sahelkg.authoring import anchors
+    from sahelkg.cli.validate import _anchor_quads
+    from sahelkg.dataset import loading
+    from sahelkg.store import EmbeddedStore
+
+    quads = list(loading.dataset_quads(loading.seed_paths()))
+    exact = ox.NamedNode(anchors.OA + "exact")
+    edited = next(i for i, q in enumerate(quads) if q.predicate == exact)
+    q = quads[edited]
+    quads[edited] = ox.Quad(q.subject, q.predicate, ox.Literal("words the article never wrote"), q.graph_name)
+    store = EmbeddedStore()
+    store.load_quads(quads)
+    every = anchors.check_anchors(store.oxigraph.quads_for_pattern(None, None, None, None))
+    assert every
+    assert sorted(r.key() for r in anchors.check_anchors(_anchor_quads(store.oxigraph))) == sorted(r.key() for r in every)

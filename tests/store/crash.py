@@ -98,11 +98,15 @@ def judge(mode: str, directory: Path, rows: int, outcome: Outcome) -> None:
                 outcome.without_record += 1
                 outcome.notes.append(f"import: {count} triples, catalog record {'present' if published else 'missing'}")
         else:
-            counts = [store.triple_count(ox.NamedNode(g)) for g in writer.LOAD_GRAPHS]
-            per_graph = rows // len(writer.LOAD_GRAPHS)
+            graphs = [ox.NamedNode(g) for g in (writer.LOAD_GRAPHS if mode == "load" else writer.STAGED_GRAPHS)]
+            counts = [store.triple_count(g) for g in graphs]
+            per_graph = rows // len(graphs)
             state = "absent" if not any(counts) else "whole" if counts == [per_graph] * len(counts) else "partial"
             if state == "partial":
-                outcome.notes.append(f"load: {counts} triples per graph")
+                outcome.notes.append(f"{mode}: {counts} triples per graph")
+            if mode == "staged" and any((n > 0) != is_published(store.oxigraph, g) for n, g in zip(counts, graphs, strict=True)):
+                outcome.without_record += 1
+                outcome.notes.append(f"staged: {counts} triples, a catalog record missing or without data")
         setattr(outcome, state, getattr(outcome, state) + 1)
     finally:
         store.close()

@@ -10,7 +10,7 @@ from tests.store.crash import campaign
 KILLS = 3
 
 
-@pytest.mark.parametrize("mode, rows", [("replace", 20_000), ("import", 60_000), ("load", 60_000)])
+@pytest.mark.parametrize("mode, rows", [("replace", 20_000), ("import", 60_000), ("load", 60_000), ("staged", 60_000)])
 def test_a_killed_write_is_whole_or_absent(mode: str, rows: int) -> None:
     outcome = campaign(mode, KILLS, rows)
     assert outcome.failed_opens == 0, outcome.notes

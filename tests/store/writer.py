@@ -8,7 +8,9 @@ Modes:
            removes them all and adds ROWS "new" ones (what a Graph Store PUT does)
   import   one Change adds ROWS encoded rows to a new import graph plus its catalog record (what
            `sahelkg import` does)
-  load     `EmbeddedStore.load_file` of an N-Quads file of ROWS quads in new graphs (`serve --load`)
+  load     `EmbeddedStore.load_file` of an N-Quads file of ROWS quads in new graphs
+  staged   `EmbeddedStore.stage_files` of such a file into new source graphs, then `publish` of
+           their catalog record (what `sahelkg load` does with a big N-Quads file, gate aside)
 
 `setup` prepares DIR for a mode. The process prints "ready" just before the write and "done"
 after it, so the parent knows the window in which to kill it.
@@ -31,6 +33,7 @@ GRAPH = ox.NamedNode("http://example.org/graph/crash-replace")  # needs no catal
 IMPORT_GRAPH = ns.GRAPH + "import/crash-test-0000000000000000"
 ACTIVITY = ns.ID + "activity/import-crash-test"
 LOAD_GRAPHS = [f"http://example.org/graph/crash-load-{n}" for n in range(3)]  # need no catalog record
+STAGED_GRAPHS = [f"{ns.SOURCE_GRAPH_PREFIX}crash-staged-{n}" for n in range(3)]  # need a catalog record
 BLANK = 10  # blank-node triples in each version of the replaced graph
 P = ox.NamedNode("http://example.org/value")
 
@@ -61,10 +64,11 @@ def setup(mode: str, directory: Path, rows: int) -> None:
     store = EmbeddedStore(directory)
     if mode == "replace":
         store.apply(Change(additions=tuple(version("old", rows))))
-    elif mode == "load":
-        per_graph = rows // len(LOAD_GRAPHS)
+    elif mode in ("load", "staged"):
+        graphs = LOAD_GRAPHS if mode == "load" else STAGED_GRAPHS
+        per_graph = rows // len(graphs)
         quads = [ox.Quad(ox.NamedNode(f"http://example.org/s/{i}"), P, ox.Literal(str(i)), ox.NamedNode(g))
-                 for g in LOAD_GRAPHS for i in range(per_graph)]
+                 for g in graphs for i in range(per_graph)]
         load_file(directory).write_bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"")
     store.close()
 
@@ -78,6 +82,11 @@ def write(mode: str, directory: Path, rows: int) -> None:
     print("ready", flush=True)
     if mode == "load":
         store.load_file(load_file(directory))
+    elif mode == "staged":
+        staged = store.stage_files([(load_file(directory), ox.RdfFormat.N_QUADS, None)])
+        record = [ox.Quad(ox.NamedNode(g), PUBLISHED_BY, ox.NamedNode(ACTIVITY), ox.NamedNode(ns.CATALOG_GRAPH))
+                  for g in STAGED_GRAPHS]
+        store.publish(staged, Change(additions=tuple(record)))
     else:
         store.apply(change)
     print("done", flush=True)

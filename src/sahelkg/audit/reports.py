@@ -73,6 +73,37 @@ class Table:
         return {"name": self.name, "title": self.title, "columns": list(self.columns), "rows": self.rows}
 
 
+@dataclass(frozen=True)
+class Page:
+    """Which rows of a paged report are shown: at most `limit` (None: all) from `offset`, of `total`."""
+
+    offset: int
+    limit: int | None
+    total: int
+
+    @property
+    def next_offset(self) -> int | None:
+        """The offset of the next page, None on the last."""
+        end = self.offset + self.limit if self.limit is not None else self.total
+        return end if end < self.total else None
+
+    @property
+    def previous_offset(self) -> int | None:
+        """The offset of the previous page, None on the first."""
+        return max(0, self.offset - (self.limit or self.offset)) if self.offset > 0 else None
+
+    def describe(self, shown: int) -> str:
+        """Given how many rows are shown, say which ones: 'rows 101–200 of 6,680'."""
+        if not shown:
+            return f"no rows from offset {self.offset:,} (of {self.total:,})"
+        return f"rows {self.offset + 1:,}–{self.offset + shown:,} of {self.total:,}"
+
+    def to_dict(self) -> dict:
+        """Return the page as a JSON-ready dict."""
+        return {"offset": self.offset, "limit": self.limit, "total": self.total, "nextOffset": self.next_offset,
+                "previousOffset": self.previous_offset}
+
+
 @dataclass(kw_only=True)
 class Report:
     """The result of an audit: a titled table, notes, further tables, and for a source chain its text and SVG."""
@@ -86,6 +117,7 @@ class Report:
     sections: list[Table] = field(default_factory=list)
     text: str | None = None
     svg: str | None = None
+    page: Page | None = None  # set by paged audits (corroboration)
 
     def section(self, name: str) -> Table:
         """Given a section's name, return it (KeyError when the report has none of that name)."""
@@ -96,14 +128,16 @@ class Report:
 
     def to_dict(self) -> dict:
         """Return the report as a JSON-ready dict."""
-        body = {"audit": self.kind, "title": self.title, "subject": self.subject, "columns": list(self.columns),
-                "rows": self.rows, "notes": self.notes}
+        body: dict[str, object] = {"audit": self.kind, "title": self.title, "subject": self.subject,
+                                   "columns": list(self.columns), "rows": self.rows, "notes": self.notes}
         if self.sections:
             body["sections"] = [t.to_dict() for t in self.sections]
         if self.text is not None:
             body["text"] = self.text
         if self.svg is not None:
             body["svg"] = self.svg
+        if self.page is not None:
+            body["page"] = self.page.to_dict()
         return body
 
 
@@ -155,13 +189,15 @@ def labels(store, iris: Iterable[str]) -> dict[str, str]:
             alts[thing].add(row["alt"].value)
         if "label" in row:
             other[thing] = row["label"].value
-    names = {}
-    for iri in iris:
-        name = pref.get(iri) or other.get(iri) or shorten(iri)
-        acronyms = sorted((a for a in alts[iri] if _ACRONYM.match(a) and a.lower() != name.lower()),
-                          key=lambda a: (len(a), a))
-        names[iri] = f"{name} ({acronyms[0]})" if acronyms and iri in pref else name
-    return names
+    return {iri: display_name(iri, pref.get(iri), alts[iri], other.get(iri)) for iri in iris}
+
+
+def display_name(iri: str, pref: str | None, alts: Iterable[str], other: str | None) -> str:
+    """Given an IRI and its English labels (preferred, alternatives, rdfs:label), return its display name:
+    the preferred label with its shortest acronym, else the rdfs:label, else the short IRI."""
+    name = pref or other or shorten(iri)
+    acronyms = sorted((a for a in alts if _ACRONYM.match(a) and a.lower() != name.lower()), key=lambda a: (len(a), a))
+    return f"{name} ({acronyms[0]})" if acronyms and pref is not None else name
 
 
 def describe_date(day: str | None, precision: str | None) -> str:
@@ -574,20 +610,37 @@ def lines_of_evidence(claims: Iterable[str], voice: dict[str, str], statement: d
     return list(lines.values())
 
 
-def corroboration(store) -> Report:
-    """Return, for each incident (or event or pattern) and each actor accused in a role, how many
-    independent claimants and how many lines of evidence assert that part: accusations and
-    responsibility claims alike.
+CORROBORATION_PAGE = 100  # rows a page shows by default: a store of 100k dataset rows has tens of thousands of groups
 
-    Independence: claimants count once per organisation; a person speaking on behalf of an
-    organisation (or its spokesperson, leader or member) counts as that organisation. Lines of
-    evidence: claims reporting one original statement, or resting on a shared upstream source
-    (skg:basedOn, skg:originallyStatedIn, schema:citation, transitively), are one line. Events
-    confirmed as one incident (skg:sameIncident) are counted together under the incident.
-    """
+
+def _paging(limit: int | None, offset: int, min_lines: int) -> None:
+    if limit is not None and limit < 1:
+        raise AuditError(f"limit must be 1 or more (or none for every row); got {limit}")
+    if offset < 0:
+        raise AuditError(f"offset must be 0 or more; got {offset}")
+    if min_lines < 1:
+        raise AuditError(f"min_lines must be 1 or more; got {min_lines}")
+
+
+GroupKey = tuple[str, str, str]  # (incident or event, accused actor, alleged role)
+
+
+@dataclass
+class _Group:
+    """The claims that assert one actor's part in one incident, with their voices and statements."""
+
+    voices: set[str] = field(default_factory=set)
+    statements: set[str] = field(default_factory=set)
+    allegations: set[str] = field(default_factory=set)
+    kinds: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+
+def _corroboration_groups(store, claims: Iterable[str]) -> tuple[dict[GroupKey, _Group], dict[str, str], dict[str, str]]:
+    """Given claims, return their groups (all of each group's claims must be among them), each claim's
+    voice and each claim's original statement (the claim itself when it has none)."""
     rows_in = select(store, """SELECT ?allegation ?stance ?about ?incident ?accused ?role ?agent ?behalf ?statement WHERE {
-      VALUES ?stance { stance:accuses stance:claims-responsibility }
       ?allegation skg:stance ?stance .
+      FILTER(?stance IN (stance:accuses, stance:claims-responsibility))
       ?allegation skg:about ?about .
       OPTIONAL { ?about skg:sameIncident ?incident . }
       ?allegation skg:qualifiedAccusation ?accusation .
@@ -597,15 +650,15 @@ def corroboration(store) -> Report:
       ?attribution prov:agent ?agent .
       OPTIONAL { ?attribution skg:onBehalfOf ?behalf . }
       OPTIONAL { ?allegation skg:originallyStatedIn ?statement . }
-    }""")
+    }""", allegation=[ox.NamedNode(c) for c in sorted(set(claims))])
     speaks_for = defaultdict(set)
+    agents = {r["agent"] for r in rows_in if "behalf" not in r}
     for r in select(store, """SELECT ?person ?organisation WHERE {
-      ?person skg:spokespersonFor|skg:leaderOf|skg:memberOf ?organisation . }"""):
+      ?person skg:spokespersonFor|skg:leaderOf|skg:memberOf ?organisation . }""", person=sorted(agents, key=str)):
         speaks_for[r["person"].value].add(r["organisation"].value)
-    groups: dict[tuple[str, str, str], dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    groups: dict[GroupKey, _Group] = defaultdict(_Group)
     voice_of: dict[str, str] = {}
     statement_of: dict[str, str] = {}
-    kinds: dict[tuple[str, str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for r in rows_in:
         agent = r["agent"].value
         if "behalf" in r:
@@ -615,60 +668,166 @@ def corroboration(store) -> Report:
         else:
             voice = agent
         about = r["incident"].value if "incident" in r else r["about"].value
-        key = (about, r["accused"].value, _local(r["role"].value))
+        group = groups[(about, r["accused"].value, _local(r["role"].value))]
         claim = r["allegation"].value
-        groups[key]["voices"].add(voice)
+        group.voices.add(voice)
         statement_of[claim] = r["statement"].value if "statement" in r else claim
         voice_of.setdefault(claim, voice)
-        groups[key]["statements"].add(statement_of[claim])
-        groups[key]["allegations"].add(claim)
-        kinds[key][_local(r["stance"].value)].add(claim)
-    all_claims = {a for g in groups.values() for a in g["allegations"]}
+        group.statements.add(statement_of[claim])
+        group.allegations.add(claim)
+        group.kinds[_local(r["stance"].value)].add(claim)
+    return groups, voice_of, statement_of
+
+
+def _decoded(text: str) -> str:
+    """Given a label as `_group_keys` encodes it, return the label ('%' is %25, tab %09, newline %0A)."""
+    if "%" not in text:
+        return text
+    return text.replace("%09", "\t").replace("%0A", "\n").replace("%25", "%")
+
+
+def _group_keys(store) -> tuple[dict[GroupKey, list[str]], set[GroupKey], dict[str, str]]:
+    """Return every corroboration group's claims, the groups with a single voice-claim pair (one claim
+    and one speaker: one claimant and one line of evidence, nothing more to read) and the display name
+    of every incident or event a group is about.
+
+    A store of dataset rows holds tens of thousands of groups: the query returns every solution as one
+    line of a single string (one Python object instead of one per solution and term) and the
+    grouping is done here."""
+    label = 'REPLACE(REPLACE(REPLACE({}, "%", "%25"), "\\t", "%09"), "\\n", "%0A")'
+    found = select(store, f"""SELECT (GROUP_CONCAT(?line; separator="\\n") AS ?solutions) WHERE {{
+      VALUES ?stance {{ stance:accuses stance:claims-responsibility }}
+      ?allegation skg:stance ?stance .
+      ?allegation skg:qualifiedAccusation ?accusation .
+      ?accusation skg:accusedActor ?accused .
+      ?accusation skg:allegedRole ?role .
+      ?allegation skg:qualifiedClaimAttribution ?attribution .
+      ?attribution prov:agent ?agent .
+      OPTIONAL {{ ?attribution skg:onBehalfOf ?behalf . }}
+      ?allegation skg:about ?event .
+      OPTIONAL {{ ?event skg:sameIncident ?incident . }}
+      BIND(COALESCE(?incident, ?event) AS ?about)
+      OPTIONAL {{ ?about skos:prefLabel ?pref . FILTER(LANGMATCHES(LANG(?pref), "en")) }}
+      OPTIONAL {{ ?about skos:altLabel ?alt . FILTER(LANGMATCHES(LANG(?alt), "en")) }}
+      OPTIONAL {{ ?about rdfs:label ?label . FILTER(LANGMATCHES(LANG(?label), "en")) }}
+      BIND(CONCAT(STR(?about), "\\t", STR(?accused), "\\t", STR(?role), "\\t", STR(?allegation),
+                  "\\t", STR(?agent), "\\t", COALESCE(STR(?behalf), ""),
+                  "\\t", IF(BOUND(?pref), CONCAT("=", {label.format("?pref")}), ""),
+                  "\\t", IF(BOUND(?alt), {label.format("?alt")}, ""),
+                  "\\t", IF(BOUND(?label), CONCAT("=", {label.format("?label")}), "")) AS ?line)
+    }}""")
+    first: dict[tuple[str, str, str], str] = {}  # group → its first "claim agent on-behalf-of"
+    more: dict[tuple[str, str, str], set[str]] = {}  # groups with a second one
+    # A thing with several labels has one line per label: its labels are gathered over the lines.
+    pref: dict[str, str] = {}
+    alts: dict[str, set[str]] = {}
+    other: dict[str, str] = {}
+    text = found[0]["solutions"].value if found and "solutions" in found[0] else ""
+    for line in text.split("\n") if text else ():
+        about, accused, role, claim, agent, behalf, its_pref, its_alt, its_label = line.split("\t")
+        key, voice = (about, accused, role), f"{claim} {agent} {behalf}"
+        seen = first.setdefault(key, voice)
+        if seen != voice:
+            more.setdefault(key, {seen}).add(voice)
+        if its_pref:
+            pref[about] = _decoded(its_pref[1:])
+        if its_alt:
+            alts.setdefault(about, set()).add(_decoded(its_alt))
+        if its_label:
+            other[about] = _decoded(its_label[1:])
+    names = {about: display_name(about, pref.get(about), alts.get(about, ()), other.get(about))
+             for about in {key[0] for key in first}}
+    claims_of = {(about, accused, _local(role)): sorted({v.split(" ", 1)[0] for v in more[(about, accused, role)]})
+                 if (about, accused, role) in more else [voice.split(" ", 1)[0]]
+                 for (about, accused, role), voice in first.items()}
+    simple = {(about, accused, _local(role)) for about, accused, role in first if (about, accused, role) not in more}
+    return claims_of, simple, names
+
+
+def corroboration(store, *, limit: int | None = CORROBORATION_PAGE, offset: int = 0, min_lines: int = 1) -> Report:
+    """Return, for each incident (or event or pattern) and each actor accused in a role, how many
+    independent claimants and how many lines of evidence assert that part: accusations and
+    responsibility claims alike.
+
+    Independence: claimants count once per organisation; a person speaking on behalf of an
+    organisation (or its spokesperson, leader or member) counts as that organisation. Lines of
+    evidence: claims reporting one original statement, or resting on a shared upstream source
+    (skg:basedOn, skg:originallyStatedIn, schema:citation, transitively), are one line. Events
+    confirmed as one incident (skg:sameIncident) are counted together under the incident.
+
+    Rows come most corroborated first (lines of evidence, then independent claimants, then by name),
+    one page at a time: at most `limit` rows (None: all) from `offset`; `report.page` gives the total.
+    `min_lines=2` keeps only the allegations corroborated by two or more independent lines of evidence.
+    """
+    _paging(limit, offset, min_lines)
+    claims_of, simple, about_names = _group_keys(store)
+    several = [k for k in claims_of if k not in simple]
+    groups, voice_of, statement_of = _corroboration_groups(store, {c for k in several for c in claims_of[k]})
+    # Independence is only a question where a group has two claims or more: read upstream chains for those.
+    many = {a for k in several for a in groups[k].allegations if len(groups[k].allegations) > 1}
+    upstream = upstream_sources(store, many)
+    publishers = _reporting_publishers(store, many)
+    lines = {k: lines_of_evidence(groups[k].allegations, voice_of, statement_of, upstream, publishers) for k in several}
+    size = {k: (len(lines[k]), len(groups[k].voices)) if k in lines else (1, 1) for k in claims_of}
+    kept = [k for k in claims_of if size[k][0] >= min_lines]
+    names = labels(store, {k[1] for k in kept})  # the accused: a few actors
+    names.update(about_names)
+    kept.sort(key=lambda k: (-size[k][0], -size[k][1], names[k[0]], names[k[1]], k[2]))
+    page = Page(offset, limit, len(kept))
+    shown = kept[offset:None if limit is None else offset + limit]
+    # The page's one-claim groups, read in full now.
+    extra, extra_voice, extra_statement = _corroboration_groups(
+        store, {c for k in shown if k in simple for c in claims_of[k]})
+    for k in shown:
+        if k in simple:
+            groups[k] = extra[k]
+    voice_of.update(extra_voice)
+    statement_of.update(extra_statement)
+    page_claims = {a for k in shown for a in groups[k].allegations}
     disputed_by: dict[str, list[tuple[str, str]]] = defaultdict(list)
     # Denials are read in one query over every claim that has one (few), not per claim.
     for r in select(store, """SELECT ?claim ?denial ?denied WHERE {
           ?denial skg:disputes ?claim .
           OPTIONAL { ?denial skg:deniedActor ?denied . }
         } ORDER BY ?denial ?denied"""):
-        if r["claim"].value in all_claims:
+        if r["claim"].value in page_claims:
             disputed_by[r["claim"].value].append((r["denial"].value, r["denied"].value if "denied" in r else ""))
-    # Independence is only a question where a group has two claims or more: read upstream chains for those.
-    several = {a for g in groups.values() if len(g["allegations"]) > 1 for a in g["allegations"]}
-    upstream = upstream_sources(store, several)
-    publishers = _reporting_publishers(store, several)
-    rejections = _rejections_of(store, all_claims)
-    names = labels(store, {k[0] for k in groups} | {k[1] for k in groups} | {v for g in groups.values() for v in g["voices"]})
-    keyed: list[tuple[tuple[int, int, str, str, str], dict[str, str]]] = []  # (sort key, row)
-    for (about, accused, role), g in groups.items():
-        disputes = sorted({(d, x) for a in g["allegations"] for d, x in disputed_by[a]})
+    rejections = _rejections_of(store, page_claims)
+    names.update(labels(store, {v for k in shown for v in groups[k].voices} - set(names)))
+    rows = []
+    for about, accused, role in shown:
+        g = groups[(about, accused, role)]
+        disputes = sorted({(d, x) for a in g.allegations for d, x in disputed_by[a]})
         denial_text = "; ".join(f"{shorten(d)}" + (f" (denies {names.get(x) or shorten(x)})" if x else "")
                                 for d, x in disputes if not x or x == accused)
         if disputes and not denial_text:
             denial_text = "; ".join(sorted({f"{shorten(d)} (does not deny this actor's part)" for d, _ in disputes}))
-        lines = lines_of_evidence(g["allegations"], voice_of, statement_of, upstream, publishers)
-        rejected = sorted({shorten(r) for a in g["allegations"] for r in rejections.get(a, ())})
-        keyed.append(((-len(lines), -len(g["voices"]), names[about], names[accused], role), {
+        n_lines, n_voices = size[(about, accused, role)]
+        rejected = sorted({shorten(r) for a in g.allegations for r in rejections.get(a, ())})
+        rows.append({
             "about": names[about], "accused": names[accused], "alleged role": role,
-            "independent claimants": str(len(g["voices"])), "claimants": "; ".join(sorted(names[v] for v in g["voices"])),
-            "lines of evidence": str(len(lines)),
-            "claim kinds": "; ".join(f"{k} {len(v)}" for k, v in sorted(kinds[(about, accused, role)].items())),
-            "statements": "; ".join(sorted(shorten(s) for s in g["statements"])),
-            "allegations": "; ".join(sorted(shorten(a) for a in g["allegations"])),
-            "single claimant": "yes" if len(g["voices"]) == 1 else "no",
-            "single line of evidence": "yes" if len(lines) == 1 else "no", "disputed by": denial_text,
-            "rejected by": "; ".join(rejected)}))
-    rows = [row for _, row in sorted(keyed, key=lambda pair: pair[0])]
-    single = sum(1 for r in rows if r["single claimant"] == "yes")
-    one_line = sum(1 for r in rows if r["single line of evidence"] == "yes")
+            "independent claimants": str(n_voices), "claimants": "; ".join(sorted(names[v] for v in g.voices)),
+            "lines of evidence": str(n_lines),
+            "claim kinds": "; ".join(f"{k} {len(v)}" for k, v in sorted(g.kinds.items())),
+            "statements": "; ".join(sorted(shorten(s) for s in g.statements)),
+            "allegations": "; ".join(sorted(shorten(a) for a in g.allegations)),
+            "single claimant": "yes" if n_voices == 1 else "no",
+            "single line of evidence": "yes" if n_lines == 1 else "no", "disputed by": denial_text,
+            "rejected by": "; ".join(rejected)})
+    single = sum(1 for k in kept if size[k][1] == 1)
+    one_line = sum(1 for k in kept if size[k][0] == 1)
+    scope = "allegations" if min_lines == 1 else f"allegations with {min_lines} or more lines of evidence"
+    notes = [f"{len(kept)} {scope} (incident or event, accused actor, role); {single} rest on a single "
+             f"claimant, {one_line} on a single line of evidence.",
+             "Independent claimants are distinct organisations: a spokesperson, leader or "
+             "member counts as the organisation; two reports of one statement count once.",
+             "Lines of evidence: claims that rest on a shared upstream source (skg:basedOn, "
+             "skg:originallyStatedIn, schema:citation, followed transitively) are one line, as are claims "
+             "of one voice. Accusations and responsibility claims both count."]
+    if limit is not None and (offset or len(kept) > limit):
+        notes.insert(0, f"Showing {page.describe(len(rows))}, most corroborated first.")
     return Report(kind="corroboration", title="Corroboration of allegations", subject=None,
-                  columns=CORROBORATION_COLUMNS, rows=rows,
-                  notes=[f"{len(rows)} allegations (incident or event, accused actor, role); {single} rest on a single "
-                         f"claimant, {one_line} on a single line of evidence.",
-                         "Independent claimants are distinct organisations: a spokesperson, leader or "
-                         "member counts as the organisation; two reports of one statement count once.",
-                         "Lines of evidence: claims that rest on a shared upstream source (skg:basedOn, "
-                         "skg:originallyStatedIn, schema:citation, followed transitively) are one line, as are claims "
-                         "of one voice. Accusations and responsibility claims both count."])
+                  columns=CORROBORATION_COLUMNS, rows=rows, notes=notes, page=page)
 
 
 def _rejections_of(store, claims: Iterable[str]) -> dict[str, set[str]]:
@@ -984,15 +1143,18 @@ def _html_table(columns: tuple[str, ...], rows: list[dict[str, str]]) -> str:
     return "".join(out)
 
 
-AUDITS = ("actor", "contested", "corroboration", "claim", "source", "incident", "adversaries", "alleged", "answers")
+AUDITS = ("actor", "contested", "corroboration", "claim", "source", "incident", "adversaries", "alleged", "answers",
+          "crosswalk")
 
 
-def run_audit(store, kind: str, target: str | None = None, against: str | None = None) -> Report:
+def run_audit(store, kind: str, target: str | None = None, against: str | None = None, *,
+              limit: int | None = CORROBORATION_PAGE, offset: int = 0, min_lines: int = 1) -> Report:
     """Given a store, an audit name (one of AUDITS) and its target, return the report.
 
     `alleged` takes two: the organisation (target) and the actor it alleged against (against).
+    `corroboration` is paged (limit, offset) and can keep only rows with `min_lines` lines of evidence.
     """
-    from sahelkg.audit import cross_source, incidents  # they build on this module
+    from sahelkg.audit import cross_source, crosswalk, incidents  # they build on this module
 
     audits = {"actor": actor_ledger, "claim": source_chain, "source": source_impact,
               "incident": incidents.incident_dossier}
@@ -1004,12 +1166,16 @@ def run_audit(store, kind: str, target: str | None = None, against: str | None =
         if not target or not against:
             raise AuditError("the alleged audit needs an organisation (by) and an actor (against)")
         return cross_source.alleged_against(store, target, against)
-    overall = {"contested": contested_claims, "corroboration": corroboration,
-               "adversaries": cross_source.adversary_accusations, "answers": cross_source.answers_by_actor_kind}
+    if kind == "corroboration":
+        return corroboration(store, limit=limit, offset=offset, min_lines=min_lines)
+    overall = {"contested": contested_claims,
+               "adversaries": cross_source.adversary_accusations, "answers": cross_source.answers_by_actor_kind,
+               "crosswalk": crosswalk.crosswalk}
     if kind in overall:
         return overall[kind](store)
     raise AuditError(f"unknown audit {kind!r}; use one of {', '.join(AUDITS)}")
 
 
-__all__ = ["AUDITS", "AuditError", "Report", "Table", "actor_ledger", "contested_claims", "corroboration", "source_chain",
-           "source_impact", "retraction_change", "retract", "render", "run_audit", "InvalidParameter"]
+__all__ = ["AUDITS", "CORROBORATION_PAGE", "AuditError", "Page", "Report", "Table", "actor_ledger", "contested_claims",
+           "corroboration", "source_chain", "source_impact", "retraction_change", "retract", "render", "run_audit",
+           "InvalidParameter"]

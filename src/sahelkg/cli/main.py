@@ -20,17 +20,15 @@ import socket
 import sys
 import traceback
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from sahelkg import namespaces as ns
 from sahelkg.dataset import loading
 from sahelkg.store import EmbeddedStore, RemoteStore
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-
 # Modules that add subcommands of their own (each has `register(subcommands)`).
 COMMAND_MODULES: list[str] = ["sahelkg.dataset.ontology_docs", "sahelkg.cli.imports", "sahelkg.cli.audit",
-                              "sahelkg.linking.wikidata", "sahelkg.cli.validate", "sahelkg.cli.author"]
+                              "sahelkg.cli.link", "sahelkg.cli.validate", "sahelkg.cli.author"]
 
 QUERY_FORMATS = {
     "json": "application/sparql-results+json",
@@ -196,10 +194,10 @@ def cmd_load(args: argparse.Namespace) -> int:
     through the SHACL gate: all of them or, when the shapes refuse them, none."""
     from sahelkg import gate
 
-    quads = list(loading.dataset_quads(args.files, args.graph, _progress))
+    files = loading.read_files(args.files, args.graph, _progress, bulk=not getattr(args, "remote_query", None))
     store = open_store(args, purpose="load")
     try:
-        receipt = _commit_quads(store, quads)
+        receipt = gate.commit_files(store, files, progress=_progress)
     except gate.ChangeRefused as refused:
         print(refused.report.to_text(), end="", file=sys.stderr)
         print(f"error: {refused}", file=sys.stderr)
@@ -211,28 +209,6 @@ def cmd_load(args: argparse.Namespace) -> int:
         return 0
     print(f"loaded {receipt.added:,} quads from {len(loading.collect_files(args.files))} file(s)")
     return 0
-
-
-def _commit_quads(store: Any, quads: list[Any]) -> Any:
-    """Given a store and the quads of loaded files (their catalog record included), commit them
-    through the gate and return the Receipt, or None when the store holds them already (same files,
-    same load activity: its catalog record is written last, so that load completed). Raises
-    gate.ChangeRefused when the shapes refuse them."""
-    from sahelkg import gate
-    from sahelkg.store.change import Change
-
-    if _already_loaded(store, quads):
-        return None
-    return gate.commit(store, Change(additions=tuple(quads)), progress=_progress if len(quads) > 100_000 else None)
-
-
-def _already_loaded(store: Any, quads: list[Any]) -> bool:
-    """Given the quads a load would add, say whether the store already holds their load activity."""
-    activities = {q.subject for q in quads if q.predicate.value == RDF_TYPE and q.object.value == ns.SKG + "LoadActivity"}
-    return bool(activities) and all(
-        store.query(f"ASK {{ GRAPH <{ns.CATALOG_GRAPH}> {{ <{a.value}> a <{ns.SKG}LoadActivity> }} }}").boolean
-        for a in activities
-    )
 
 
 def _read_query(args: argparse.Namespace) -> str:
@@ -397,10 +373,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from sahelkg import gate
 
         # Through the gate, like `sahelkg load`: the service starts only on data the shapes accept.
-        quads = list(loading.dataset_quads(paths, progress=_progress))
+        files = loading.read_files(paths, progress=_progress)
         target = EmbeddedStore(args.store) if args.store else EmbeddedStore()
         try:
-            _commit_quads(target, quads)
+            gate.commit_files(target, files, progress=_progress)
         except gate.ChangeRefused as refused:
             print(refused.report.to_text(), end="", file=sys.stderr)
             print(f"error: {refused}; the service was not started", file=sys.stderr)

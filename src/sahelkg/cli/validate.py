@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import pyoxigraph as ox
+
+from sahelkg import namespaces as ns
 from sahelkg.cli import main as cli
 from sahelkg.dataset import loading
 from sahelkg.gate import validation
@@ -95,8 +99,20 @@ def _anchor_results(args: argparse.Namespace, quads):
     if quads is None and _has_store(args) and not args.remote_query:
         store = cli.open_store(args, purpose="check")
         try:
-            return anchors.check_anchors(store.oxigraph.quads_for_pattern(None, None, None, None))
+            return anchors.check_anchors(_anchor_quads(store.oxigraph))
         finally:
             store.close()
     return anchors.check_anchors(quads or [])
+
+
+def _anchor_quads(oxigraph: ox.Store) -> Iterator[ox.Quad]:
+    """Given a store, yield the quads check_anchors reads (anchors, their selectors, documents'
+    hashes): not every quad of a big store as Python objects."""
+    from sahelkg.authoring import anchors
+
+    yield from oxigraph.quads_for_pattern(None, ox.NamedNode(anchors.RDF_TYPE),
+                                          ox.NamedNode(anchors.OA + "SpecificResource"), None)
+    for predicate in (anchors.OA + name for name in ("hasSource", "hasSelector", "exact", "prefix", "suffix", "start", "end")):
+        yield from oxigraph.quads_for_pattern(None, ox.NamedNode(predicate), None, None)
+    yield from oxigraph.quads_for_pattern(None, ox.NamedNode(ns.SKG + "sha256"), None, None)
 

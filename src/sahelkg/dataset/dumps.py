@@ -13,7 +13,7 @@ import pyoxigraph as ox
 from sahelkg import namespaces as ns
 from sahelkg import rdf_formats
 from sahelkg.dataset import jsonld
-from sahelkg.web import pages
+from sahelkg.dataset.site import Site
 
 # The formats of a whole-dataset dump, by file extension (/dump.trig …) and media type.
 DUMP_FORMATS = (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS, ox.RdfFormat.JSON_LD)
@@ -25,7 +25,7 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 VOID_GRAPH = ns.GRAPH + "void"
 
 
-def void_quads(counts: dict[str, int], *, base_url: str, site: pages.Site) -> list[ox.Quad]:
+def void_quads(counts: dict[str, int], *, base_url: str, site: Site) -> list[ox.Quad]:
     """Given triple counts per graph, return the VoID description (in graph/void) of the dataset."""
     graph = ox.NamedNode(site.public(VOID_GRAPH))
     dataset = ox.NamedNode(site.public(ns.BASE + "dataset"))
@@ -59,7 +59,7 @@ def void_quads(counts: dict[str, int], *, base_url: str, site: pages.Site) -> li
     return out
 
 
-def dump_bytes(store, fmt: str, *, base_url: str, site: pages.Site) -> bytes:
+def dump_bytes(store, fmt: str, *, base_url: str, site: Site) -> bytes:
     """Given a store and 'trig' | 'nq' | 'jsonld', return the whole dataset plus its VoID graph."""
     quads = list(store.quads())
     counts: dict[str, int] = {}

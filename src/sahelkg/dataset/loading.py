@@ -16,10 +16,10 @@ import os
 import re
 import stat
 import xml.parsers.expat
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 import pyoxigraph as ox
 
@@ -58,6 +58,42 @@ class ParsedFile:
     def graphs(self) -> set[ox.NamedNode]:
         """Return the named graphs this file writes to."""
         return {q.graph_name for q in self.quads if isinstance(q.graph_name, ox.NamedNode)}
+
+    def described_documents(self) -> set[ox.NamedNode]:
+        """Return the documents of this file's source graphs that the file describes (as subjects):
+        one pass over the file's subjects for all its graphs (a file may hold thousands)."""
+        documents = {source_document(g) for g in self.graphs() if g.value.startswith(ns.SOURCE_GRAPH_PREFIX)}
+        return documents.intersection(q.subject for q in self.quads) if documents else set()
+
+
+@dataclass(frozen=True)
+class BulkLoadedFile:
+    """A file the store loaded itself (no quad objects here): what its catalog record needs."""
+
+    path: Path
+    sha256: str
+    graph_names: frozenset[ox.NamedNode]
+    described: frozenset[ox.NamedNode]
+
+    def graphs(self) -> set[ox.NamedNode]:
+        return set(self.graph_names)
+
+    def described_documents(self) -> set[ox.NamedNode]:
+        return set(self.described)
+
+
+class CatalogedFile(Protocol):
+    """What the catalog record says about a loaded file."""
+
+    @property
+    def path(self) -> Path: ...
+
+    @property
+    def sha256(self) -> str: ...
+
+    def graphs(self) -> set[ox.NamedNode]: ...
+
+    def described_documents(self) -> set[ox.NamedNode]: ...
 
 
 def seed_paths() -> list[Path]:
@@ -166,6 +202,27 @@ class _HashingReader(io.RawIOBase):
 
 #: A long parse reports progress after every so many bytes read.
 PROGRESS_BYTES = 64 << 20
+#: From this size on, a file the store can load by itself (N-Quads; a triple format given a target
+#: graph) is bulk-loaded into its new graphs without quad objects here (bench/IMPORT.md, "load").
+BULK_LOAD_BYTES = 4 << 20
+
+
+def bulk_loadable(path: Path, target_graph: str | None = None) -> bool:
+    """Given a file and the target graph of a load, say whether the store may bulk-load it directly:
+    a big N-Quads file (every graph named in full on every line, so the store can tell cheaply
+    which graphs it writes), or a big file of triples with the graph they go to."""
+    fmt = FORMATS.get(path.suffix)
+    if fmt is None or regular_file_size(path) < BULK_LOAD_BYTES:
+        return False
+    return fmt == ox.RdfFormat.N_QUADS or (target_graph is not None and fmt not in QUAD_FORMATS)
+
+
+def file_format(path: Path) -> ox.RdfFormat:
+    """Given a file with a known RDF extension, return its format."""
+    fmt = FORMATS.get(path.suffix)
+    if fmt is None:
+        raise LoadError(path, f"unknown RDF file extension {path.suffix!r}")
+    return fmt
 
 
 def parse_file(path: Path, target_graph: str | None = None,
@@ -257,6 +314,30 @@ def parse_all(paths: Iterable[Path | str], target_graph: str | None = None,
     return parsed
 
 
+@dataclass(frozen=True)
+class FilesToLoad:
+    """A load read as far as it can be without a store: the small files parsed, the big ones a store
+    may bulk-load itself hashed (`bulk_loadable`), and the graph for triples that name none."""
+
+    parsed: list[ParsedFile]
+    big: dict[Path, str]  # path -> SHA-256
+    target_graph: str | None = None
+
+    def activity(self) -> ox.NamedNode:
+        """Return the load activity these files make (the same files, the same activity)."""
+        return load_activity([*self.big.values(), *(p.sha256 for p in self.parsed)])
+
+
+def read_files(paths: Iterable[Path | str], target_graph: str | None = None,
+               progress: Callable[[str], None] | None = None, *, bulk: bool = True) -> FilesToLoad:
+    """Given files and directories, parse the small files (LoadError on the first bad one) and hash
+    the big ones a store may bulk-load (all are parsed when `bulk` is False)."""
+    files = collect_files(paths)
+    big = [f for f in files if bulk and bulk_loadable(f, target_graph)]
+    parsed = parse_all([f for f in files if f not in big], target_graph, progress)
+    return FilesToLoad(parsed=parsed, big={f: file_sha256(f) for f in big}, target_graph=target_graph)
+
+
 def _parse_progress(say: Callable[[str], None], label: str, estimate: Estimate, before: int, read: int) -> None:
     say(f"{label}: {estimate.line(before + read, unit='bytes')}")
 
@@ -283,13 +364,27 @@ def graph_class(graph_iri: str) -> str:
     return ns.SKG + "NamedGraph"
 
 
-def catalog_quads(parsed: list[ParsedFile], when: _dt.datetime | None = None) -> list[ox.Quad]:
-    """Given parsed files, return PROV quads (in the catalog graph) saying which activity
+def load_activity(sha256s: Iterable[str]) -> ox.NamedNode:
+    """Given the SHA-256 of every file of a load, return its activity: the same files, the same activity."""
+    digest = hashlib.sha256("".join(sorted(sha256s)).encode()).hexdigest()[:16]
+    return ox.NamedNode(f"{ns.ID}activity/load-{digest}")
+
+
+def file_sha256(path: Path) -> str:
+    """Given a regular file, return its SHA-256 (read in 1 MB blocks)."""
+    digest = hashlib.sha256()
+    with open_regular_file(path) as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def catalog_quads(parsed: Sequence[CatalogedFile], when: _dt.datetime | None = None) -> list[ox.Quad]:
+    """Given loaded files, return PROV quads (in the catalog graph) saying which activity
     generated which graph from which file and hash."""
     when = when or _dt.datetime.now(_dt.UTC).replace(microsecond=0)
     catalog = ox.NamedNode(ns.CATALOG_GRAPH)
-    digest = hashlib.sha256("".join(sorted(p.sha256 for p in parsed)).encode()).hexdigest()[:16]
-    activity = ox.NamedNode(f"{ns.ID}activity/load-{digest}")
+    activity = load_activity(p.sha256 for p in parsed)
     out: list[ox.Quad] = []
 
     def add(s, p, o):
@@ -307,10 +402,8 @@ def catalog_quads(parsed: list[ParsedFile], when: _dt.datetime | None = None) ->
         add(file_node, ns.SKG + "filePath", ox.Literal(_display_path(item.path)))
         add(file_node, ns.SKG + "sha256", ox.Literal(item.sha256))
         graphs = sorted(item.graphs(), key=lambda g: g.value)
-        # A source graph is derived from its document when the file describes that document:
-        # one pass over the file's subjects for all its graphs (a file may hold thousands).
-        documents = {source_document(g) for g in graphs if g.value.startswith(ns.SOURCE_GRAPH_PREFIX)}
-        described = documents.intersection(q.subject for q in item.quads) if documents else set()
+        # A source graph is derived from its document when the file describes that document.
+        described = item.described_documents()
         for graph in graphs:
             add(graph, str(RDF_TYPE.value), ox.NamedNode(graph_class(graph.value)))
             add(graph, PROV + "wasGeneratedBy", activity)
@@ -318,6 +411,14 @@ def catalog_quads(parsed: list[ParsedFile], when: _dt.datetime | None = None) ->
             if graph.value.startswith(ns.SOURCE_GRAPH_PREFIX) and source_document(graph) in described:
                 add(graph, ns.SKG + "derivedFromDocument", source_document(graph))
     return out
+
+
+def described_in_store(store, graphs: Iterable[ox.NamedNode]) -> set[ox.NamedNode]:
+    """Given a store and graphs a file loaded into it, return the documents of the source graphs
+    among them that those graphs describe (as `ParsedFile.described_documents` finds them in a file)."""
+    graphs = set(graphs)
+    documents = {source_document(g) for g in graphs if g.value.startswith(ns.SOURCE_GRAPH_PREFIX)}
+    return {d for d in documents if any(quad.graph_name in graphs for quad in store.quads(subject=d))}
 
 
 def source_document(graph: ox.NamedNode) -> ox.NamedNode:

@@ -26,10 +26,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import pyoxigraph as ox
+
+from sahelkg import namespaces as ns
+from sahelkg.dataset import loading
+from sahelkg.gate.after_change import StoreReader, store_rows
 from sahelkg.gate.validation import ValidationReport, ValidationResult, check_change
 from sahelkg.progress import duration
+from sahelkg.store import encoded
 from sahelkg.store.change import Change
+from sahelkg.store.embedded import EmbeddedStore, GraphsNotNew, StagedLoad, TriplesOutsideGraphs
 
 
 class ChangeRefused(Exception):
@@ -61,6 +69,11 @@ class Receipt:
 # (bench/IMPORT.md): gate 17.5 s, write 20.9 s. An on-disk store writes more slowly.
 CHECK_SECONDS_PER_QUAD = 17.5 / 7_153_393
 WRITE_SECONDS_PER_QUAD = 20.9 / 7_153_393
+
+
+SUBCLASS_OF = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf")
+#: N-Quads bytes per node the gate looks up, about (source graphs: ~210 bytes a quad, ~2 quads a lookup).
+BYTES_PER_LOOKUP = 400
 
 
 def _eta(quads: int, seconds_per_quad: float) -> str:
@@ -97,11 +110,99 @@ def commit(store, change: Change, *, progress: Callable[[str], None] | None = No
                    report=report)
 
 
+def commit_files(store, files: loading.FilesToLoad, *, progress: Callable[[str], None] | None = None
+                 ) -> Receipt | None:
+    """Given a store and files read for loading (`sahelkg load`, `serve --load`), commit their quads
+    and their catalog record as one change through the gate; return the Receipt, or None when the
+    store holds this load already (same files: its catalog record is written last). Raises
+    loading.LoadError (a big file does not parse) or ChangeRefused; either way nothing is written.
+
+    Small files are committed as one Change of quads. Big N-Quads files into an embedded store never
+    become quad objects: the store bulk-loads them into their new graphs, unpublished
+    (EmbeddedStore.stage_files); the gate validates those graphs' rows in the store together with
+    the rest of the change (the catalog record that publishes them, the small files); `publish`
+    writes that rest, all or nothing. A file that may add to a graph the store holds, or a store
+    that cannot stage (remote), goes the first way."""
+    if _holds_activity(store, files.activity()):
+        return None
+    parsed, big = list(files.parsed), list(files.big)
+    if big and parsed and isinstance(store, EmbeddedStore) and store.path is None and _changes_hierarchy(parsed):
+        # A change to the class hierarchy is validated in full (every quad as an object). In memory
+        # nothing outlives a refused load, so the small files (the ontology) go first, on their own.
+        first = commit_files(store, loading.FilesToLoad(parsed, {}, files.target_graph), progress=progress)
+        second = commit_files(store, loading.FilesToLoad([], files.big, files.target_graph), progress=progress)
+        done = [r for r in (first, second) if r is not None]
+        return Receipt(added=sum(r.added for r in done), removed=0, graphs=tuple(g for r in done for g in r.graphs),
+                       report=ValidationReport(results=[w for r in done for w in r.report.results])) if done else None
+    staged = reader = None
+    if big and isinstance(store, EmbeddedStore):
+        # The store's terms as they are before the load, so the gate never looks up a new node in
+        # the store (it would read the staged triples back as objects; on disk, from RocksDB).
+        reader = StoreReader(store)
+        reader.expect_lookups(sum(f.stat().st_size for f in big) // BYTES_PER_LOOKUP)
+        staged = _stage(store, big, files.target_graph, progress)
+    if staged is None:
+        parsed += loading.parse_all(big, files.target_graph, progress)
+        quads = [q for item in parsed for q in item.quads]
+        return commit(store, Change(additions=(*quads, *loading.catalog_quads(parsed))),
+                      progress=progress if len(quads) > 100_000 else None)
+    loaded = [loading.BulkLoadedFile(path=f, sha256=files.big[f], graph_names=graphs,
+                                     described=frozenset(loading.described_in_store(store, graphs)))
+              for f, graphs in zip(big, staged.graphs_by_file, strict=True)]
+    change = Change(additions=(*(q for item in parsed for q in item.quads), *loading.catalog_quads([*parsed, *loaded])))
+    try:
+        rows = list(store_rows(store, sorted(staged.graphs, key=str)))
+        if progress:
+            progress(f"checking {len(rows) + len(change.additions):,} quads against the SHACL shapes"
+                     f" (eta {_eta(len(rows), CHECK_SECONDS_PER_QUAD)})")
+        started = time.monotonic()
+        report = check_change(store, Change(additions=encoded.EncodedQuads(rows + encoded.rows(change.additions))),
+                              reader=reader)
+        if not report.conforms:
+            raise ChangeRefused(report)
+        if progress:
+            progress(f"conforms (checked in {duration(time.monotonic() - started)}); publishing")
+        store.publish(staged, change)
+    except BaseException:
+        store.discard(staged)
+        raise
+    return Receipt(added=len(rows) + len(change.additions), removed=0,
+                   graphs=_graph_names(staged.graphs | change.graphs()), report=report)
+
+
+def _stage(store: EmbeddedStore, big: list[Path], target_graph: str | None,
+           progress: Callable[[str], None] | None) -> StagedLoad | None:
+    """Given big files, have the store bulk-load them unpublished; None when one may add to a graph
+    the store holds (only a change can undo that). Raises LoadError."""
+    graph = ox.NamedNode(target_graph) if target_graph else None
+    if progress:
+        progress(f"bulk-loading {len(big)} file(s) into new graphs")
+    try:
+        return store.stage_files([(f, loading.file_format(f), graph) for f in big], base_iri=ns.BASE)
+    except GraphsNotNew:
+        return None
+    except TriplesOutsideGraphs as error:
+        raise loading.LoadError(error.path, "has triples outside any GRAPH block; wrap them in a named graph "
+                                            "or give a target graph") from None
+    except SyntaxError as error:  # the store is as it was; our parser names file, line and column
+        for path in big:
+            loading.parse_file(path, target_graph)
+        raise loading.LoadError(big[0], str(error)) from None
+
+
+def _changes_hierarchy(parsed: list[loading.ParsedFile]) -> bool:
+    return any(q.predicate == SUBCLASS_OF for item in parsed for q in item.quads)
+
+
+def _holds_activity(store, activity) -> bool:
+    return store.query(f"ASK {{ GRAPH <{ns.CATALOG_GRAPH}> {{ {activity} a <{ns.SKG}LoadActivity> }} }}").boolean
+
+
 def commit_prepared(store, prepared) -> Receipt:
     """Given an IsolatedStore and a change its prepare_write returned, apply it; return a Receipt.
 
     The service computes an HTTP write in one of the store's query workers, on a snapshot as of
-    the last write, and runs `check` there (sahelkg.web.write_plans.prepare): the change arrives
+    the last write, and runs `check` there (sahelkg.sparql.write_plans.prepare): the change arrives
     here already validated, under the same write lock, so only the apply remains."""
     if not prepared.is_empty():
         store.apply_prepared(prepared)
@@ -112,4 +213,4 @@ def _graph_names(graphs: Iterable) -> tuple[str, ...]:
     return tuple(sorted(getattr(g, "value", "") for g in graphs))
 
 
-__all__ = ["ChangeRefused", "Receipt", "check", "commit", "commit_prepared"]
+__all__ = ["ChangeRefused", "Receipt", "check", "commit", "commit_files", "commit_prepared"]

@@ -199,10 +199,11 @@ class AfterChange(engine_native.GraphView):
             self.reader.prefetch({o for node in focus for objects in self.node(node).values() for o in objects})
 
 
-def after_change(store, change: Change) -> tuple[AfterChange | None, set[str]]:
+def after_change(store, change: Change, reader: StoreReader | None = None) -> tuple[AfterChange | None, set[str]]:
     """Given a store and a change, return the store as it would be after the change (None when the
-    change can affect no focus node) and the encoded focus nodes the change can affect."""
-    reader = StoreReader(store)
+    change can affect no focus node) and the encoded focus nodes the change can affect. `reader`:
+    one made (and its terms scanned) before the change's graphs were staged in the store."""
+    reader = reader or StoreReader(store)
     additions, removals = encoded.rows(change.additions), encoded.rows(change.removals)
     focus = affected_focus_nodes(reader, additions, removals)
     if not focus:
@@ -210,20 +211,29 @@ def after_change(store, change: Change) -> tuple[AfterChange | None, set[str]]:
     return AfterChange(reader, additions, removals), focus
 
 
-def store_rows(store) -> Iterator[tuple[str, str, str, str]]:
-    """Given a store, yield every quad as encoded rows. An embedded store writes each graph as
-    N-Triples in one call, split here into terms (the text str(term) gives, as in encoded.rows);
-    4 to 8 times faster than reading 1.5 million quads as Python objects."""
+def store_rows(store, graphs: Iterable[ox.NamedNode] | None = None) -> Iterator[tuple[str, str, str, str]]:
+    """Given a store (and optionally some of its named graphs), yield every quad (of those graphs)
+    as encoded rows. An embedded store writes each graph as N-Triples in one call, split here into
+    terms (the text str(term) gives, as in encoded.rows); 4 to 8 times faster than reading 1.5
+    million quads as Python objects."""
     oxigraph = getattr(store, "oxigraph", None)
     if oxigraph is None:
-        yield from encoded.rows(store.quads())
+        if graphs is None:
+            yield from encoded.rows(store.quads())
+        else:
+            for graph in graphs:
+                yield from encoded.rows(store.quads(graph=graph))
         return
-    for graph in [ox.DefaultGraph(), *oxigraph.named_graphs()]:
-        name = encoded.encode(graph)
-        text = oxigraph.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph).decode()
-        for line in text.splitlines():
-            s, p, o = line.split(" ", 2)  # no space in an IRI or a blank node label; a literal ends the line
-            yield s, p, o[:-2], name
+    for name, text in graph_texts(oxigraph, graphs):
+        for s, p, o in engine_native.ntriples_terms(text):
+            yield s, p, o, name
+
+
+def graph_texts(oxigraph: ox.Store, graphs: Iterable[ox.NamedNode] | None = None) -> Iterator[tuple[str, str]]:
+    """Given a pyoxigraph store (and optionally some of its named graphs), yield each graph (every
+    graph, the default one included) as (encoded name, its triples as N-Triples)."""
+    for graph in [ox.DefaultGraph(), *oxigraph.named_graphs()] if graphs is None else graphs:
+        yield encoded.encode(graph), (oxigraph.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph) or b"").decode()
 
 
 def pull(view: engine_native.GraphView, focus: Iterable[str]) -> set[tuple[str, str, str]]:

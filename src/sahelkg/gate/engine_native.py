@@ -29,9 +29,11 @@ import datetime as _dt
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import chain
+from operator import itemgetter, methodcaller
 
 import rdflib
 from rdflib.namespace import RDF, SH
@@ -100,6 +102,11 @@ class GraphView:
         """Given a node and predicates (of inverse_predicates()), return True when a triple with one of them enters it."""
         return any(self.subjects(p, node) for p in predicates)
 
+    def nodes_entered_by(self, predicates: Collection[str]) -> set[str] | None:
+        """Given predicates (of inverse_predicates()), return every node a triple with one of them
+        enters, when the view holds them all at hand (None: ask entered_by node by node)."""
+        return None
+
     # The class hierarchy the view's types are read with: (class, superclass) IRI pairs.
     subclass_pairs: tuple[tuple[str, str], ...] = ()
 
@@ -127,9 +134,13 @@ class TripleView(GraphView):
     ['"x"']
     """
 
-    def __init__(self, triples: Iterable[tuple[str, str, str]], subclass_pairs: Iterable[tuple[str, str]] = (),
+    def __init__(self, triples: Iterable[Sequence[str]], subclass_pairs: Iterable[tuple[str, str]] = (),
                  source_graphs: Iterable[str] = ()):
-        self._forward, self._backward = index_quads((s, p, o, "") for s, p, o in triples)
+        self._forward: dict[str, dict[str, list[str]]] = {}
+        backward: defaultdict[tuple[str, str], list[str]] = defaultdict(list)
+        _index(self._forward, backward, triples)
+        _keep_distinct(self._forward, backward)
+        self._backward = dict(backward)
         self.subclass_pairs = tuple(subclass_pairs)
         self._sources = frozenset(source_graphs)
 
@@ -142,27 +153,50 @@ class TripleView(GraphView):
     def subjects(self, predicate, node):
         return self._backward.get((predicate, node), [])
 
+    def nodes_entered_by(self, predicates: Collection[str]) -> set[str]:
+        return {node for predicate, node in self._backward if predicate in predicates}
+
+    def subject_nodes(self) -> set[str]:
+        """Return every node that is the subject of a triple."""
+        return set(self._forward)
+
 
 def index_quads(quads: Iterable[tuple[str, str, str, str]], skip_graph: str | None = None) -> tuple[dict, dict]:
     """Given encoded quads, return their triples indexed (graphs merged, repeats dropped): subject ->
     predicate -> objects, and (predicate, object) -> subjects for inverse_predicates() only. Quads in
     skip_graph are left out."""
     forward: dict[str, dict[str, list[str]]] = {}
-    backward: dict[tuple[str, str], list[str]] = defaultdict(list)
+    backward: defaultdict[tuple[str, str], list[str]] = defaultdict(list)
+    if skip_graph is not None:
+        quads = [row for row in quads if row[3] != skip_graph]
+    _index(forward, backward, map(_TRIPLE, quads))
+    _keep_distinct(forward, backward)
+    return forward, dict(backward)
+
+
+_TRIPLE = itemgetter(0, 1, 2)
+
+
+def _index(forward: dict[str, dict[str, list[str]]], backward: defaultdict[tuple[str, str], list[str]],
+           triples: Iterable[Sequence[str]]) -> None:
+    """Add encoded triples to the indexes of index_quads (repeats kept: see _keep_distinct)."""
     inverse = inverse_predicates()
-    for s, p, o, g in quads:
-        if g == skip_graph:
-            continue
+    for s, p, o in triples:
         by_predicate = forward.get(s)
         if by_predicate is None:
-            by_predicate = forward[s] = {}
-        values = by_predicate.get(p)
-        if values is None:
-            by_predicate[p] = [o]
+            forward[s] = {p: [o]}
         else:
-            values.append(o)
+            values = by_predicate.get(p)
+            if values is None:
+                by_predicate[p] = [o]
+            else:
+                values.append(o)
         if p in inverse:
             backward[(p, o)].append(s)
+
+
+def _keep_distinct(forward: dict[str, dict[str, list[str]]], backward: dict[tuple[str, str], list[str]]) -> None:
+    """Drop repeated values (a triple held by several graphs) from the indexes, keeping their order."""
     for by_predicate in forward.values():
         for p, values in by_predicate.items():
             if len(values) > 1:
@@ -170,7 +204,19 @@ def index_quads(quads: Iterable[tuple[str, str, str, str]], skip_graph: str | No
     for key, values in backward.items():
         if len(values) > 1:
             backward[key] = list(dict.fromkeys(values))
-    return forward, dict(backward)
+
+
+def ntriples_terms(text: str) -> Iterator[list[str]]:
+    """Given an N-Triples document as Oxigraph writes it (a triple a line, terms one space apart,
+    no space in an IRI or blank node label), return each triple's terms, split in bulk.
+
+    >>> list(ntriples_terms('<http://a> <http://p> "x y ." .\\n'))
+    [['<http://a>', '<http://p>', '"x y ."']]
+    """
+    # A raw line break only ends a line (literals escape theirs): " .\n" ends a triple and nothing else.
+    lines = text.replace(" .\n", "\n").split("\n")
+    lines.pop()  # the empty text after the last line break
+    return map(methodcaller("split", " ", 2), lines)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -228,6 +274,7 @@ def _datatype(term: str) -> str | None:
     return encoded.RDF_LANG_STRING
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same values recur on many nodes (offsets, dates, counts)
 def _compare(a: str, b: str) -> int | None:
     """Given two encoded literals, return -1, 0 or 1 as SPARQL orders them, None for a type error."""
     try:
@@ -286,6 +333,7 @@ def _is_text(term: str) -> bool | None:
     return _datatype(term) in (encoded.XSD_STRING, encoded.RDF_LANG_STRING)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _ordered(a: str, b: str, strict: bool) -> bool | None:
     """Given two encoded terms, return whether a < b (strict) or a <= b as pyshacl orders them
     (None: an error, which reports nothing): strings and IRIs as text, numbers by value, other
@@ -827,21 +875,26 @@ def validate(view: GraphView, focus_nodes: Iterable[str], *, subclass_pairs: Ite
     by_objects_of = [s for s in shapes if s.target_objects_of]
     objects_of = {p for s in by_objects_of for p in s.target_objects_of}
     by_subjects_of = [s for s in shapes if s.target_subjects_of]
+    subjects_of = frozenset(p for s in by_subjects_of for p in s.target_subjects_of)
+    # A view holding every triple answers "entered by a targeted predicate?" once for all nodes.
+    entered = view.nodes_entered_by(objects_of) if objects_of else set()
     focus = list(dict.fromkeys(focus_nodes))
     for node in focus:
         triples = view.node(node) if node[0] != '"' else EMPTY
         chosen = shapes_for(classes_of(node, triples))
-        if by_subjects_of and triples:
+        if triples and not subjects_of.isdisjoint(triples):
             chosen += tuple(s for s in by_subjects_of if s not in chosen
                             and any(p in triples for p in s.target_subjects_of))
-        if objects_of and view.entered_by(node, objects_of):
+        if objects_of and (node in entered if entered is not None else view.entered_by(node, objects_of)):
             chosen += tuple(s for s in by_objects_of if s not in chosen
                             and any(view.subjects(p, node) for p in s.target_objects_of))
         if chosen:
             checker(chosen)(node, triples)
     if wanted:
         out.extend(run_sparql(view, wanted, classes_of))
-    results = [_result(check, focus_node, value, path) for check, focus_node, value, path in out]
+    # A term's report text is computed once: the same focus nodes and values recur across results.
+    texts = _TermTexts()
+    results = [_result(check, focus_node, value, path, texts) for check, focus_node, value, path in out]
     results.sort(key=result_order)
     return ValidationReport(results=results, focus_nodes=len(focus))
 
@@ -860,37 +913,76 @@ def _value_text(term: str) -> str:
     return to_rdflib(encoded.decode(term)).n3()
 
 
-def _result(check: Check, focus: str, value: str | None, path: str | None) -> ValidationResult:
+class _TermTexts:
+    """The texts a report gives encoded terms (plain() for focus nodes, _value_text() for values), memoised."""
+
+    def __init__(self) -> None:
+        self.plain: dict[str, str] = {}
+        self.value: dict[str, str] = {}
+
+    def of_focus(self, term: str) -> str:
+        found = self.plain.get(term)
+        if found is None:
+            found = self.plain[term] = plain(term)
+        return found
+
+    def of_value(self, term: str) -> str:
+        found = self.value.get(term)
+        if found is None:
+            found = self.value[term] = _value_text(term)
+        return found
+
+
+def _result(check: Check, focus: str, value: str | None, path: str | None, texts: _TermTexts) -> ValidationResult:
     if value is None and check.source_constraint is not None:
         value = focus  # as pyshacl reports a SPARQL result without ?value
     return ValidationResult(
-        focus_node=plain(focus), severity=check.severity, source_shape=check.source_shape, message=check.message,
+        focus_node=texts.of_focus(focus), severity=check.severity, source_shape=check.source_shape, message=check.message,
         path=path if check.source_constraint is not None else check.path,
-        value=None if value is None else _value_text(value), constraint_component=check.component,
+        value=None if value is None else texts.of_value(value), constraint_component=check.component,
         source_constraint=check.source_constraint)
 
 
 def dataset_view(rows: Iterable[tuple[str, str, str, str]]) -> tuple[TripleView, list[str]]:
     """Given every quad of a dataset as encoded rows (ontology graph included or not), return a
     view of its data (the ontology graph gives only the class hierarchy) and its focus nodes."""
+    by_graph: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for s, p, o, g in rows:
+        by_graph[g].append((s, p, o))
+    return _dataset_view(by_graph.items())
+
+
+def dataset_view_of_graphs(graphs: Iterable[tuple[str, str]]) -> tuple[TripleView, list[str]]:
+    """Given every graph of a dataset as (encoded graph name, its N-Triples as Oxigraph writes it),
+    return what dataset_view returns; the text is split into terms in bulk (a store's full validation)."""
+    return _dataset_view((name, ntriples_terms(text)) for name, text in graphs if text)
+
+
+def _dataset_view(graphs: Iterable[tuple[str, Iterable[Sequence[str]]]]) -> tuple[TripleView, list[str]]:
+    """Given the non-empty graphs of a dataset as (encoded name, triples), return its view and focus nodes."""
     ontology = encoded.iri(ns.ONTOLOGY_GRAPH)
     subclass_of = encoded.iri(SUBCLASS_OF)
-    triples, pairs, sources = [], [], set()
+    pairs: list[tuple[str, str]] = []
+    sources: set[str] = set()
     seen_ontology = False
-    for s, p, o, g in rows:
-        if g == ontology:
-            seen_ontology = True
-            if p == subclass_of and s[0] == "<" and o[0] == "<":
-                pairs.append((s[1:-1], o[1:-1]))
-            continue
-        triples.append((s, p, o))
-        if g.startswith("<" + ns.SOURCE_GRAPH_PREFIX):
-            sources.add(g)
-    if not seen_ontology:
-        pairs = list(ontology_file_subclasses())
+
+    def data() -> Iterator[Iterable[Sequence[str]]]:
+        nonlocal seen_ontology
+        for name, triples in graphs:
+            if name == ontology:
+                seen_ontology = True
+                pairs.extend((s[1:-1], o[1:-1]) for s, p, o in triples if p == subclass_of and s[0] == "<" and o[0] == "<")
+                continue
+            if name.startswith("<" + ns.SOURCE_GRAPH_PREFIX):
+                sources.add(name)
+            yield triples
+
+    view = TripleView(chain.from_iterable(data()))
+    view.subclass_pairs = tuple(pairs if seen_ontology else ontology_file_subclasses())
+    view._sources = frozenset(sources)
     targeted = {p for shape in compiled_shapes()[0] for p in shape.target_objects_of}
-    focus = {s for s, _p, _o in triples} | {o for _s, p, o in triples if p in targeted} | sources
-    return TripleView(triples, subclass_pairs=pairs, source_graphs=sources), sorted(focus)
+    focus = view.subject_nodes() | view.nodes_entered_by(targeted) | sources
+    return view, sorted(focus)
 
 
 def validate_quads(quads: Iterable) -> ValidationReport:

@@ -28,6 +28,7 @@ import os
 import pickle
 import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
 import pyoxigraph as ox
@@ -62,11 +63,13 @@ ENGINES = ("native", "sparql", "pyshacl")
 # The write gate
 # ---------------------------------------------------------------------------------------------
 
-def check_change(store, change: Change) -> ValidationReport:
+def check_change(store, change: Change, *, reader: after_change.StoreReader | None = None) -> ValidationReport:
     """Given a store and a change, return the SHACL report of the store as it would be after the
     change, restricted to the focus nodes the change can affect. The store is not modified.
 
     `report.conforms` is True when no result is a sh:Violation (warnings and infos pass).
+    `reader` (gate.commit_files): the store as read before the change's graphs were bulk-loaded
+    into it unpublished; the change then repeats their rows.
 
     >>> from sahelkg.store import EmbeddedStore
     >>> from sahelkg.dataset import loading
@@ -84,21 +87,16 @@ def check_change(store, change: Change) -> ValidationReport:
     if _touches_class_hierarchy(change):
         # The class hierarchy changes what every type means: validate everything, after the change.
         return validate_quads(_quads_after(store, change))
-    collecting = gc.isenabled()
-    gc.disable()  # millions of small dicts and lists that live until the end: collections only cost time
-    try:
+    with _collector_paused():
         # Rules the shapes cannot say (they read graphs): no source points into another, owns no incident.
         foreign = source_integrity.check_after(
             store, encoded.rows(change.additions), encoded.rows(change.removals))
-        view, focus = after_change.after_change(store, change)
+        view, focus = after_change.after_change(store, change, reader)
         if view is None:
             return with_graph_rules(ValidationReport(results=[], focus_nodes=0), foreign)
         view.prefetch(focus)
         big = len(change.additions) + len(change.removals) >= BULK_THRESHOLD
         return with_graph_rules(validate(view, focus, engine="native" if big else None), foreign)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def with_graph_rules(report: ValidationReport, results: list[ValidationResult]) -> ValidationReport:
@@ -227,21 +225,40 @@ def validate_quads(quads: Iterable) -> ValidationReport:
     True
     """
     quads = list(quads)
-    rows = encoded.rows(quads)
-    foreign = source_integrity.check_rows(rows)
-    view, focus = engine_native.dataset_view(rows)
-    try:
-        return with_graph_rules(_native(view, focus, view.source_graphs(focus)), foreign)
-    except engine_native.Unsupported:
-        return with_graph_rules(engine_pyshacl.validate_quads(quads), foreign)
+    with _collector_paused():
+        rows = encoded.rows(quads)
+        foreign = source_integrity.check_rows(rows)
+        view, focus = engine_native.dataset_view(rows)
+        try:
+            return with_graph_rules(_native(view, focus, view.source_graphs(focus)), foreign)
+        except engine_native.Unsupported:
+            return with_graph_rules(engine_pyshacl.validate_quads(quads), foreign)
 
 
 def validate_store(store) -> ValidationReport:
     """Given a Store, validate everything in it with the compiled Python engine (with the shapes
     compiled to SPARQL, run in the store, for data that engine cannot judge)."""
-    foreign = source_integrity.check_store(store)
-    view, focus = engine_native.dataset_view(after_change.store_rows(store))
+    with _collector_paused():
+        foreign = source_integrity.check_store(store)
+        oxigraph = getattr(store, "oxigraph", None)
+        if oxigraph is not None:
+            view, focus = engine_native.dataset_view_of_graphs(after_change.graph_texts(oxigraph))
+        else:
+            view, focus = engine_native.dataset_view(after_change.store_rows(store))
+        try:
+            return with_graph_rules(_native(view, focus, view.source_graphs(focus)), foreign)
+        except engine_native.Unsupported:
+            return with_graph_rules(engine_sparql.validate_store(store), foreign)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector: a validation builds millions of small dicts, lists and
+    tuples that live until it ends, and each collection would walk them all."""
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        return with_graph_rules(_native(view, focus, view.source_graphs(focus)), foreign)
-    except engine_native.Unsupported:
-        return with_graph_rules(engine_sparql.validate_store(store), foreign)
+        yield
+    finally:
+        if collecting:
+            gc.enable()

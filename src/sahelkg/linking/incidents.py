@@ -526,7 +526,8 @@ def link_iri(event: str, incident: str) -> str:
     return INCIDENT_LINK + hashlib.sha1(f"{event}\n{incident}".encode()).hexdigest()[:16]
 
 
-def _slug(text: str) -> str:
+def iri_slug(text: str) -> str:
+    """Given a name, return it as an IRI part: ASCII words joined by hyphens ("place" when none)."""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:40].strip("-") or "place"
 
@@ -537,7 +538,7 @@ def _incident_iri(first: EventFacts, second: EventFacts, places: dict[str, Place
     place = places[locations[0]].label if locations and locations[0] in places else "unknown-place"
     day = max(d for d in (first.start, second.start) if d is not None)
     digest = hashlib.sha1("\n".join(sorted((first.iri, second.iri))).encode()).hexdigest()[:8]
-    return f"{INCIDENT}{day.isoformat()}-{_slug(place)}-{digest}"
+    return f"{INCIDENT}{day.isoformat()}-{iri_slug(place)}-{digest}"
 
 
 def propose(store, *, km: float = DEFAULT_KM, min_score: float = DEFAULT_MIN_SCORE,
@@ -783,84 +784,3 @@ def expand_short(iri: str) -> str:
         if iri.startswith(base):
             return f"{prefix}:{iri[len(base):]}"
     return ns.shorten(iri)
-
-
-def cmd_incidents(args) -> int:
-    """Propose candidate links, or record a person's decision on one."""
-    import json
-    import sys
-
-    from sahelkg.cli.main import EXIT_CANNOT_RUN, EXIT_REFUSED, UsageError, open_store
-
-    words = list(args.decision or [])
-    if words and (words[0] not in ("confirm", "reject") or len(words) != 3):
-        raise UsageError("give no argument to propose links, or `confirm EVENT INCIDENT --by AGENT` or "
-                         "`reject EVENT INCIDENT --by AGENT [--note TEXT]`")
-    if words and not args.by:
-        raise UsageError(f"{words[0]}: say who decides with --by AGENT (an IRI or actor:NAME)")
-    if not (args.store or args.remote_query or args.seed):
-        raise UsageError("link incidents needs a store: --store DIR (or $SAHELKG_STORE), --remote-query URL "
-                         "--remote-update URL, or --seed to try it on the seed in memory")
-    store = open_store(args, purpose="read" if args.dry_run and not words else "write")
-    try:
-        if words:
-            event, incident = expand_iri(words[1]), expand_iri(words[2])
-            agent = expand_iri(args.by) if ":" in args.by else ns.ID + "actor/" + _slug(args.by)
-            status = CONFIRMED if words[0] == "confirm" else REJECTED
-            try:
-                change = decide(store, event, incident, status, by=agent, note=args.note,
-                                by_label=args.by if ":" not in args.by else None)
-                write(store, change)
-            except LinkError as error:
-                print(f"error: {error}; nothing was changed.", file=sys.stderr)
-                return EXIT_CANNOT_RUN
-            except gate.ChangeRefused as refused:
-                print(refused.report.to_text(), end="", file=sys.stderr)
-                print(f"error: {refused}; nothing was changed.", file=sys.stderr)
-                return EXIT_REFUSED
-            print(f"{words[0]}ed: {expand_short(event)} → {expand_short(incident)} "
-                  f"({expand_short(link_iri(event, incident))}, by {expand_short(agent)})")
-            return 0
-        proposal = propose(store, km=args.km, min_score=args.min_score, max_span_days=args.max_span_days)
-        if proposal.change.additions and not args.dry_run:
-            try:
-                write(store, proposal.change)
-            except gate.ChangeRefused as refused:
-                print(refused.report.to_text(), end="", file=sys.stderr)
-                print(f"error: {refused}; no link was written.", file=sys.stderr)
-                return EXIT_REFUSED
-    finally:
-        store.close()
-    if args.format == "json":
-        print(json.dumps(proposal.as_json(), indent=2, ensure_ascii=False))
-    else:
-        print(format_table(proposal))
-        if proposal.links and not args.dry_run:
-            print(f"wrote {len(proposal.links)} candidate links to {CURATION_GRAPH}; review them with "
-                  "`sahelkg link incidents confirm|reject EVENT INCIDENT --by AGENT`")
-    return 0
-
-
-def register_actions(actions) -> None:
-    """Add `incidents` to the `sahelkg link` actions."""
-    from sahelkg.cli.main import add_store_options
-
-    p = actions.add_parser(
-        "incidents", help="propose links between events of different sources that are one incident; confirm or reject",
-        description="Without arguments: propose candidate links and write them to the curation graph. "
-                    "`confirm EVENT INCIDENT --by AGENT` or `reject EVENT INCIDENT --by AGENT [--note TEXT]`: "
-                    "record a person's decision (EVENT and INCIDENT as IRIs or event:…, incident:…).")
-    p.add_argument("decision", nargs="*", metavar="confirm|reject EVENT INCIDENT",
-                   help="record a decision instead of proposing")
-    p.add_argument("--by", metavar="AGENT", help="who decides: an IRI, actor:NAME, or a name")
-    p.add_argument("--note", metavar="TEXT", help="why (stored as the link's rdfs:comment)")
-    p.add_argument("--km", type=float, default=DEFAULT_KM, help=f"farthest distance between two events' points "
-                   f"(default {DEFAULT_KM:g})")
-    p.add_argument("--min-score", type=float, default=DEFAULT_MIN_SCORE,
-                   help=f"lowest score proposed (default {DEFAULT_MIN_SCORE})")
-    p.add_argument("--max-span-days", type=int, default=DEFAULT_MAX_SPAN_DAYS,
-                   help="events with a longer time span are not linked automatically")
-    p.add_argument("--format", choices=["table", "json"], default="table")
-    p.add_argument("--dry-run", action="store_true", help="show the proposal without writing it")
-    add_store_options(p)
-    p.set_defaults(func=cmd_incidents)

@@ -531,38 +531,32 @@ def _unescape(text: str) -> str:
     return _ESCAPE.sub(repl, text)
 
 
+# What _code_regions hides or keeps, in one pass: long strings first (a quote that does not
+# start the closing triple is content), an escape takes the next character, an unterminated
+# string or a comment runs to its end; IRIs as _IRIREF. Each repetition has one alternative per
+# first character and is possessive (*+: never backtracks), so the scan is linear on any input.
+_HIDDEN = re.compile(r'"""(?:[^"\\]|\\[\s\S]|"(?!""))*+(?:"""|\\?\Z)'
+                     r"|'''(?:[^'\\]|\\[\s\S]|'(?!''))*+(?:'''|\\?\Z)"
+                     r'|"(?:[^"\\]|\\[\s\S])*+(?:"|\\?\Z)'
+                     r"|'(?:[^'\\]|\\[\s\S])*+(?:'|\\?\Z)"
+                     r"|#[^\n]*+"
+                     r"|" + _IRIREF.pattern)
+
+
 def _code_regions(text: str, keep_iris: bool = True) -> str:
     """Given SPARQL text, return it with strings and comments blanked, same length; IRIs are kept
-    as <…> or, with keep_iris False, blanked too."""
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "#":
-            end = text.find("\n", i)
-            end = n if end < 0 else end
-            out.append(" " * (end - i))
-            i = end
-        elif c in "\"'":
-            quote = c * 3 if text.startswith(c * 3, i) else c
-            j = i + len(quote)
-            while j < n and not text.startswith(quote, j):
-                j += 2 if text[j] == "\\" else 1
-            j = min(n, j + len(quote))
-            out.append(" " * (j - i))
-            i = j
-        elif c == "<":
-            match = _IRIREF.match(text, i)
-            if match:
-                out.append(match.group(0) if keep_iris else "<" + " " * (len(match.group(0)) - 2) + ">")
-                i = match.end()
-            else:
-                out.append(c)
-                i += 1
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
+    as <…> or, with keep_iris False, blanked too.
+
+    >>> _code_regions('ASK { <urn:a> ?p "}" } # }', keep_iris=False)
+    'ASK { <     > ?p     }    '
+    """
+    def blank(match: re.Match[str]) -> str:
+        start, end = match.span()
+        if text[start] != "<":
+            return " " * (end - start)
+        return match.group(0) if keep_iris else "<" + " " * (end - start - 2) + ">"
+
+    return _HIDDEN.sub(blank, text)
 
 
 def safety_scan(text: str) -> Scan:

@@ -1,8 +1,12 @@
 """Queries that can be stopped: the embedded store lives in a keeper process, queries run in
-forked worker processes that are killed when they overrun.
+worker processes that are killed when they overrun.
 
 Why processes: pyoxigraph releases the GIL but has no timeout or cancel API, so the only way to
-stop a running query is to end the process running it. Design (measured costs in bench/RESULTS.md):
+stop a running query is to end the process running it. Two designs (`Settings.worker_store`,
+SAHELKG_WORKER_STORE); measured side by side by bench/worker_memory.py, bench/RESULTS.md
+"Memory per worker count".
+
+"forked" (the default):
 
   app process (uvicorn)  --unix socket-->  keeper process (single thread, owns the Store)
         |                                      | os.fork() x N  (copy-on-write snapshot)
@@ -18,7 +22,42 @@ stop a running query is to end the process running it. Design (measured costs in
 - On timeout the app SIGKILLs the worker; the keeper reaps it and forks a replacement.
 - Writes are prepared in a worker (its copy-on-write store is private): it turns the request into
   the exact Change (dry-running an update), runs the SHACL gate on it and exits; the keeper then
-  applies the Change (`prepare_write`, `apply_prepared`; the code is sahelkg.web.write_plans).
+  applies the Change (`prepare_write`, `apply_prepared`; the code is sahelkg.sparql.write_plans).
+- Cost: reading un-shares the copy-on-write pages (Oxigraph's in-memory store writes as it reads;
+  running the queries on another thread, so that they allocate from another malloc arena, un-shares
+  as much), so memory tends to (1 + workers) × store; every write re-forks every worker.
+
+"shared": one RocksDB store, read through snapshots by long-lived workers:
+
+  keeper (owns the read-write RocksDB store; /dev/shm for an in-memory store, else its directory)
+    | after each write: a checkpoint snapshots/<generation> (hard links), then the acknowledgement
+    +-- spawner (forked before the keeper opens RocksDB: no handle crosses a fork)
+          +-- N workers, each `Store.read_only(snapshots/<g>)` opened after its fork
+
+- Every request carries the newest acknowledged generation; a worker holding an older snapshot
+  opens the newest before answering (read-your-writes), and idle workers catch up by themselves
+  within a second. A worker holds a shared flock on its snapshot; the keeper deletes an old
+  snapshot once it gets the exclusive lock (a killed worker's lock goes with it). A checkpoint,
+  not the live directory: Oxigraph calls reading a store another process writes undefined.
+- A write is applied once, by the keeper, and costs a checkpoint: no fork, no copy of the data.
+- On timeout the app SIGKILLs the worker; the spawner forks a replacement.
+- A write is prepared on a private writable copy of the worker's snapshot (hard links to its
+  immutable table files, copies of the rest) in scratch-<pid>, removed after (or by the keeper
+  when the worker was killed); the worker then exits as in the forked design.
+- The folder in /dev/shm (SAHELKG_SHARED_MEMORY_DIR elsewhere) goes on close, and with the keeper
+  when the app is killed.
+- Cost: RocksDB reads are much slower than Oxigraph's in-memory store, which is why "forked" stays
+  the default.
+
+Measured (bench/worker_memory.py, 1.5M triples, PSS of the service's process tree after a fixed list
+of standard-mix queries from 4 clients, + the /dev/shm files; `oxigraph serve`: 537 MB; load 8–18):
+
+  workers                          2          6          12
+  forked                      1,618 MB   3,486 MB   4,891 MB   (3.0× → 9.1× oxigraph serve)
+  shared, store in /dev/shm   1,331 MB   1,564 MB   1,278 MB   (2.4–2.9×; 498 MB of it RocksDB files)
+  one-quad write: forked 886 ms (re-forks 6 workers), shared 9 ms; first read after it 16 / 44 ms
+  heavy queries, shared vs forked: 10.8× (sum per actor and month), 13.5× (optional-heavy);
+  at 150k 2.3–4.4×
 
 >>> store = IsolatedStore(workers=2)
 >>> store.query("ASK {}", timeout=5).boolean
@@ -66,7 +105,7 @@ from sahelkg.store.change import Change
 
 class WriteRefused(StoreError):
     """A write request was refused while being prepared in a worker; `problem` is the HTTP problem
-    (see sahelkg.web.write_plans.problem_to_wire) to answer with."""
+    (see sahelkg.sparql.write_plans.problem_to_wire) to answer with."""
 
     def __init__(self, problem: dict):
         super().__init__(problem.get("detail") or problem.get("title") or "write refused")
@@ -96,6 +135,54 @@ class NotAcceptable(StoreError):
 
 # Requests after which a worker exits: they may leave its private store copy changed.
 _ONE_SHOT = ("prepare_write",)
+# "forked": copy-on-write in-memory snapshots, re-forked on every write; "shared": every worker
+# reads one RocksDB store through read-only snapshots (see the module's header).
+WORKER_STORES = ("forked", "shared")
+# Where a shared in-memory store keeps its RocksDB files: memory-backed, so scans stay off the disk.
+SHARED_MEMORY_DIR = "/dev/shm"
+# A file in every snapshot that its readers hold a shared flock on; the keeper deletes a snapshot
+# only when it gets the exclusive lock (a killed reader's lock goes with it).
+_HELD = "held.lock"
+
+
+def _shared_root_parent(path: Path | None) -> str | None:
+    """Given the on-disk store's directory (or None), return where the shared design's folder goes."""
+    if path is not None:
+        return str(path.resolve().parent)  # same file system as the store: snapshots are hard links
+    override = os.environ.get("SAHELKG_SHARED_MEMORY_DIR") or SHARED_MEMORY_DIR
+    return override if os.path.isdir(override) and os.access(override, os.W_OK) else None
+
+
+# Replies larger than this are read on a thread: reading them inline would hold the event loop.
+_INLINE_REPLY_BYTES = 1 << 20
+
+
+def _reply_size(fd: int) -> int:
+    """Given a connection's readable socket, return the announced size of the next message (peeked:
+    multiprocessing's 4-byte length header; a message over 2 GiB says -1 there, read as huge)."""
+    import socket
+    import struct
+
+    with socket.socket(fileno=os.dup(fd)) as peek:
+        header = peek.recv(4, socket.MSG_PEEK)
+    size = struct.unpack("!i", header)[0] if len(header) == 4 else -1
+    return size if size >= 0 else sys.maxsize
+
+
+def _decoded(reply: tuple) -> tuple:
+    """Given a worker's reply, return its values or raise the error it reports."""
+    if reply[0] == "error":
+        _, code, text = reply
+        if code == "syntax":
+            raise QuerySyntaxError(text)
+        if code == "too_large":
+            raise ResultTooLarge(text)
+        if code == "not_acceptable":
+            raise NotAcceptable(text)
+        if code == "problem":
+            raise WriteRefused(text)
+        raise EvaluationError(text)
+    return reply[1:]
 
 
 @dataclass
@@ -114,9 +201,12 @@ class IsolatedStore(Store):
 
     def __init__(self, *, path: str | os.PathLike | None = None, load_paths: tuple = (),
                  source: EmbeddedStore | None = None, workers: int = 3, start_timeout: float = 600.0,
-                 prepare_writes: bool = False) -> None:
+                 prepare_writes: bool = False, worker_store: str = "forked") -> None:
+        if worker_store not in WORKER_STORES:
+            raise StoreError(f"unknown worker store {worker_store!r}; use one of {', '.join(WORKER_STORES)}")
         self.path = Path(path) if path is not None else None
         self.workers = max(1, workers)
+        self.shared = worker_store == "shared"
         self._cond = threading.Condition()
         self._idle: list[_Worker] = []
         self._busy: set[int] = set()
@@ -136,9 +226,14 @@ class IsolatedStore(Store):
             else:
                 dump = os.path.join(self._dir, "initial.nq")
                 source.dump(dump)
+        # Shared design: the snapshots (and an in-memory store's RocksDB files) live in `_root`, on
+        # the store's own file system so that a snapshot is hard links, not a copy.
+        self._root: str | None = None
+        if self.shared:
+            self._root = tempfile.mkdtemp(prefix="sahelkg-store-", dir=_shared_root_parent(self.path))
         spec = {"address": address, "path": str(self.path) if self.path else None,
                 "load": [str(p) for p in load_paths], "dump": dump, "workers": self.workers,
-                "writes": prepare_writes}
+                "writes": prepare_writes, "root": self._root}
         env = dict(os.environ, SAHELKG_POOL_AUTHKEY=authkey.hex())
         self._keeper = subprocess.Popen([sys.executable, "-m", "sahelkg.store.workers", json.dumps(spec)], env=env)
         self._acceptor = threading.Thread(target=self._accept_loop, name="sahelkg-pool-accept", daemon=True)
@@ -146,10 +241,18 @@ class IsolatedStore(Store):
         deadline = time.monotonic() + start_timeout
         with self._cond:
             while self._control is None or not self._idle:
+                problem = None
                 if self._keeper.poll() is not None:
-                    raise StoreError(f"the store keeper exited with status {self._keeper.returncode} while starting")
-                if time.monotonic() > deadline:
-                    raise StoreError("the store keeper did not start in time")
+                    problem = f"the store keeper exited with status {self._keeper.returncode} while starting"
+                elif time.monotonic() > deadline:
+                    problem = "the store keeper did not start in time"
+                if problem:
+                    self._keeper.kill()
+                    self._closed = True
+                    for folder in (self._dir, self._root):
+                        if folder is not None:
+                            shutil.rmtree(folder, ignore_errors=True)
+                    raise StoreError(problem)
                 self._cond.wait(0.1)
 
     # -- plumbing -------------------------------------------------------------------------------
@@ -168,8 +271,9 @@ class IsolatedStore(Store):
                 else:
                     _, pid, generation = hello
                     # A worker forked right after a write may say hello before the keeper's reply
-                    # to that write is read here: keep it, it is newer, not stale.
-                    if generation >= self._generation:
+                    # to that write is read here: keep it, it is newer, not stale. Shared workers
+                    # catch up themselves, so none is ever stale.
+                    if self.shared or generation >= self._generation:
                         self._idle.append(_Worker(pid, generation, conn))
                     else:
                         conn.close()
@@ -180,7 +284,7 @@ class IsolatedStore(Store):
             while True:
                 if self._closed:
                     raise StoreError("the store is closed")
-                stale = [w for w in self._idle if w.generation < self._generation]
+                stale = [] if self.shared else [w for w in self._idle if w.generation < self._generation]
                 for w in stale:
                     self._idle.remove(w)
                     w.conn.close()
@@ -199,7 +303,7 @@ class IsolatedStore(Store):
     def _release(self, worker: _Worker, reusable: bool) -> None:
         with self._cond:
             self._busy.discard(worker.pid)
-            if reusable and worker.generation >= self._generation and not self._closed:
+            if reusable and (self.shared or worker.generation >= self._generation) and not self._closed:
                 self._idle.append(worker)
                 self._cond.notify()
             else:
@@ -224,7 +328,9 @@ class IsolatedStore(Store):
         worker = self._acquire(deadline)
         reusable = False
         try:
-            worker.conn.send(message)
+            # The newest acknowledged write goes with the request: a shared worker holding an older
+            # snapshot reopens first (read-your-writes); a forked worker is of that generation.
+            worker.conn.send((self._generation, message))
             if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
                 self._kill(worker)
                 raise QueryTimeout(f"the query did not finish within {timeout:g} s and was stopped")
@@ -235,18 +341,53 @@ class IsolatedStore(Store):
             raise StoreError(f"a query worker failed: {error}") from error
         finally:
             self._release(worker, reusable)
-        if reply[0] == "error":
-            _, code, text = reply
-            if code == "syntax":
-                raise QuerySyntaxError(text)
-            if code == "too_large":
-                raise ResultTooLarge(text)
-            if code == "not_acceptable":
-                raise NotAcceptable(text)
-            if code == "problem":
-                raise WriteRefused(text)
-            raise EvaluationError(text)
-        return reply[1:]
+        return _decoded(reply)
+
+    async def call_async(self, message: tuple, timeout: float | None = None):
+        """`call` for an event loop: awaits the worker's reply without holding a thread (falls back
+        to `call` on a thread when every worker is busy, and reads a large reply on a thread)."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        timeout = 3600.0 if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        try:
+            worker = self._acquire(time.monotonic())  # an idle worker now, or ServiceBusy at once
+        except ServiceBusy:
+            return await loop.run_in_executor(None, self.call, message, timeout)
+        reusable = False
+        try:
+            worker.conn.send((self._generation, message))
+            fd = worker.conn.fileno()
+            readable = loop.create_future()
+
+            def wake() -> None:
+                if not readable.done():
+                    readable.set_result(None)
+
+            loop.add_reader(fd, wake)
+            try:
+                await asyncio.wait_for(readable, max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                self._kill(worker)
+                raise QueryTimeout(f"the query did not finish within {timeout:g} s and was stopped") from None
+            finally:
+                loop.remove_reader(fd)
+                os.set_blocking(fd, True)  # uvloop leaves it non-blocking; `recv` expects blocking
+            if _reply_size(fd) > _INLINE_REPLY_BYTES:
+                reply = await loop.run_in_executor(None, worker.conn.recv)
+            else:
+                reply = worker.conn.recv()
+            reusable = message[0] not in _ONE_SHOT
+        except asyncio.CancelledError:
+            self._kill(worker)  # the client went away: its query must not run on unseen
+            raise
+        except (EOFError, OSError) as error:
+            self._kill(worker)
+            raise StoreError(f"a query worker failed: {error}") from error
+        finally:
+            self._release(worker, reusable)
+        return _decoded(reply)
 
     def _keeper_call(self, message: tuple):
         if self._control is None:
@@ -258,7 +399,7 @@ class IsolatedStore(Store):
             raise StoreError(reply[1])
         with self._cond:
             self._generation = max(self._generation, reply[1])
-            for worker in [w for w in self._idle if w.generation < self._generation]:
+            for worker in [] if self.shared else [w for w in self._idle if w.generation < self._generation]:
                 self._idle.remove(worker)
                 worker.conn.close()
             self._cond.notify_all()
@@ -277,6 +418,15 @@ class IsolatedStore(Store):
         options = {"default_graph_uris": default_graph_uris, "named_graph_uris": named_graph_uris,
                    "union_default_graph": union_default_graph, "base_iri": base_iri, "max_rows": max_rows}
         kind, media_type, body = self.call(("query", sparql, options, media_types), timeout)
+        return kind, media_type, body
+
+    async def query_serialized_async(self, sparql: str, media_types: dict[str, str | None], *,
+                                     default_graph_uris=None, named_graph_uris=None, union_default_graph=True,
+                                     timeout=None, base_iri=None, max_rows=None) -> tuple[str, str, bytes]:
+        """`query_serialized` for an event loop (no thread hop while a worker is free)."""
+        options = {"default_graph_uris": default_graph_uris, "named_graph_uris": named_graph_uris,
+                   "union_default_graph": union_default_graph, "base_iri": base_iri, "max_rows": max_rows}
+        kind, media_type, body = await self.call_async(("query", sparql, options, media_types), timeout)
         return kind, media_type, body
 
     def query(self, sparql, *, default_graph_uris=None, named_graph_uris=None, union_default_graph=True,
@@ -331,7 +481,7 @@ class IsolatedStore(Store):
             os.unlink(path)
 
     def prepare_write(self, request: dict, timeout: float | None) -> PreparedChange:
-        """Given a write request (see sahelkg.web.write_plans), return its validated change.
+        """Given a write request (see sahelkg.sparql.write_plans), return its validated change.
 
         A worker of the newest generation computes the change on its snapshot and runs the SHACL
         gate there, then exits: the CPU-bound parsing and validation never run in the caller's
@@ -366,6 +516,8 @@ class IsolatedStore(Store):
         except FileNotFoundError:  # the keeper removed the folder with its socket as it stopped
             pass
         shutil.rmtree(self._dir, ignore_errors=True)
+        if self._root is not None:
+            shutil.rmtree(self._root, ignore_errors=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -374,6 +526,9 @@ class IsolatedStore(Store):
 def _keeper_main(spec: dict) -> None:
     authkey = bytes.fromhex(os.environ.pop("SAHELKG_POOL_AUTHKEY"))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the app stops us with ("stop",)
+    if spec.get("root"):
+        _shared_keeper_main(spec, authkey)
+        return
     # Workers only ever see an in-memory store. With an on-disk store the keeper keeps an
     # in-memory mirror: a forked child must never touch RocksDB files its parent writes to.
     durable = EmbeddedStore(spec["path"]) if spec["path"] else None
@@ -388,7 +543,7 @@ def _keeper_main(spec: dict) -> None:
     if spec.get("writes"):
         # Parsing an update recurses once per bracket level or more (rdflib's parser).
         sys.setrecursionlimit(max(sys.getrecursionlimit(), 5000))
-        from sahelkg.web import write_plans
+        from sahelkg.sparql import write_plans
 
         write_plans.warm_up(store)  # imports and caches once here, inherited by every forked worker
     _trim_heap()  # the bulk loader's scratch memory would otherwise be inherited by every worker
@@ -462,6 +617,277 @@ def _keeper_main(spec: dict) -> None:
     shutil.rmtree(os.path.dirname(spec["address"]), ignore_errors=True)
 
 
+# ---------------------------------------------------------------------------------------------
+# Shared design: one RocksDB store, read-only snapshots, long-lived workers
+# ---------------------------------------------------------------------------------------------
+def _shared_keeper_main(spec: dict, authkey: bytes) -> None:
+    root = Path(spec["root"])
+    snapshots = root / "snapshots"
+    snapshots.mkdir()
+    if spec.get("writes"):
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), 5000))
+        from sahelkg.sparql import write_plans
+
+        write_plans.warm_up(EmbeddedStore())  # imports and caches once, inherited by every worker
+    from sahelkg.sparql import protocol  # noqa: F401  imported once here: its pages stay shared
+
+    # The workers' parent forks before any RocksDB handle exists in this process: a forked child
+    # must never inherit one (RocksDB's threads and locks do not survive fork).
+    lifeline_read, lifeline_write = os.pipe()
+    spawner = os.fork()
+    if spawner == 0:
+        try:
+            os.close(lifeline_write)
+            _spawner_main(spec, authkey, lifeline_read)
+        finally:
+            os._exit(0)
+    os.close(lifeline_read)
+    store: EmbeddedStore | None = None
+    try:
+        store = EmbeddedStore(spec["path"] or root / "store")
+        loads = ([spec["dump"]] if spec.get("dump") else []) + spec["load"]
+        for path in loads:
+            store.load_file(path)
+        if loads:
+            # Compact first: else the first snapshot pins the loaded files while compaction rewrites
+            # them, and the folder holds the data twice (616 vs ~300 MB at 1.5M triples).
+            store.oxigraph.optimize()
+        generation = 0
+        _publish_snapshot(store, snapshots, generation)
+        _trim_heap()  # the bulk loader's scratch memory
+        control = Client(spec["address"], family="AF_UNIX", authkey=authkey)
+        control.send(("keeper", os.getpid()))
+        while True:
+            if not control.poll(0.25):
+                _remove_unheld(snapshots, generation, root)
+                if os.waitpid(spawner, os.WNOHANG)[0]:
+                    break  # no more workers can be made: stop, the app reports it
+                continue
+            try:
+                message = control.recv()
+            except EOFError:
+                break
+            if message[0] == "stop":
+                break
+            try:
+                if message[0] == "apply":
+                    _, removals, additions = message
+                    store.apply(Change(additions=tuple(quads_from_nquads(additions)),
+                                       removals=tuple(quads_from_nquads(removals))))
+                    generation += 1
+                    _publish_snapshot(store, snapshots, generation)  # before the acknowledgement
+                    control.send(("applied", generation))
+                elif message[0] == "load":
+                    n = store.load_file(message[1])
+                    generation += 1
+                    _publish_snapshot(store, snapshots, generation)
+                    control.send(("loaded", generation, n))
+                else:
+                    control.send(("error", f"unknown keeper message {message[0]!r}"))
+            except Exception as error:  # report, keep serving: the store is unchanged on failure
+                control.send(("error", f"{type(error).__name__}: {error}"))
+            _remove_unheld(snapshots, generation, root)
+    finally:
+        os.close(lifeline_write)  # the spawner stops its workers and exits
+        try:
+            os.waitpid(spawner, 0)
+        except ChildProcessError:
+            pass
+        if store is not None:
+            store.close()
+        # The app may have been killed without closing us: our folders go with the keeper.
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(os.path.dirname(spec["address"]), ignore_errors=True)
+
+
+def _publish_snapshot(store: EmbeddedStore, snapshots: Path, generation: int) -> None:
+    """Write a RocksDB checkpoint of the store as snapshots/<generation>, appearing all at once."""
+    staging = snapshots / f".staging-{generation}"
+    shutil.rmtree(staging, ignore_errors=True)
+    store.oxigraph.backup(str(staging))  # hard links to the immutable files, plus a flush
+    (staging / _HELD).touch()
+    os.rename(staging, snapshots / str(generation))
+
+
+def _remove_unheld(snapshots: Path, newest: int, root: Path) -> None:
+    """Delete the snapshots older than `newest` no reader holds, and the write scratch copies of
+    workers that are gone (killed at their timeout)."""
+    import fcntl
+
+    for entry in snapshots.iterdir():
+        if not entry.name.isdigit() or int(entry.name) >= newest:
+            continue
+        try:
+            fd = os.open(entry / _HELD, os.O_RDONLY)
+        except OSError:
+            shutil.rmtree(entry, ignore_errors=True)
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            shutil.rmtree(entry, ignore_errors=True)  # under the lock: a late reader sees it gone
+        except BlockingIOError:
+            pass
+        finally:
+            os.close(fd)
+    for entry in root.glob("scratch-*"):
+        pid = int(entry.name.split("-", 1)[1])
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _spawner_main(spec: dict, authkey: bytes, lifeline: int) -> None:
+    """Keep `workers` shared-design workers alive (replacing killed ones) until the keeper goes."""
+    import select
+
+    children: set[int] = set()
+    while True:
+        while children:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            children.discard(pid)
+        while len(children) < spec["workers"]:
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    os.close(lifeline)
+                    signal.signal(signal.SIGINT, signal.SIG_DFL)
+                    _shared_worker_main(spec, authkey)
+                finally:
+                    os._exit(0)
+            children.add(pid)
+        if select.select([lifeline], [], [], 0.05)[0]:
+            break  # the keeper closed its end: it is stopping or gone
+    for pid in children:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+
+
+class _Snapshot:
+    """A read-only view of the newest published snapshot, held (flock) while open."""
+
+    def __init__(self, snapshots: Path):
+        import fcntl
+
+        while True:
+            generation = max(int(n) for n in os.listdir(snapshots) if n.isdigit())
+            directory = snapshots / str(generation)
+            try:
+                fd = os.open(directory / _HELD, os.O_RDONLY)
+            except FileNotFoundError:
+                continue  # deleted between listing and opening: a newer one exists
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            if os.fstat(fd).st_nlink == 0:  # deleted while we waited for the lock
+                os.close(fd)
+                continue
+            break
+        self.generation, self.directory, self._fd = generation, directory, fd
+        self.store = _read_only_store(directory)
+
+    def close(self) -> None:
+        self.store.close()
+        os.close(self._fd)
+
+
+def _read_only_store(directory: Path) -> EmbeddedStore:
+    """Given a snapshot directory, return an EmbeddedStore reading it (no journal, never flushed)."""
+    return _bare_store(ox.Store.read_only(str(directory)))
+
+
+def _bare_store(oxigraph: ox.Store) -> EmbeddedStore:
+    """Given an open pyoxigraph store, return an EmbeddedStore over it without crash recovery: a
+    snapshot is the keeper's store as it is, and recovery would drop graphs loaded without a
+    catalog record (raw `python -m sahelkg.web.app FILES` loads)."""
+    view = EmbeddedStore.__new__(EmbeddedStore)
+    view.path, view.recovered, view._journal = None, [], None
+    view._store = oxigraph
+    return view
+
+
+def _newest_generation(snapshots: Path) -> int:
+    return max(int(n) for n in os.listdir(snapshots) if n.isdigit())
+
+
+def _shared_worker_main(spec: dict, authkey: bytes) -> None:
+    from sahelkg.sparql import protocol
+
+    snapshots = Path(spec["root"]) / "snapshots"
+    conn = Client(spec["address"], family="AF_UNIX", authkey=authkey)
+    conn.send(("hello", os.getpid(), 0))
+    snapshot: _Snapshot | None = None
+    while True:
+        try:
+            if not conn.poll(1.0):
+                # Idle: catch up now, off the next request's path, and let the keeper free the old one.
+                if snapshot is not None and _newest_generation(snapshots) > snapshot.generation:
+                    snapshot = _reopened(snapshot, snapshots)
+                continue
+            acknowledged, message = conn.recv()
+        except (EOFError, OSError):
+            return
+        started = time.monotonic()
+        try:
+            if snapshot is None or snapshot.generation < acknowledged:
+                snapshot = _reopened(snapshot, snapshots)
+            if message[0] == "prepare_write":
+                reply = _prepare_in_scratch(snapshot, Path(spec["root"]), message)
+            else:
+                reply = _handle(snapshot.store, message, protocol)
+        except SyntaxError as error:
+            reply = ("error", "syntax", str(error))
+        except ResultTooLarge as error:
+            reply = ("error", "too_large", str(error))
+        except NotAcceptable as error:
+            reply = ("error", "not_acceptable", error.kind)
+        except Exception as error:
+            reply = ("error", "store", f"{type(error).__name__}: {error}")
+        conn.send(reply)
+        if message[0] in _ONE_SHOT:
+            return  # the app never reuses it (the same rule as forked workers)
+        if time.monotonic() - started > 0.05:
+            _trim_heap()
+
+
+def _reopened(snapshot: _Snapshot | None, snapshots: Path) -> _Snapshot:
+    newer = _Snapshot(snapshots)  # open the new one before letting the old one go
+    if snapshot is not None:
+        snapshot.close()
+    return newer
+
+
+def _prepare_in_scratch(snapshot: _Snapshot, root: Path, message: tuple):
+    """Prepare a write on a private writable copy of the snapshot: hard links to its immutable
+    table files, copies of the rest (a read-only view cannot dry-run an update)."""
+    scratch = root / f"scratch-{os.getpid()}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir()
+    try:
+        for entry in snapshot.directory.iterdir():
+            if entry.name == _HELD:
+                continue
+            if entry.suffix == ".sst":
+                os.link(entry, scratch / entry.name)
+            else:
+                shutil.copy2(entry, scratch / entry.name)
+        private = _bare_store(ox.Store(str(scratch)))
+        try:
+            from sahelkg.sparql import protocol
+
+            return _handle(private, message, protocol)
+        finally:
+            private.close()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def _trim_heap() -> None:
     """Return freed heap memory to the system (glibc malloc_trim; a no-op elsewhere)."""
     import ctypes
@@ -495,7 +921,7 @@ def _worker_main(store: EmbeddedStore, address: str, authkey: bytes, generation:
     conn.send(("hello", os.getpid(), generation))
     while True:
         try:
-            message = conn.recv()
+            _, message = conn.recv()
         except (EOFError, OSError):
             return
         started = time.monotonic()
@@ -543,7 +969,7 @@ def _handle(store: EmbeddedStore, message: tuple, protocol):
         raise ValueError(name)
     if kind == "prepare_write":
         from sahelkg.problems import Problem
-        from sahelkg.web import write_plans
+        from sahelkg.sparql import write_plans
 
         # Readers first: this worker exits after the write, and validating a big change would
         # otherwise take a core from the lookups waiting beside it (p99 2.2× idle → see bench).

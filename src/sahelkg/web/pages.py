@@ -20,48 +20,12 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from sahelkg import namespaces as ns
+from sahelkg.dataset.site import Site
 from sahelkg.store import QueryResult
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 SKG = ns.SKG
 PROLOGUE = ns.sparql_prologue() + "PREFIX oa: <http://www.w3.org/ns/oa#>\n"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Site:
-    """Where our IRIs live (data_base) and where this service serves them (public_base).
-
-    public_base None: links stay on the host that was asked (root-relative), RDF keeps our IRIs.
-    public_base set:  links and RDF both use it, so the data's IRIs dereference on that host.
-    """
-
-    data_base: str = ns.BASE
-    public_base: str | None = None
-
-    def iri_for_path(self, path: str) -> str:
-        """Given a request path ('id/actor/fama'), return the IRI it stands for."""
-        return self.data_base + path.lstrip("/")
-
-    def public(self, iri: str) -> str:
-        """Given one of our IRIs, return it under the public base (unchanged when none is set)."""
-        if self.public_base and iri.startswith(self.data_base):
-            return self.public_base + iri[len(self.data_base):]
-        return iri
-
-    def href(self, iri: str) -> str:
-        """Given an IRI, return the link a page should use for it."""
-        if iri.startswith(self.data_base):
-            rest = iri[len(self.data_base):]
-            if rest.startswith("ontology#"):
-                rest = "ontology" + rest[len("ontology"):]
-            return (self.public_base or "/") + rest
-        return iri
-
-    def rewrite(self, term):
-        """Given a term, return it with our IRIs moved under the public base."""
-        if self.public_base and isinstance(term, ox.NamedNode) and term.value.startswith(self.data_base):
-            return ox.NamedNode(self.public(term.value))
-        return term
 
 
 @dataclass
@@ -101,10 +65,29 @@ ACTOR_SECTIONS = [
   UNION
   { ?other skg:qualifiedAffiliation ?affiliation . ?affiliation skg:withActor ?this . BIND("from" AS ?direction) }
   ?affiliation skg:affiliationKind ?kind .
+  FILTER NOT EXISTS { ?kind skos:inScheme <https://w3id.org/sahelkg/vocab/hostility-kind> }
+  FILTER(?kind != <https://w3id.org/sahelkg/vocab/affiliation-kind/in-conflict-with>)
   OPTIONAL { ?affiliation prov:wasDerivedFrom ?claim .
              OPTIONAL { ?claim skg:reportedIn ?source }
              OPTIONAL { ?claim skg:anchor/oa:hasSelector/oa:exact ?quote } }
 } ORDER BY ?kind ?other ?claim"""),
+    # Hostility is its own section, never among the affiliations: "in conflict with X, according to Y".
+    ("Hostilities (not affiliations)", """SELECT ?hostility ?kind ?direction ?other ?claim ?claimant ?source ?quote WHERE {
+  { ?this skg:qualifiedHostility ?hostility . ?hostility skg:withActor ?other . BIND("to" AS ?direction) }
+  UNION
+  { ?other skg:qualifiedHostility ?hostility . ?hostility skg:withActor ?this . BIND("from" AS ?direction) }
+  UNION
+  { ?this skg:qualifiedAffiliation ?hostility . ?hostility skg:withActor ?other ;
+          skg:affiliationKind <https://w3id.org/sahelkg/vocab/affiliation-kind/in-conflict-with> . BIND("to" AS ?direction) }
+  UNION
+  { ?other skg:qualifiedAffiliation ?hostility . ?hostility skg:withActor ?this ;
+           skg:affiliationKind <https://w3id.org/sahelkg/vocab/affiliation-kind/in-conflict-with> . BIND("from" AS ?direction) }
+  OPTIONAL { ?hostility skg:hostilityKind|skg:affiliationKind ?kind }
+  OPTIONAL { ?hostility prov:wasDerivedFrom ?claim .
+             OPTIONAL { ?claim skg:claimant ?claimant }
+             OPTIONAL { ?claim skg:reportedIn ?source }
+             OPTIONAL { ?claim skg:anchor/oa:hasSelector/oa:exact ?quote } }
+} ORDER BY ?kind ?other ?claim ?claimant"""),
     ("Allegations against this actor", """SELECT ?claim ?stance ?role ?claimant ?about ?date ?source ?quote WHERE {
   ?claim skg:accused ?this ;
          skg:stance ?stance .

@@ -29,5 +29,18 @@ def render(report: Report, request: Request) -> str:
 
     formats = [(fmt, str(request.url.include_query_params(format=fmt))) for fmt in FORMATS]
     return layout.render("report.html", title=report.title, report=report, href_for=href_for, formats=formats,
-                         href=lambda iri: layout.web_href(site, iri),
+                         href=lambda iri: layout.web_href(site, iri), pages=page_links(report, request),
                          request_path=request.url.path, allow_scripts=False)
+
+
+def page_links(report: Report, request: Request) -> list[tuple[str, str]]:
+    """Given a paged report and its request, return the (label, URL) of its previous and next pages."""
+    page = report.page
+    if page is None:
+        return []
+    links = []
+    for label, offset in (("Previous page", page.previous_offset), ("Next page", page.next_offset)):
+        if offset is not None:
+            url = request.url.include_query_params(offset=offset)
+            links.append((label, f"{url.path}?{url.query}"))
+    return links

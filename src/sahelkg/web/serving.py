@@ -1,8 +1,10 @@
 """Running the app under uvicorn so hostile or broken clients cannot take the service down.
 
 - The open-file soft limit is raised to the hard limit at start (each connection is a file).
-- `GuardedH11Protocol`: a client has `Settings.header_timeout` seconds to send a request's headers
-  after it connects or after its previous response (uvicorn has a keep-alive timeout, but none
+- HTTP/1.1 is parsed by httptools (C) on uvloop's event loop, not by h11 (pure Python) on
+  asyncio's: less time per request (bench/overhead.py, "Per-request overhead" in bench/RESULTS.md).
+- `ConnectionGuard` (on both protocols): a client has `Settings.header_timeout` seconds to send
+  a request's headers after it connects or after its previous response (uvicorn has a keep-alive timeout, but none
   for a request that never finishes arriving). Past `max_connections` open connections, the
   oldest ones with no request running are closed to make room, so new clients are always served;
   the log says so once.
@@ -29,6 +31,7 @@ from typing import Any
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from sahelkg.config import Settings
 
@@ -104,20 +107,29 @@ class AcceptErrorThrottle(logging.Filter):
         return True
 
 
-class GuardedH11Protocol(H11Protocol):
-    """uvicorn's HTTP/1.1 protocol with a header-read deadline and a cap on open connections."""
+class ConnectionGuard(asyncio.Protocol):
+    """What both HTTP/1.1 protocols share: a header-read deadline and a cap on open connections.
+
+    Mixed in before uvicorn's protocol class; the subclass says when a request's headers arrived
+    (`_disarm_header_deadline`) and how to close an idle connection (`_close_idle`).
+    """
 
     header_timeout: float = 10.0
     max_connections: int = 1000
     shed_logged: bool = False
     shed_count: int = 0
+    # uvicorn's protocol attributes the guard uses.
+    loop: asyncio.AbstractEventLoop
+    transport: asyncio.Transport
+    connections: set[Any]
+    cycle: Any
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._header_deadline: asyncio.TimerHandle | None = None
         self._waiting_since = time.monotonic()
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
         self._arm_header_deadline()
         if len(self.connections) > self.max_connections:
@@ -127,19 +139,6 @@ class GuardedH11Protocol(H11Protocol):
         self._disarm_header_deadline()
         super().connection_lost(exc)
 
-    def handle_events(self) -> None:
-        cycle = self.cycle
-        super().handle_events()
-        if self.cycle is not cycle:  # a request's headers arrived: its handler now runs
-            self._disarm_header_deadline()
-
-    def on_response_complete(self) -> None:
-        # Armed first: a pipelined request that super() starts disarms it again.
-        if not self.transport.is_closing():
-            self._arm_header_deadline()
-        super().on_response_complete()
-
-    # -- guards -----------------------------------------------------------------------------
     def _arm_header_deadline(self) -> None:
         self._disarm_header_deadline()
         self._waiting_since = time.monotonic()
@@ -160,6 +159,40 @@ class GuardedH11Protocol(H11Protocol):
         return self.cycle is None or self.cycle.response_complete
 
     def _close_idle(self) -> None:
+        self.transport.close()
+
+    def _shed(self) -> None:
+        """Close the oldest idle connections until a tenth of the cap is free again."""
+        excess = len(self.connections) - int(self.max_connections * 0.9)
+        candidates = [c for c in self.connections if isinstance(c, ConnectionGuard) and c is not self
+                      and c._idle() and not c.transport.is_closing()]
+        victims = heapq.nsmallest(excess, candidates, key=lambda c: c._waiting_since)
+        for victim in victims:
+            victim._close_idle()
+        ConnectionGuard.shed_count += len(victims)
+        if not ConnectionGuard.shed_logged:
+            ConnectionGuard.shed_logged = True
+            log.warning("shedding connections: %d open, more than the cap of %d; closing the oldest idle ones "
+                        "(said once; raise SAHELKG_MAX_CONNECTIONS or the open-file limit if clients are real)",
+                        len(self.connections), self.max_connections)
+
+
+class GuardedH11Protocol(ConnectionGuard, H11Protocol):
+    """uvicorn's pure-Python HTTP/1.1 protocol (h11) with the connection guard."""
+
+    def handle_events(self) -> None:
+        cycle = self.cycle
+        super().handle_events()
+        if self.cycle is not cycle:  # a request's headers arrived: its handler now runs
+            self._disarm_header_deadline()
+
+    def on_response_complete(self) -> None:
+        # Armed first: a pipelined request that super() starts disarms it again.
+        if not self.transport.is_closing():
+            self._arm_header_deadline()
+        super().on_response_complete()
+
+    def _close_idle(self) -> None:
         try:
             if self.conn.our_state not in (h11.ERROR, h11.CLOSED, h11.MUST_CLOSE):
                 self.conn.send(h11.ConnectionClosed())
@@ -167,26 +200,82 @@ class GuardedH11Protocol(H11Protocol):
             pass
         self.transport.close()
 
-    def _shed(self) -> None:
-        """Close the oldest idle connections until a tenth of the cap is free again."""
-        excess = len(self.connections) - int(self.max_connections * 0.9)
-        candidates = [c for c in self.connections if isinstance(c, GuardedH11Protocol) and c is not self
-                      and c._idle() and not c.transport.is_closing()]
-        victims = heapq.nsmallest(excess, candidates, key=lambda c: c._waiting_since)
-        for victim in victims:
-            victim._close_idle()
-        cls = GuardedH11Protocol
-        cls.shed_count += len(victims)
-        if not cls.shed_logged:
-            cls.shed_logged = True
-            log.warning("shedding connections: %d open, more than the cap of %d; closing the oldest idle ones "
-                        "(said once; raise SAHELKG_MAX_CONNECTIONS or the open-file limit if clients are real)",
-                        len(self.connections), self.max_connections)
+
+# Largest request line + headers accepted by the httptools protocol (h11 refuses past 16 KiB; a
+# GET query may be longer than that, and /sparql caps queries itself).
+MAX_HEAD_BYTES = 64 * 1024
 
 
-def protocol_class(settings: Settings, open_file_limit: int) -> type[GuardedH11Protocol]:
-    """Given settings and the open-file limit, return the protocol class uvicorn should use."""
-    return type("SahelkgH11Protocol", (GuardedH11Protocol,),
+class GuardedHttpToolsProtocol(ConnectionGuard, HttpToolsProtocol):
+    """uvicorn's HTTP/1.1 protocol on httptools (llhttp, in C) with the connection guard, and a cap
+    on the size of a request's head, which llhttp does not have."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._head_bytes = 0  # received while waiting for a head to complete
+        self._parsed_head_bytes = 0  # of the head being parsed: URL and headers
+        self._head_too_large = False
+
+    def data_received(self, data: bytes) -> None:
+        cycle = self.cycle
+        super().data_received(data)
+        if self.cycle is not cycle:  # a request's headers arrived: its handler runs (or waits, pipelined)
+            self._disarm_header_deadline()
+        elif self._header_deadline is not None and not self.transport.is_closing():
+            self._head_bytes += len(data)
+            if self._head_bytes > MAX_HEAD_BYTES:  # a head that never ends
+                self._refuse_head()
+
+    # A whole head can arrive in one read: its parts are counted as the parser finds them.
+    def on_message_begin(self) -> None:
+        self._parsed_head_bytes = 0
+        super().on_message_begin()
+
+    def on_url(self, url: bytes) -> None:
+        self._count_head(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count_head(len(name) + len(value) + 4)
+        super().on_header(name, value)
+
+    def _count_head(self, size: int) -> None:
+        self._parsed_head_bytes += size
+        if self._parsed_head_bytes > MAX_HEAD_BYTES:
+            self._head_too_large = True
+            raise ValueError("request head too large")  # stops the parser: uvicorn calls send_400_response
+
+    def send_400_response(self, msg: str) -> None:
+        if self._head_too_large:
+            self._refuse_head()
+        else:
+            super().send_400_response(msg)
+
+    def on_response_complete(self) -> None:
+        pipelined = bool(self.pipeline)
+        if not self.transport.is_closing():
+            self._arm_header_deadline()
+        super().on_response_complete()
+        if pipelined:  # super() started the next request, whose headers had arrived
+            self._disarm_header_deadline()
+
+    def _arm_header_deadline(self) -> None:
+        super()._arm_header_deadline()
+        self._head_bytes = 0
+
+    def _refuse_head(self) -> None:
+        message = f"Request line and headers longer than {MAX_HEAD_BYTES} bytes."
+        self.transport.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; "
+                             b"charset=utf-8\r\nconnection: close\r\ncontent-length: "
+                             + str(len(message)).encode() + b"\r\n\r\n" + message.encode())
+        self.transport.close()
+
+
+def protocol_class(settings: Settings, open_file_limit: int, *, parser: str = "httptools") -> type[ConnectionGuard]:
+    """Given settings, the open-file limit and the HTTP parser (httptools, or h11 in pure Python),
+    return the protocol class uvicorn should use."""
+    base = GuardedHttpToolsProtocol if parser == "httptools" else GuardedH11Protocol
+    return type(f"Sahelkg{base.__name__}", (base,),
                 {"header_timeout": settings.header_timeout,
                  "max_connections": connection_cap(settings, open_file_limit)})
 
@@ -209,7 +298,7 @@ def run(app: Any, settings: Settings, *, host: str, port: int, log_level: str = 
     protocol = protocol_class(settings, limit)
     # Parsing an update nests one Python call per bracket level or more (rdflib's parser).
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 5000))
-    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, http=protocol,
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, http=protocol, loop="uvloop",
                             backlog=min(4096, max(2048, protocol.max_connections)), timeout_keep_alive=5)
     server = uvicorn.Server(config)
     config.load()  # configures uvicorn's loggers; our filters go on after

@@ -64,6 +64,10 @@ PACKAGES: tuple[Package, ...] = (
             ("dist/leaflet.js", "dist/leaflet.css", "dist/images/layers.png", "dist/images/layers-2x.png",
              "dist/images/marker-icon.png", "dist/images/marker-icon-2x.png", "dist/images/marker-shadow.png"),
             ("LICENSE",)),
+    # Clusters the map's markers (counts that split on zoom or click): 100k events on one map.
+    Package("leaflet.markercluster", "1.5.3", "MIT",
+            ("dist/leaflet.markercluster.js", "dist/MarkerCluster.css", "dist/MarkerCluster.Default.css"),
+            ("MIT-LICENCE.txt",)),
     Package("vis-timeline", "8.5.4", "(Apache-2.0 OR MIT)",
             ("standalone/umd/vis-timeline-graph2d.min.js", "styles/vis-timeline-graph2d.min.css"),
             ("LICENSE.md", "LICENSE.MIT.txt", "LICENSE.Apache-2.0.txt")),

@@ -1,38 +1,41 @@
 """The data behind the workbench's views: the actor network, the timeline and the map.
 
 Each view is one function from a store and `Filters` (actor, country, dates, stance, event type)
-to plain JSON-ready dicts, read with a few SPARQL queries. The pages (/network, /timeline, /map)
+to plain JSON-ready dicts: the network is read with a few SPARQL queries, the timeline's and the
+map's events are chosen and described from the store's event index (web/event_index.py). The pages (/network, /timeline, /map)
 draw them with the vendored Cytoscape.js, vis-timeline and Leaflet; the same JSON is served at
 /network.json, /timeline.json and /map.json.
 
 >>> Filters.parse({"from": "2025", "to": "2025-01"}).span()
 ('2025-01-01', '2025-01-31')
->>> wkt_point("POINT(-5.99 14.25)")
-(-5.99, 14.25)
 """
 
 from __future__ import annotations
 
 import calendar
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import compress
 
 import pyoxigraph as ox
 
 from sahelkg import namespaces as ns
 from sahelkg.store import Store
+from sahelkg.web import event_index
 from sahelkg.web.dates import describe_span
+from sahelkg.web.event_index import EventIndex
 
 # Only the prefixes used here: the store scans every query's text, so shorter is faster.
 PROLOGUE = ns.sparql_prologue(["skg", "skos", "rdfs", "prov", "schema"]) + \
     "PREFIX geo: <http://www.opengis.net/ont/geosparql#>\n"
 STANCES = ("accuses", "claims-responsibility", "acknowledges", "denies", "calls-for-investigation", "rejects")
-LIMIT = 5000  # markers a map draws at most; the page says when there are more
+LIMIT = 5000  # events a map draws one by one at most; past that it draws (and counts) their points
 TIMELINE_LIMIT = 2000  # items of each kind a timeline draws at most (vis-timeline slows down past that)
+NO_TYPE = "event type not given"
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
-_POINT = re.compile(r"POINT\s*\(\s*(-?[\d.]+(?:[eE]-?\d+)?)\s+(-?[\d.]+(?:[eE]-?\d+)?)\s*\)", re.IGNORECASE)
 
 
 class FilterError(ValueError):
@@ -114,15 +117,6 @@ class Filters:
         return {k: v for k, v in out.items() if v}
 
 
-def wkt_point(text: str) -> tuple[float, float] | None:
-    """Given a WKT literal, return (longitude, latitude) of its POINT, or None."""
-    match = _POINT.search(text)
-    if not match:
-        return None
-    lon, lat = float(match[1]), float(match[2])
-    return (lon, lat) if -180 <= lon <= 180 and -90 <= lat <= 90 else None
-
-
 def _texts(row: tuple) -> list[str]:
     return ["" if t is None or isinstance(t, ox.Triple) else t.value for t in row]
 
@@ -143,40 +137,6 @@ def _date_filter(var: str, filters: Filters) -> str:
     if filters.end:
         parts.append(f'STR(?{var}) <= "{filters.end}"')
     return f"FILTER({' && '.join(parts)})" if parts else ""
-
-
-def _event_filters(filters: Filters) -> str:
-    """SPARQL patterns restricting ?event by the filters (?start, ?startEnd bound by the caller)."""
-    parts = []
-    if filters.event:
-        parts.append(f"VALUES ?event {{ {_term(filters.event)} }}")
-    if filters.actor:
-        actor = _term(filters.actor)
-        parts.append(f"""{{ ?event skg:hadParticipant {actor} }} UNION {{ ?event skg:involves {actor} }}
-  UNION {{ ?claim0 skg:about ?event . {{ ?claim0 skg:accused|skg:involves|skg:claimant {actor} }}
-           UNION {{ ?claim0 skg:qualifiedAccusation/skg:candidateActor {actor} }} }}""")
-    if filters.country:
-        parts.append(f"?event skg:location/skg:withinPlace* {_term(filters.country)} .")
-    if filters.event_type:
-        parts.append(f"?event skg:eventType/skos:broader* {_term(filters.event_type)} .")
-    return "\n  ".join(parts)
-
-
-def _occurrence_classes(store: Store, timeout: float | None) -> str:
-    """The classes whose instances are events (skg:Occurrence and below), as VALUES terms: matching
-    `?event a ?class` against a few classes is much cheaper than a path per event."""
-    rows = _rows(store, "SELECT DISTINCT ?class WHERE { ?class rdfs:subClassOf* skg:Occurrence }", timeout)
-    return " ".join(_term(r["class"]) for r in rows if r["class"].startswith("http")) or _term(ns.SKG + "Occurrence")
-
-
-def _details(store: Store, events: list[str], query: str, timeout: float | None) -> dict[str, dict[str, str]]:
-    """Given events and a query with an `{events}` VALUES placeholder, return each event's first row."""
-    found: dict[str, dict[str, str]] = {}
-    for start in range(0, len(events), 1000):
-        values = " ".join(_term(e) for e in events[start:start + 1000])
-        for r in _rows(store, query.format(events=values), timeout):
-            found.setdefault(r["event"], r)
-    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -275,30 +235,67 @@ def _actor_info(store: Store, actors: list[str], timeout: float | None) -> dict[
 # ---------------------------------------------------------------------------------------------
 # Timeline: events (with their time spans at their precision) and statements (claims)
 # ---------------------------------------------------------------------------------------------
-def timeline(store: Store, filters: Filters, timeout: float | None = None, limit: int = TIMELINE_LIMIT) -> dict:
-    """Given a store and filters, return {items, groups, total}: events and claims with a start,
-    an end when the source gave a span, and the date as a reader says it."""
-    # Two steps: the latest `limit` things with a time span by date (two variables, no tie-break: the
-    # sort of 100k rows stays cheap), then the details of those that are events.
-    dated = bool(filters.start or filters.end)
-    chosen = _rows(store, f"""SELECT ?event ?start {"?startEnd" if dated else ""} WHERE {{
-  ?event skg:timeSpan ?span .
-  ?span skg:startDate ?start .
-  {"OPTIONAL { ?span skg:endDate ?end } BIND(COALESCE(?end, ?start) AS ?startEnd)" if dated else ""}
-  {_event_filters(filters)}
-  {_date_filter("start", filters)}
-}} ORDER BY DESC(?start) LIMIT {limit + 1}""", timeout)
-    details = _details(store, [r["event"] for r in chosen[:limit]], """SELECT ?event ?label ?precision ?startEnd WHERE {{
-  VALUES ?event {{ {events} }}
-  FILTER EXISTS {{ ?event a/rdfs:subClassOf* skg:Occurrence }}
-  OPTIONAL {{ ?event rdfs:label ?label . FILTER(LANGMATCHES(LANG(?label), "en")) }}
-  OPTIONAL {{ ?event skg:timeSpan ?span . ?span skg:startDate ?start .
-              OPTIONAL {{ ?span skg:startPrecision ?precision }} OPTIONAL {{ ?span skg:endDate ?end }} }}
-  BIND(COALESCE(?end, ?start) AS ?startEnd)
-}}""", timeout)
-    events = [{**r, **details[r["event"]]} for r in reversed(chosen[:limit]) if r["event"] in details]
-    if len(chosen) > limit:
-        events.append({})  # marks the list as truncated below
+def _select(index: EventIndex, filters: Filters, dated_only: bool) -> list[int]:
+    return index.select(actor=filters.actor, country=filters.country, event_type=filters.event_type,
+                        event=filters.event, start=filters.start, end=filters.end, dated_only=dated_only)
+
+
+@lru_cache(maxsize=4096)
+def _when(start: str, end: str, precision: str) -> str:
+    """describe_span, remembered: thousands of drawn events share a few hundred dates."""
+    return describe_span(start, end, precision)
+
+
+def _span_row(index: EventIndex, position: int) -> dict[str, str]:
+    row = {"start": index.starts[position], "startEnd": index.ends[position]}
+    if index.precisions[position]:
+        row["precision"] = index.precisions[position]
+    return row
+
+
+def not_drawn(starts: Mapping[str, int]) -> tuple[str, list[dict]]:
+    """Given the start dates of events not drawn (with how many start then), return the unit and
+    their counts per day (within three months), per month (within ten years) or per year:
+    {start, end, count, when}.
+
+    >>> not_drawn({"2024-01-05": 2, "2024-01-07T10:00:00": 1})[1][0]
+    {'start': '2024-01-05', 'end': '2024-01-05', 'count': 2, 'when': '5 January 2024'}
+    >>> unit, bins = not_drawn({"2020-03-01": 1, "2024-01-05": 1}); unit, [b["when"] for b in bins]
+    ('month', ['March 2020', 'January 2024'])
+    """
+    by_day: Counter[str] = Counter()
+    for start, n in starts.items():
+        by_day[start[:10]] += n
+    days = sorted(day for day in by_day if _DATE.match(day))
+    if not days:
+        return "day", []
+    first, last = days[0], days[-1]
+    span_days = (int(last[:4]) - int(first[:4])) * 366 + (int(last[5:7]) - int(first[5:7])) * 31
+    width = 10 if span_days <= 92 else 7 if span_days <= 3660 else 4
+    unit = {10: "day", 7: "month", 4: "year"}[width]
+    counts: dict[str, int] = defaultdict(int)
+    for day in days:
+        counts[day[:width]] += by_day[day]
+    bins = []
+    for key, n in counts.items():
+        start, end = _date_bound(key, "from", False), _date_bound(key, "to", True)
+        bins.append({"start": start, "end": end, "count": n, "when": describe_span(start, end, unit)})
+    return unit, bins
+
+
+def timeline(store: Store, filters: Filters, timeout: float | None = None, limit: int = TIMELINE_LIMIT,
+             index: EventIndex | None = None) -> dict:
+    """Given a store and filters (and the store's event index, built here when not given), return
+    {items, groups, total, shown, not_drawn}: the latest `limit` dated events and the first `limit`
+    statements with a start, an end when the source gave a span, and the date as a reader says it;
+    how many match in all; the events not drawn, counted per day, month or year."""
+    index = index or event_index.build(store, timeout)
+    matching = _select(index, filters, dated_only=True)
+    drawn = matching[:limit]
+    items = []
+    for p in reversed(drawn):
+        event = index.events[p]
+        items.append(_item(event, index.labels[p] or ns.shorten(event), _span_row(index, p), "events"))
     claim_filters = []
     if filters.actor:
         actor = _term(filters.actor)
@@ -309,43 +306,53 @@ def timeline(store: Store, filters: Filters, timeout: float | None = None, limit
     if filters.event:
         claim_filters.append(f"?claim skg:about {_term(filters.event)} .")
     # Statements by sources (dataset rows' claims carry no statement time: their rows are the events).
-    claims = _rows(store, f"""SELECT DISTINCT ?claim ?stance ?start ?startEnd ?precision WHERE {{
-  ?claim skg:statementTime ?span .
+    statement_patterns = f"""?claim skg:statementTime ?span .
   ?span skg:startDate ?start .
   ?claim skg:stance ?stance .
   OPTIONAL {{ ?span skg:endDate ?end }} OPTIONAL {{ ?span skg:startPrecision ?precision }}
   BIND(COALESCE(?end, ?start) AS ?startEnd)
   {" ".join(claim_filters)}
-  {_date_filter("start", filters)}
+  {_date_filter("start", filters)}"""
+    claims = _rows(store, f"""SELECT DISTINCT ?claim ?stance ?start ?startEnd ?precision WHERE {{
+  {statement_patterns}
 }} ORDER BY ?start ?claim LIMIT {limit + 1}""", timeout)
-    items = []
-    for r in events[:limit]:
-        if r:
-            items.append(_item(r["event"], r.get("label") or ns.shorten(r["event"]), r, "events"))
+    statements = len({r["claim"] for r in claims})
+    if len(claims) > limit:  # cut by the LIMIT: count them all
+        statements = int(_rows(store, f"SELECT (COUNT(DISTINCT ?claim) AS ?n) WHERE {{ {statement_patterns} }}",
+                               timeout)[0]["n"])
     # Who speaks, for the chosen claims only (a second step: joined above, it ran over every claim).
-    speakers = _details(store, [r["claim"] for r in claims[:limit]], """SELECT ?event ?who WHERE {{
-  VALUES ?event {{ {events} }}
-  ?event skg:qualifiedClaimAttribution ?a . ?a prov:agent ?agent . OPTIONAL {{ ?a skg:onBehalfOf ?org }}
+    speakers: dict[str, str] = {}
+    chosen = list(dict.fromkeys(r["claim"] for r in claims))[:limit]
+    for start in range(0, len(chosen), 1000):
+        values = " ".join(_term(c) for c in chosen[start:start + 1000])
+        for r in _rows(store, f"""SELECT ?claim ?who WHERE {{
+  VALUES ?claim {{ {values} }}
+  ?claim skg:qualifiedClaimAttribution ?a . ?a prov:agent ?agent . OPTIONAL {{ ?a skg:onBehalfOf ?org }}
   BIND(COALESCE(?org, ?agent) AS ?whoIri) ?whoIri skos:prefLabel ?who . FILTER(LANGMATCHES(LANG(?who), "en"))
-}}""", timeout)
-    claims = [{**r, **speakers.get(r["claim"], {})} for r in claims]
+}}""", timeout):
+            speakers.setdefault(r["claim"], r["who"])
     by_claim: dict[str, dict] = {}
-    for r in claims[:limit]:
-        if r["claim"] in by_claim:
+    for r in claims:
+        if r["claim"] in by_claim or len(by_claim) >= limit:
             continue
         stance = r["stance"].rsplit("/", 1)[-1].replace("-", " ")
-        by_claim[r["claim"]] = _item(r["claim"], f"{r.get('who', 'A source')} {stance}", r, "statements")
+        by_claim[r["claim"]] = _item(r["claim"], f"{speakers.get(r['claim'], 'A source')} {stance}", r,
+                                     "statements")
     items.extend(by_claim.values())
+    unit, hidden = not_drawn(Counter(map(index.starts.__getitem__, matching[limit:])))
     return {"items": items, "groups": [{"id": "events", "content": "Events"},
                                        {"id": "statements", "content": "Statements"}],
-            "truncated": len(events) > limit or len(claims) > limit, "limit": limit,
+            "total": {"events": len(matching), "statements": statements},
+            "shown": {"events": len(drawn), "statements": len(by_claim)},
+            "not_drawn": hidden, "not_drawn_unit": unit,
+            "truncated": len(matching) > limit or statements > limit, "limit": limit,
             "filters": filters.as_params()}
 
 
 def _item(iri: str, label: str, r: dict[str, str], group: str) -> dict:
     start, end = r["start"][:10], r.get("startEnd", r["start"])[:10]
     item = {"id": iri, "content": label, "start": start, "group": group,
-            "when": describe_span(start, end, r.get("precision", "")),
+            "when": _when(start, end, r.get("precision", "")),
             "precision": r.get("precision", "").rsplit("/", 1)[-1]}
     if end != start:
         item["end"] = end
@@ -353,49 +360,33 @@ def _item(iri: str, label: str, r: dict[str, str], group: str) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------
-# Map: events at the points of their geometry (their own, or their place's)
+# Map: events at the points of their geometry (their own, or their place's), and per point
 # ---------------------------------------------------------------------------------------------
-def map_points(store: Store, filters: Filters, timeout: float | None = None, limit: int = LIMIT) -> dict:
-    """Given a store and filters, return {points, types, total}: each event with a point geometry
-    (its own geo:hasGeometry, else its place's), its label, date and event type."""
-    classes = _occurrence_classes(store, timeout)
-    dated = bool(filters.start or filters.end)
-    located = _rows(store, f"""SELECT ?event ?wkt WHERE {{
-  VALUES ?class {{ {classes} }}
-  ?event a ?class .
-  {{ ?event geo:hasGeometry/geo:asWKT ?wkt }}
-  UNION {{ FILTER NOT EXISTS {{ ?event geo:hasGeometry ?own }} ?event skg:location/geo:hasGeometry/geo:asWKT ?wkt }}
-  {"?event skg:timeSpan ?span . ?span skg:startDate ?start . OPTIONAL { ?span skg:endDate ?end }" if dated else ""}
-  {"BIND(COALESCE(?end, ?start) AS ?startEnd)" if dated else ""}
-  {_event_filters(filters)}
-  {_date_filter("start", filters)}
-}} LIMIT {limit * 2}""", timeout)
-    details = _details(store, list(dict.fromkeys(r["event"] for r in located))[:limit + 1], """
-SELECT ?event ?label ?typeLabel ?start ?startEnd ?precision WHERE {{
-  VALUES ?event {{ {events} }}
-  OPTIONAL {{ ?event rdfs:label ?label . FILTER(LANGMATCHES(LANG(?label), "en")) }}
-  OPTIONAL {{ ?event skg:eventType/skos:prefLabel ?typeLabel . FILTER(LANGMATCHES(LANG(?typeLabel), "en")) }}
-  OPTIONAL {{ ?event skg:timeSpan ?span . ?span skg:startDate ?start .
-              OPTIONAL {{ ?span skg:endDate ?end }} OPTIONAL {{ ?span skg:startPrecision ?precision }} }}
-  BIND(COALESCE(?end, ?start) AS ?startEnd)
-}}""", timeout)
-    rows = [{**r, **details.get(r["event"], {})} for r in located if r["event"] in details]
-    points: dict[str, dict] = {}
-    for r in rows:
-        if r["event"] in points:
-            continue
-        point = wkt_point(r["wkt"])
-        if point is None:
-            continue
-        start = r.get("start", "")[:10]
-        points[r["event"]] = {"id": r["event"], "label": r.get("label") or ns.shorten(r["event"]),
-                              "lon": point[0], "lat": point[1], "type": r.get("typeLabel", "event type not given"),
-                              "when": describe_span(start, r.get("startEnd", start)[:10], r.get("precision", ""))}
-        if len(points) > limit:
-            break
-    chosen = list(points.values())[:limit]
-    return {"points": chosen, "types": sorted({p["type"] for p in chosen}), "truncated": len(points) > limit,
-            "limit": limit, "filters": filters.as_params()}
+def map_points(store: Store, filters: Filters, timeout: float | None = None, limit: int = LIMIT,
+               index: EventIndex | None = None) -> dict:
+    """Given a store and filters (and the store's event index, built here when not given), return
+    {points, places, types, total}: the latest `limit` located events (label, point, date, event
+    type), and every point where matching events lie with their number by event type, so a map
+    can count all of them however many match."""
+    index = index or event_index.build(store, timeout)
+    matching = _select(index, filters, dated_only=False)
+    located = list(compress(matching, map(index.cells.__getitem__, matching)))  # cell 0: no point
+    listed = located[:limit]
+    points = []
+    for p in listed:
+        event, (lon, lat) = index.events[p], index.points[p] or (0.0, 0.0)
+        start, end = index.starts[p][:10], index.ends[p][:10]
+        points.append({"id": event, "label": index.labels[p] or ns.shorten(event), "lon": lon, "lat": lat,
+                       "type": index.type_labels[p] or NO_TYPE, "when": _when(start, end, index.precisions[p])})
+    by_point: dict[tuple[float, float], dict[str, int]] = defaultdict(dict)
+    for cell, n in Counter(map(index.cells.__getitem__, located)).items():
+        point, type_label = index.cell_keys[cell - 1]
+        by_point[point][type_label or NO_TYPE] = n
+    places = [{"lon": lon, "lat": lat, "count": sum(types.values()), "types": dict(types)}
+              for (lon, lat), types in sorted(by_point.items(), key=lambda item: -sum(item[1].values()))]
+    return {"points": points, "places": places, "types": sorted({t for types in by_point.values() for t in types}),
+            "total": len(located), "truncated": len(located) > limit, "limit": limit,
+            "filters": filters.as_params()}
 
 
 def filter_choices(store: Store, timeout: float | None = None, actors: int = 400) -> dict[str, list[tuple[str, str]]]:

@@ -2,7 +2,7 @@
 
     GET  /audit/actor/{actor}            actor ledger (IRI, actor:slug or name)
     GET  /audit/contested                allegations side by side with their denials
-    GET  /audit/corroboration            independent claimants per allegation
+    GET  /audit/corroboration            independent claimants per allegation (?limit=&offset=&min_lines=)
     GET  /audit/claim/{claim}            source chain; /audit/claim/{claim}/diagram.svg for the diagram
     GET  /audit/source/{document}        everything derived from a document
     POST /audit/source/{document}/retraction?retracted=true|false   (bearer token; SHACL gate)
@@ -12,6 +12,7 @@
     GET  /audit/adversaries              accusations between actors in conflict
     GET  /audit/alleged?by=…&against=…   what an organisation alleged against an actor and its affiliates
     GET  /audit/answers                  denials and rejections by the kind of actor that made them
+    GET  /audit/crosswalk                dataset actor names → our actors; category disagreements
 
 Formats: JSON (default), HTML, Markdown or CSV, by Accept or `?format=json|html|markdown|csv`.
 The incident dossier's HTML is a workbench page (base layout); the other audits' is a plain table.
@@ -73,7 +74,8 @@ def _reading_store(request: Request):
     return _TimedStore(store_of(request), request_timeout(request.query_params.get("timeout"), settings_of(request)))
 
 
-async def _report(request: Request, kind: str, target: str | None = None, against: str | None = None) -> Response:
+async def _report(request: Request, kind: str, target: str | None = None, against: str | None = None,
+                  **paging: Any) -> Response:
     fmt = request.query_params.get("format")
     if fmt:
         media_type = MEDIA_TYPES.get(fmt, fmt if fmt in _OFFERS else None)
@@ -84,7 +86,7 @@ async def _report(request: Request, kind: str, target: str | None = None, agains
                       "(or ?format=json|html|markdown|csv).")
     name = next(k for k, v in MEDIA_TYPES.items() if v == media_type)
     try:
-        report = await run_blocking(request, audit.run_audit, _reading_store(request), kind, target, against)
+        report = await run_blocking(request, audit.run_audit, _reading_store(request), kind, target, against, **paging)
         if name == "html":  # the workbench's layout (web/report_page.py); the incident dossier its own
             page = incident_page(report, request) if kind == "incident" else report_page.render(report, request)
             return Response(page, media_type="text/html; charset=utf-8",
@@ -113,9 +115,17 @@ async def contested(request: Request) -> Response:
 
 
 @router.get("/corroboration", summary="Corroboration", responses=_RESPONSES)
-async def corroboration(request: Request) -> Response:
-    """For each event or pattern and accused actor, how many independent claimants make the allegation."""
-    return await _report(request, "corroboration")
+async def corroboration(
+        request: Request,
+        limit: Annotated[int, Query(ge=0, description=f"rows per page (default {audit.CORROBORATION_PAGE}; 0: every row)")]
+        = audit.CORROBORATION_PAGE,
+        offset: Annotated[int, Query(ge=0, description="rows to skip")] = 0,
+        min_lines: Annotated[int, Query(ge=1, description="only allegations with this many lines of evidence or more "
+                                                          "(2: the corroborated ones)")] = 1) -> Response:
+    """For each incident or event and accused actor, how many independent claimants and lines of evidence
+    make the allegation, most corroborated first, one page at a time (the JSON's `page` gives the total
+    and the next and previous offsets; the HTML page links them)."""
+    return await _report(request, "corroboration", limit=limit or None, offset=offset, min_lines=min_lines)
 
 
 @router.get("/incident", summary="Incident dossier", responses=_RESPONSES)
@@ -150,6 +160,13 @@ async def alleged(request: Request, by: Annotated[str, Query(min_length=1, descr
 async def answers(request: Request) -> Response:
     """Denials and rejections grouped by the kind of actor that made them, with counts per kind."""
     return await _report(request, "answers")
+
+
+@router.get("/crosswalk", summary="Dataset actors: crosswalk and category disagreements", responses=_RESPONSES)
+async def crosswalk(request: Request) -> Response:
+    """Where ACLED or UCDP code one of our actors in a category that disagrees with our class for it, and the
+    crosswalk table of dataset actor names (data/dataset-actors.csv)."""
+    return await _report(request, "crosswalk")
 
 
 @dataclass

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import json
+from collections.abc import Callable
 
 import anyio
 import pyoxigraph as ox
@@ -146,15 +148,15 @@ async def commit(request: Request, compute_change) -> Change:
 
 
 async def commit_write(request: Request, write: dict, timeout: float) -> tuple[int, int]:
-    """Given a write request (see sahelkg.web.write_plans) and a timeout, commit it under the app's
+    """Given a write request (see sahelkg.sparql.write_plans) and a timeout, commit it under the app's
     write lock and return (quads removed, quads added).
 
     With a store that prepares writes in a worker process (IsolatedStore), parsing, planning and
     the SHACL gate run there and the web process only relays N-Quads, so no CPU-bound work holds
     the event loop or the GIL while other requests wait. Other stores go through `commit`.
     """
+    from sahelkg.sparql import write_plans
     from sahelkg.store.workers import WriteRefused
-    from sahelkg.web import write_plans
 
     store = store_of(request)
     if not hasattr(store, "prepare_write"):
@@ -179,11 +181,31 @@ async def commit_write(request: Request, write: dict, timeout: float) -> tuple[i
 
 
 async def answer_query(request: Request, text: str, *, format_param: str | None, timeout_param: str | None,
-                       default_graph_uris: list[str] | None = None,
-                       named_graph_uris: list[str] | None = None) -> Response:
-    """Given a request and a query text, run it with /sparql's negotiation, timeout and caps; return the response."""
+                       default_graph_uris: list[str] | None = None, named_graph_uris: list[str] | None = None,
+                       check: Callable[[str], None] | None = None) -> Response:
+    """Given a request and a query text, run it with /sparql's negotiation, timeout and caps; return the response.
+
+    `check(text)` raises a Problem for a query the service refuses (default: too deeply nested;
+    /sparql passes its safety check). A result in the cache passed the same check (the key names
+    it) when it was first asked for, with the same text and settings, so a hit skips the checks.
+    """
+    check = check or _check_nesting
     settings = settings_of(request)
-    protocol.check_nesting(text, "query")  # saved queries and audits come here without /sparql's checks
+    media_types = negotiated(request.headers.get("accept"), format_param)
+    store = store_of(request)
+    # Only a store that counts its writes can say when a stored result went stale.
+    generation: int | None = getattr(store, "generation", None) if cacheable(text) else None
+    cache: ResultCache = request.app.state.result_cache
+    key = ""
+    if generation is not None and any(media_types.values()):
+        key = cache.key(text, media_types, (default_graph_uris, named_graph_uris, settings.union_default_graph,
+                                            settings.base_iri, settings.max_result_rows, check.__qualname__))
+        fresh = asks_fresh(request.headers.get("cache-control"), request.headers.get("pragma"))
+        stored = None if fresh else cache.get(key, generation)
+        if stored is not None:
+            request_timeout(timeout_param, settings)  # 400 for a bad value, as on a miss
+            return _cached_response(request, stored, hit=True)
+    check(text)
     for name, uris in (("default-graph-uri", default_graph_uris), ("named-graph-uri", named_graph_uris)):
         for uri in uris or ():
             try:
@@ -192,28 +214,15 @@ async def answer_query(request: Request, text: str, *, format_param: str | None,
                 raise Problem(400, "Bad graph IRI", f"{name} {uri!r} is not an absolute IRI: {error}.",
                               kind="bad-graph-iri") from error
     timeout = request_timeout(timeout_param, settings)
-    accept = request.headers.get("accept")
-    media_types = {kind: protocol.negotiate(accept, protocol.offers_for(kind), format_param=format_param)
-                   for kind in ("solutions", "boolean", "graph")}
     if not any(media_types.values()):
         raise protocol.not_acceptable("query")
-    store = store_of(request)
     options = dict(default_graph_uris=default_graph_uris, named_graph_uris=named_graph_uris,
                    union_default_graph=settings.union_default_graph, timeout=timeout,
                    base_iri=settings.base_iri, max_rows=settings.max_result_rows)
-    # Only a store that counts its writes can say when a stored result went stale.
-    generation: int | None = getattr(store, "generation", None) if cacheable(text) else None
-    cache: ResultCache = request.app.state.result_cache
-    key = ""
-    if generation is not None:
-        key = cache.key(text, media_types, (default_graph_uris, named_graph_uris, settings.union_default_graph,
-                                            settings.base_iri, settings.max_result_rows))
-        fresh = asks_fresh(request.headers.get("cache-control"), request.headers.get("pragma"))
-        stored = None if fresh else cache.get(key, generation)
-        if stored is not None:
-            return _cached_response(request, stored, hit=True)
     try:
-        if hasattr(store, "query_serialized"):
+        if hasattr(store, "query_serialized_async"):  # waits on the worker's socket: no thread hop
+            kind, media_type, payload = await store.query_serialized_async(text, media_types, **options)
+        elif hasattr(store, "query_serialized"):
             kind, media_type, payload = await run_blocking(request, store.query_serialized, text, media_types,
                                                            **options)
         else:
@@ -233,6 +242,34 @@ async def answer_query(request: Request, text: str, *, format_param: str | None,
     if generation is None:
         return Response(payload, media_type=protocol.content_type_header(media_type), headers={"Vary": "Accept"})
     return _cached_response(request, cache.put(key, generation, kind, media_type, payload), hit=False)
+
+
+def _check_nesting(text: str) -> None:
+    protocol.check_nesting(text, "query")
+
+
+# Accept headers or formats longer than this are negotiated every time: a client could fill the memo with them.
+_MEMO_CHARS = 500
+
+
+def negotiated(accept: str | None, format_param: str | None) -> dict[str, str | None]:
+    """Given the Accept header and `format` parameter, return the media type to send per result kind
+    (None: nothing acceptable). Clients send the same few headers again and again: memoised.
+
+    >>> negotiated("text/csv", None)["solutions"], negotiated("text/csv", None)["graph"]
+    ('text/csv', None)
+    """
+    if len(accept or "") > _MEMO_CHARS or len(format_param or "") > _MEMO_CHARS:
+        return dict(_negotiate_kinds(accept, format_param))
+    return dict(_memo_negotiate_kinds(accept, format_param))
+
+
+def _negotiate_kinds(accept: str | None, format_param: str | None) -> tuple[tuple[str, str | None], ...]:
+    return tuple((kind, protocol.negotiate(accept, protocol.offers_for(kind), format_param=format_param))
+                 for kind in ("solutions", "boolean", "graph"))
+
+
+_memo_negotiate_kinds = functools.lru_cache(maxsize=256)(_negotiate_kinds)
 
 
 def _cached_response(request: Request, result: CachedResult, *, hit: bool) -> Response:

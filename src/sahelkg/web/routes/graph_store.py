@@ -17,8 +17,7 @@ from starlette.responses import Response
 
 from sahelkg import rdf_formats
 from sahelkg.problems import Problem
-from sahelkg.sparql import protocol
-from sahelkg.web import write_plans
+from sahelkg.sparql import protocol, write_plans
 from sahelkg.web.routes.common import (
     commit_write,
     read_body,

@@ -48,11 +48,14 @@ async def sparql(request: Request) -> Response:
         return await service_description(request)
     text = operation.text
     check_text_length(text, settings, "query")
-    protocol.check_query_safety(text, settings.service_allow_list)
+
+    def check_safety(text: str) -> None:
+        protocol.check_query_safety(text, settings.service_allow_list)
+
     return await answer_query(request, text, format_param=operation.first("format"),
                               timeout_param=operation.first("timeout"),
                               default_graph_uris=operation.default_graph_uris,
-                              named_graph_uris=operation.named_graph_uris)
+                              named_graph_uris=operation.named_graph_uris, check=check_safety)
 
 
 async def service_description(request: Request) -> Response:

@@ -32,7 +32,7 @@ async def update(request: Request) -> Response:
     """Run a SPARQL update: dry-run it to a Change, validate the Change, then apply it atomically.
 
     The parsing, dry run and validation happen in a worker process holding a snapshot of the store
-    (sahelkg.web.write_plans), so other requests are not held up while they run."""
+    (sahelkg.sparql.write_plans), so other requests are not held up while they run."""
     settings = settings_of(request)
     require_write_access(request)
     body = await read_body(request, settings)

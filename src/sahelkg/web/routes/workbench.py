@@ -22,13 +22,14 @@ from sahelkg.resources import resource
 from sahelkg.sparql import protocol
 from sahelkg.sparql.saved_queries import HeaderError, SavedQuery, load_queries
 from sahelkg.store import EmbeddedStore, Store
-from sahelkg.web import layout, overview, refreshing, search_index, views
+from sahelkg.web import event_index, layout, overview, refreshing, search_index, views
 from sahelkg.web.routes.common import run_blocking, settings_of, store_of, store_problem
 from sahelkg.web.routes.linked_data import site_of
 
 # Computed from the whole store, kept per app, started when the app starts (see web/refreshing.py).
 COMPUTATIONS: dict[str, Callable[[Store, float | None], Any]] = {"overview": overview.compute,
-                                                                 "search-index": search_index.build}
+                                                                 "search-index": search_index.build,
+                                                                 "event-index": event_index.build}
 router = APIRouter(tags=["workbench"], lifespan=refreshing.warm_up(COMPUTATIONS))
 
 PAGE_TYPES = ("text/html", "application/json")
@@ -219,8 +220,10 @@ def _filters(request: Request) -> views.Filters:
 async def _view_data(request: Request, name: str, filters: views.Filters) -> dict:
     store = store_of(request)
     timeout = None if isinstance(store, EmbeddedStore) else settings_of(request).query_timeout
+    # The timeline and the map choose their events in the app's event index (web/event_index.py).
+    extra = {"index": await _computed(request, "event-index")} if name in ("timeline", "map") else {}
     try:
-        data = await run_blocking(request, VIEWS[name][1], store, filters, timeout)
+        data = await run_blocking(request, VIEWS[name][1], store, filters, timeout, **extra)
     except Exception as error:
         raise store_problem(error) from error
     site = site_of(request)
@@ -278,13 +281,15 @@ async def network_json(request: Request) -> Response:
 
 @router.get("/timeline.json", summary="The timeline (JSON)", operation_id="workbench_timeline_json")
 async def timeline_json(request: Request) -> Response:
-    """{items: [{id, href, content, start, end?, group, when, precision}], groups, truncated, limit}."""
+    """{items: [{id, href, content, start, end?, group, when, precision}], groups, total: {events, statements},
+    shown: {events, statements}, not_drawn: [{start, end, count, when}], not_drawn_unit, truncated, limit}."""
     return _json(await _view_data(request, "timeline", _filters(request)))
 
 
 @router.get("/map.json", summary="The map's events (JSON)", operation_id="workbench_map_json")
 async def map_json(request: Request) -> Response:
-    """{points: [{id, href, label, lon, lat, type, when}], types, truncated, limit}."""
+    """{points: [{id, href, label, lon, lat, type, when}] (the latest `limit`), places: [{lon, lat, count,
+    types: {type: count}}] (every matching event, by point), types, total, truncated, limit}."""
     return _json(await _view_data(request, "map", _filters(request)))
 
 

@@ -98,6 +98,17 @@
       options.start = new Date(Date.parse(latest) - 75 * 864e5);
       options.end = new Date(Date.parse(latest) + 20 * 864e5);
     }
+    // Events past the drawn ones are counted per day, month or year: a background band says how many.
+    var hidden = 0;
+    (data.not_drawn || []).forEach(function (bin, i) {
+      var label = document.createElement("span");
+      label.textContent = bin.count.toLocaleString("en") + " more";
+      hidden += bin.count;
+      items.push({ id: "not-drawn-" + i, content: label, start: bin.start,
+                   end: new Date(Date.parse(bin.end) + 864e5), type: "background", group: "events",
+                   title: bin.count.toLocaleString("en") + " events of " + bin.when + " not drawn: narrow the filters",
+                   className: "tl-not-drawn" });
+    });
     var groups = (data.groups || []).map(function (group) {
       var label = document.createElement("span");
       label.textContent = group.content;
@@ -110,40 +121,97 @@
       var chosen = items.filter(function (i) { return properties.items.indexOf(i.id) >= 0; })[0];
       if (chosen) go(chosen.href);
     });
-    container.setAttribute("data-items", String(items.length));
+    container.setAttribute("data-items", String(data.items.length));
+    container.setAttribute("data-not-drawn", String(hidden));
     legend(legendHost, [{ label: "events", colour: "#1f618d" }, { label: "statements", colour: "#b9770e" }]);
     return timeline;
   }
 
   // --- Map -----------------------------------------------------------------------------------
+  // Every marker weighs the events it stands for (one, or all those at a point when the events are
+  // too many to draw one by one); a cluster shows the sum and splits on zoom or click.
+  function weightOf(cluster) {
+    return cluster.getAllChildMarkers().reduce(function (sum, m) { return sum + (m.options.weight || 1); }, 0);
+  }
+
+  function clusterIcon(cluster) {
+    var n = weightOf(cluster);
+    var size = n < 10 ? "small" : n < 100 ? "medium" : "large";
+    var inner = document.createElement("div");
+    var count = document.createElement("span");
+    count.textContent = n.toLocaleString("en");
+    inner.appendChild(count);
+    return L.divIcon({ html: inner, className: "marker-cluster marker-cluster-" + size, iconSize: L.point(40, 40) });
+  }
+
+  function dot(colour, count) {
+    var element = document.createElement("span");
+    element.className = "map-dot" + (count > 1 ? " map-dot--many" : "");
+    if (count > 1) {  // a count stays dark on white, whatever the type's colour
+      element.style.borderColor = colour;
+      element.textContent = count.toLocaleString("en");
+    } else {
+      element.style.background = colour;
+    }
+    return L.divIcon({ html: element, className: "map-marker", iconSize: count > 1 ? [30, 30] : [16, 16] });
+  }
+
+  function popupOf(title, href, meta) {
+    var popup = document.createElement("div");
+    var head = document.createElement(href ? "a" : "strong");
+    head.textContent = title;
+    if (href) head.href = href;
+    popup.appendChild(head);
+    var line = document.createElement("div");
+    line.textContent = meta;
+    popup.appendChild(line);
+    return popup;
+  }
+
   function drawMap(container, data, basemapUrl, legendHost) {
-    var map = L.map(container, { worldCopyJump: true, attributionControl: true, preferCanvas: false });
+    var map = L.map(container, { worldCopyJump: true, attributionControl: true, maxZoom: 12, minZoom: 2 });
     map.attributionControl.setPrefix(false);
     map.attributionControl.addAttribution("Country outlines: Natural Earth (world-atlas)");
     map.setView([15, 0], 4);
     var types = {};
     (data.types || []).forEach(function (t, i) { types[t] = PALETTE[i % PALETTE.length]; });
-    var layer = L.featureGroup();
-    data.points.forEach(function (point) {
-      var colour = types[point.type] || PALETTE[Object.keys(types).length % PALETTE.length];
-      types[point.type] = colour;
-      var marker = L.circleMarker([point.lat, point.lon], { radius: 7, color: "#1b1f23", weight: 1,
-                                                             fillColor: colour, fillOpacity: 0.85 });
-      var popup = document.createElement("div");
-      var link = document.createElement("a");
-      link.textContent = point.label;
-      if (point.href) link.href = point.href;
-      popup.appendChild(link);
-      var meta = document.createElement("div");
-      meta.textContent = [point.type, point.when].filter(Boolean).join(" · ");
-      popup.appendChild(meta);
-      marker.bindPopup(popup);
-      marker.bindTooltip(point.label);
-      layer.addLayer(marker);
-    });
+    function colour(type) {
+      if (!types[type]) types[type] = PALETTE[Object.keys(types).length % PALETTE.length];
+      return types[type];
+    }
+    // Pages that load Leaflet.markercluster cluster; the query editor's result map draws every row.
+    var layer = L.markerClusterGroup
+      ? L.markerClusterGroup({ maxClusterRadius: 45, showCoverageOnHover: false, chunkedLoading: true,
+                               iconCreateFunction: clusterIcon })
+      : L.featureGroup();
+    var markers = [];
+    var total = data.total === undefined ? data.points.length : data.total;
+    if (!data.places || total <= data.points.length) {
+      data.points.forEach(function (point) {
+        var marker = L.marker([point.lat, point.lon], { icon: dot(colour(point.type), 1), weight: 1,
+                                                        title: point.label, alt: point.label });
+        marker.bindPopup(popupOf(point.label, point.href, [point.type, point.when].filter(Boolean).join(" · ")));
+        markers.push(marker);
+      });
+    } else {
+      // Too many to draw one by one: one marker per point, weighing the events there.
+      data.places.forEach(function (place) {
+        var kinds = Object.keys(place.types).sort(function (a, b) { return place.types[b] - place.types[a]; });
+        var text = place.count.toLocaleString("en") + " events here";
+        var marker = L.marker([place.lat, place.lon], { icon: dot(colour(kinds[0]), place.count), weight: place.count,
+                                                        title: text, alt: text });
+        marker.bindPopup(popupOf(text, "", kinds.map(function (k) {
+          return k + ": " + place.types[k].toLocaleString("en");
+        }).join(" · ")));
+        markers.push(marker);
+      });
+    }
+    if (layer.addLayers) layer.addLayers(markers);
+    else markers.forEach(function (m) { layer.addLayer(m); });
     layer.addTo(map);
-    if (data.points.length) map.fitBounds(layer.getBounds().pad(0.3), { maxZoom: 7 });
-    container.setAttribute("data-markers", String(data.points.length));
+    if (markers.length) map.fitBounds(L.latLngBounds(markers.map(function (m) { return m.getLatLng(); })).pad(0.3),
+                                      { maxZoom: 7 });
+    container.setAttribute("data-markers", String(total));
     legend(legendHost, Object.keys(types).map(function (t) { return { label: t, colour: types[t] }; }));
     if (basemapUrl) {
       fetch(basemapUrl).then(function (r) { return r.json(); }).then(function (topology) {
