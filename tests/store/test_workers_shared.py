@@ -182,7 +182,10 @@ def test_the_event_loop_call_answers_times_out_and_kills_on_cancel(store):
             await asyncio.sleep(0.05)
         assert not _worker_pids(store) >= before, "a cancelled query's worker was left running"
 
-    asyncio.run(scenario())
+    # Its own thread: a browser test's sync Playwright may have left a loop running in this one.
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, scenario()).result()
 
 
 def test_a_write_is_prepared_against_graphs_loaded_without_the_gate(store):
