@@ -371,11 +371,16 @@ def load_activity(sha256s: Iterable[str]) -> ox.NamedNode:
 
 
 def file_sha256(path: Path) -> str:
-    """Given a regular file, return its SHA-256 (read in 1 MB blocks)."""
-    digest = hashlib.sha256()
+    """Given a regular file, return its SHA-256."""
     with open_regular_file(path) as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+        return handle_sha256(handle)
+
+
+def handle_sha256(handle: BinaryIO) -> str:
+    """Given a file opened for binary reading, return the SHA-256 of the rest of it (1 MB blocks)."""
+    digest = hashlib.sha256()
+    for block in iter(lambda: handle.read(1 << 20), b""):
+        digest.update(block)
     return digest.hexdigest()
 
 

@@ -33,7 +33,7 @@ import pyoxigraph as ox
 from sahelkg import namespaces as ns
 from sahelkg.dataset import loading
 from sahelkg.gate.after_change import StoreReader, store_rows
-from sahelkg.gate.validation import ValidationReport, ValidationResult, check_change
+from sahelkg.gate.validation import ValidationReport, ValidationResult, check_change, touches_class_hierarchy
 from sahelkg.progress import duration
 from sahelkg.store import encoded
 from sahelkg.store.change import Change
@@ -71,7 +71,6 @@ CHECK_SECONDS_PER_QUAD = 17.5 / 7_153_393
 WRITE_SECONDS_PER_QUAD = 20.9 / 7_153_393
 
 
-SUBCLASS_OF = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf")
 #: N-Quads bytes per node the gate looks up, about (source graphs: ~210 bytes a quad, ~2 quads a lookup).
 BYTES_PER_LOOKUP = 400
 
@@ -126,7 +125,8 @@ def commit_files(store, files: loading.FilesToLoad, *, progress: Callable[[str],
     if _holds_activity(store, files.activity()):
         return None
     parsed, big = list(files.parsed), list(files.big)
-    if big and parsed and isinstance(store, EmbeddedStore) and store.path is None and _changes_hierarchy(parsed):
+    if big and parsed and isinstance(store, EmbeddedStore) and store.path is None \
+            and touches_class_hierarchy(Change(additions=tuple(q for item in parsed for q in item.quads))):
         # A change to the class hierarchy is validated in full (every quad as an object). In memory
         # nothing outlives a refused load, so the small files (the ontology) go first, on their own.
         first = commit_files(store, loading.FilesToLoad(parsed, {}, files.target_graph), progress=progress)
@@ -188,10 +188,6 @@ def _stage(store: EmbeddedStore, big: list[Path], target_graph: str | None,
         for path in big:
             loading.parse_file(path, target_graph)
         raise loading.LoadError(big[0], str(error)) from None
-
-
-def _changes_hierarchy(parsed: list[loading.ParsedFile]) -> bool:
-    return any(q.predicate == SUBCLASS_OF for item in parsed for q in item.quads)
 
 
 def _holds_activity(store, activity) -> bool:

@@ -84,7 +84,7 @@ def check_change(store, change: Change, *, reader: after_change.StoreReader | No
     """
     if change.is_empty():
         return ValidationReport(results=[], focus_nodes=0)
-    if _touches_class_hierarchy(change):
+    if touches_class_hierarchy(change):
         # The class hierarchy changes what every type means: validate everything, after the change.
         return validate_quads(_quads_after(store, change))
     with _collector_paused():
@@ -191,7 +191,9 @@ def _on_working_set(triples: set[tuple[str, str, str]], focus: list[str], pairs:
     return engine_pyshacl.run_shacl(working.graph, focus_nodes=sorted(wanted))
 
 
-def _touches_class_hierarchy(change: Change) -> bool:
+def touches_class_hierarchy(change: Change) -> bool:
+    """Given a change, say whether it adds or removes an rdfs:subClassOf triple (then every node
+    may be affected, and the change is validated in full)."""
     for quads in (change.additions, change.removals):
         if isinstance(quads, encoded.EncodedQuads):
             if f"<{SUBCLASS_OF}>" in {row[1] for row in quads.rows}:

@@ -67,12 +67,11 @@ def check_csv_file(path: Path | str) -> None:
 
 
 def file_sha256(path: Path) -> str:
-    """Given a file, return the SHA-256 of its bytes."""
-    digest = hashlib.sha256()
+    """Given a CSV file, return the SHA-256 of its bytes."""
+    from sahelkg.dataset.loading import handle_sha256
+
     with open_csv_file(path) as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return handle_sha256(handle)
 
 
 def row_digest(row: dict[str, str]) -> str:

@@ -77,6 +77,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Client, Connection, Listener
 from pathlib import Path
@@ -585,9 +586,7 @@ def _keeper_main(spec: dict) -> None:
             break
         try:
             if message[0] == "apply":
-                _, removals, additions = message
-                change = Change(additions=tuple(quads_from_nquads(additions)),
-                                removals=tuple(quads_from_nquads(removals)))
+                change = _change_of(message)
                 for target in targets:  # disk first: acknowledged means durable
                     target.apply(change)
                 generation += 1
@@ -671,9 +670,7 @@ def _shared_keeper_main(spec: dict, authkey: bytes) -> None:
                 break
             try:
                 if message[0] == "apply":
-                    _, removals, additions = message
-                    store.apply(Change(additions=tuple(quads_from_nquads(additions)),
-                                       removals=tuple(quads_from_nquads(removals))))
+                    store.apply(_change_of(message))
                     generation += 1
                     _publish_snapshot(store, snapshots, generation)  # before the acknowledgement
                     control.send(("applied", generation))
@@ -698,6 +695,12 @@ def _shared_keeper_main(spec: dict, authkey: bytes) -> None:
         # The app may have been killed without closing us: our folders go with the keeper.
         shutil.rmtree(root, ignore_errors=True)
         shutil.rmtree(os.path.dirname(spec["address"]), ignore_errors=True)
+
+
+def _change_of(message: tuple) -> Change:
+    """Given the app's ("apply", removals, additions) message (N-Quads), return the Change."""
+    _, removals, additions = message
+    return Change(additions=tuple(quads_from_nquads(additions)), removals=tuple(quads_from_nquads(removals)))
 
 
 def _publish_snapshot(store: EmbeddedStore, snapshots: Path, generation: int) -> None:
@@ -778,7 +781,7 @@ class _Snapshot:
         import fcntl
 
         while True:
-            generation = max(int(n) for n in os.listdir(snapshots) if n.isdigit())
+            generation = _newest_generation(snapshots)
             directory = snapshots / str(generation)
             try:
                 fd = os.open(directory / _HELD, os.O_RDONLY)
@@ -834,22 +837,16 @@ def _shared_worker_main(spec: dict, authkey: bytes) -> None:
         except (EOFError, OSError):
             return
         started = time.monotonic()
-        try:
+
+        def answer(acknowledged: int = acknowledged, message: tuple = message) -> tuple:
+            nonlocal snapshot
             if snapshot is None or snapshot.generation < acknowledged:
                 snapshot = _reopened(snapshot, snapshots)
             if message[0] == "prepare_write":
-                reply = _prepare_in_scratch(snapshot, Path(spec["root"]), message)
-            else:
-                reply = _handle(snapshot.store, message, protocol)
-        except SyntaxError as error:
-            reply = ("error", "syntax", str(error))
-        except ResultTooLarge as error:
-            reply = ("error", "too_large", str(error))
-        except NotAcceptable as error:
-            reply = ("error", "not_acceptable", error.kind)
-        except Exception as error:
-            reply = ("error", "store", f"{type(error).__name__}: {error}")
-        conn.send(reply)
+                return _prepare_in_scratch(snapshot, Path(spec["root"]), message)
+            return _handle(snapshot.store, message, protocol)
+
+        conn.send(_reply(answer))
         if message[0] in _ONE_SHOT:
             return  # the app never reuses it (the same rule as forked workers)
         if time.monotonic() - started > 0.05:
@@ -925,21 +922,26 @@ def _worker_main(store: EmbeddedStore, address: str, authkey: bytes, generation:
         except (EOFError, OSError):
             return
         started = time.monotonic()
-        try:
-            reply = _handle(store, message, protocol)
-        except SyntaxError as error:
-            reply = ("error", "syntax", str(error))
-        except ResultTooLarge as error:
-            reply = ("error", "too_large", str(error))
-        except NotAcceptable as error:
-            reply = ("error", "not_acceptable", error.kind)
-        except Exception as error:
-            reply = ("error", "store", f"{type(error).__name__}: {error}")
-        conn.send(reply)
+        conn.send(_reply(_handle, store, message, protocol))
         if message[0] in _ONE_SHOT:
             return  # this worker's store copy may now hold the update: never reuse it
         if time.monotonic() - started > 0.05:
             _trim_heap()  # give a big query's freed heap back, or idle workers hoard it
+
+
+def _reply(answer: Callable[..., tuple], *args) -> tuple:
+    """Given a worker's answer to compute (and its arguments), return it, or the error reply
+    `_decoded` turns back into the exception."""
+    try:
+        return answer(*args)
+    except SyntaxError as error:
+        return ("error", "syntax", str(error))
+    except ResultTooLarge as error:
+        return ("error", "too_large", str(error))
+    except NotAcceptable as error:
+        return ("error", "not_acceptable", error.kind)
+    except Exception as error:
+        return ("error", "store", f"{type(error).__name__}: {error}")
 
 
 def _handle(store: EmbeddedStore, message: tuple, protocol):

@@ -28,8 +28,6 @@ is the event's or a broader one (skos:broader*); dates compare the span's start 
 from __future__ import annotations
 
 import bisect
-import csv
-import io
 import re
 import time
 from array import array
@@ -40,7 +38,8 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from sahelkg import namespaces as ns
-from sahelkg.store import EmbeddedStore, Store
+from sahelkg.store import Store
+from sahelkg.web.refreshing import text_rows
 
 _PROLOGUE = ns.sparql_prologue(["skg", "skos", "rdfs"]) + "PREFIX geo: <http://www.opengis.net/ont/geosparql#>\n"
 _POINT = re.compile(r"POINT\s*\(\s*(-?[\d.]+(?:[eE]-?\d+)?)\s+(-?[\d.]+(?:[eE]-?\d+)?)\s*\)", re.IGNORECASE)
@@ -233,22 +232,7 @@ def _closure(links: Iterable[Sequence[str]]) -> dict[str, set[str]]:
 
 
 def _rows(store: Store, query: str, timeout: float | None) -> list[list[str]]:
-    """Given a store and a SELECT, return its rows as text (as CSV from stores that can send it: faster)."""
-    text = _PROLOGUE + query
-    serialized = getattr(store, "query_serialized", None)
-    body: bytes | None = None
-    if serialized is not None:
-        _, _, body = serialized(text, {"solutions": "text/csv"}, timeout=timeout)
-    elif isinstance(store, EmbeddedStore):  # in process (tests, the bench): the same, no timeout
-        solutions = store.oxigraph.query(text, use_default_graph_as_union=True)
-        assert isinstance(solutions, ox.QuerySolutions)
-        body = solutions.serialize(format=ox.QueryResultsFormat.CSV)
-    if body is not None:
-        reader = csv.reader(io.StringIO(body.decode("utf-8"), newline=""))
-        next(reader, None)  # header
-        return list(reader)
-    return [["" if t is None or isinstance(t, ox.Triple) else t.value for t in row]
-            for row in store.query(text, timeout=timeout).rows]
+    return text_rows(store, _PROLOGUE + query, timeout)
 
 
 def build(store: Store, timeout: float | None = None, seconds: dict[str, float] | None = None) -> EventIndex:

@@ -11,12 +11,15 @@ seconds.
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, Generic, TypeVar
 
 import anyio
+import pyoxigraph as ox
 from starlette.requests import Request
 
 from sahelkg.store import EmbeddedStore, Store
@@ -106,3 +109,22 @@ def warm_up(computations: Mapping[str, Callable[[Store, float | None], Any]]):
         yield
 
     return lifespan
+
+
+def text_rows(store: Store, query: str, timeout: float | None) -> list[list[str]]:
+    """Given a store and a SELECT over the whole store, return its rows as text ("" for unbound), as
+    CSV from stores that can send it: building objects for 100k rows would cost more than the query."""
+    serialized = getattr(store, "query_serialized", None)
+    body: bytes | None = None
+    if serialized is not None:
+        _, _, body = serialized(query, {"solutions": "text/csv"}, timeout=timeout)
+    elif isinstance(store, EmbeddedStore):  # in process (tests, the bench): the same, no timeout
+        solutions = store.oxigraph.query(query, use_default_graph_as_union=True)
+        assert isinstance(solutions, ox.QuerySolutions)
+        body = solutions.serialize(format=ox.QueryResultsFormat.CSV)
+    if body is not None:
+        reader = csv.reader(io.StringIO(body.decode("utf-8"), newline=""))
+        next(reader, None)  # header
+        return list(reader)
+    return [["" if t is None or isinstance(t, ox.Triple) else t.value for t in row]
+            for row in store.query(query, timeout=timeout).rows]

@@ -15,8 +15,6 @@ True
 from __future__ import annotations
 
 import bisect
-import csv
-import io
 import re
 import unicodedata
 from array import array
@@ -26,7 +24,8 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from sahelkg import namespaces as ns
-from sahelkg.store import EmbeddedStore, Store
+from sahelkg.store import Store
+from sahelkg.web.refreshing import text_rows
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -216,25 +215,9 @@ class SearchIndex:
 
 
 def index_rows(store: Store, timeout: float | None) -> list[Row]:
-    """Given a store, return the rows of INDEX_QUERY (as CSV from stores that can send it: faster)."""
-    query = getattr(store, "query_serialized", None)
-    body: bytes | None = None
-    if query is not None:
-        _, _, body = query(INDEX_QUERY, {"solutions": "text/csv"}, timeout=timeout)
-    elif isinstance(store, EmbeddedStore):  # in process (tests, the bench): the same text, no timeout
-        solutions = store.oxigraph.query(INDEX_QUERY, use_default_graph_as_union=True)
-        assert isinstance(solutions, ox.QuerySolutions)
-        body = solutions.serialize(format=ox.QueryResultsFormat.CSV)
-    if body is not None:
-        reader = csv.reader(io.StringIO(body.decode("utf-8"), newline=""))
-        next(reader, None)  # header
-        return [(r[0], r[1], r[2], r[3], r[4]) for r in reader if len(r) == 5]
-    rows: list[Row] = []
-    for row in store.query(INDEX_QUERY, timeout=timeout).rows:
-        thing, kind, predicate, name, language = ("" if t is None or isinstance(t, ox.Triple) else t.value for t in row)
-        if thing and kind and predicate and name:
-            rows.append((thing, kind, predicate, name, language))
-    return rows
+    """Given a store, return the rows of INDEX_QUERY that name something."""
+    return [(r[0], r[1], r[2], r[3], r[4]) for r in text_rows(store, INDEX_QUERY, timeout)
+            if len(r) == 5 and all(r[:4])]
 
 
 def build(store: Store, timeout: float | None = None) -> SearchIndex:
