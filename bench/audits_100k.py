@@ -15,6 +15,7 @@ instead of mapping the rows again: the audits always run on an in-memory store, 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -83,12 +84,25 @@ def timed(run, repeat: int) -> dict:
     t0 = time.perf_counter()
     answer = run()
     cold = time.perf_counter() - t0
-    warm = []
+    warm, cpu = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         run()
         warm.append(time.perf_counter() - t0)
-    return {"cold": cold, "median": statistics.median(warm), "max": max(warm), "n": repeat, "rows": answer}
+        cpu.append(time.process_time() - c0)
+    # CPU time (this process's) varies less than wall time on a shared machine.
+    return {"cold": cold, "median": statistics.median(warm), "max": max(warm), "cpu_median": statistics.median(cpu),
+            "n": repeat, "rows": answer}
+
+
+def baseline_module(path: Path):
+    """Given an older src/sahelkg/audit/reports.py (e.g. from `git show`), return it loaded as a module."""
+    spec = importlib.util.spec_from_file_location("baseline_reports", path)
+    assert spec is not None and spec.loader is not None, f"cannot load {path}"
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["baseline_reports"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
 
 
 def main() -> None:
@@ -98,7 +112,11 @@ def main() -> None:
     parser.add_argument("--out", default=str(Path(__file__).resolve().parent / "results" / "audits_100k.json"))
     parser.add_argument("--keep", metavar="DIR", type=Path,
                         help="keep the built store in DIR (N-Quads) and reuse it in later runs")
+    parser.add_argument("--baseline", metavar="REPORTS_PY", type=Path,
+                        help="an older audit/reports.py: each audit runs with it and with this tree, interleaved "
+                             "(e.g. git show HEAD:src/sahelkg/audit/reports.py > /tmp/old_reports.py)")
     args = parser.parse_args()
+    baseline = baseline_module(args.baseline) if args.baseline else None
     store = kept_store(args.rows, args.keep) if args.keep else build_store(args.rows)
     results: dict = {"rows": args.rows, "repeat": args.repeat, "machine": platform.node(),
                      "load_average": os.getloadavg(), "audits": {}, "queries": {}}
@@ -107,6 +125,10 @@ def main() -> None:
         results["audits"][name] = timed(lambda k=kind, t=target, a=against: len(reports.run_audit(store, k, t, a).rows),
                                         args.repeat)
         print(f"audit {name}: {results['audits'][name]}", flush=True)
+        if baseline is not None:
+            results["audits"][f"{name} (baseline)"] = timed(
+                lambda k=kind, t=target, a=against: len(baseline.run_audit(store, k, t, a).rows), args.repeat)
+            print(f"audit {name} (baseline): {results['audits'][f'{name} (baseline)']}", flush=True)
     saved = load_queries()
     for query, params in QUERIES:
         results["queries"][query] = timed(lambda q=query, p=params: len(saved[q].run(store, p).rows), args.repeat)
@@ -115,12 +137,12 @@ def main() -> None:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
     print(f"\n{args.rows:,} imported events, load average {results['load_average']}\n")
-    print("| audit or saved query | rows | cold (s) | warm median (s) | warm max (s) | under 1 s |")
-    print("|---|---|---|---|---|---|")
+    print("| audit or saved query | rows | cold (s) | warm median (s) | warm max (s) | CPU median (s) | under 1 s |")
+    print("|---|---|---|---|---|---|---|")
     for table in ("audits", "queries"):
         for name, f in results[table].items():
             print(f"| {name} | {f['rows']} | {f['cold']:.3f} | {f['median']:.3f} | {f['max']:.3f} | "
-                  f"{'yes' if f['max'] < 1 else 'NO'} |")
+                  f"{f['cpu_median']:.3f} | {'yes' if f['max'] < 1 else 'NO'} |")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ import json
 import os
 import platform
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -38,6 +39,7 @@ from pathlib import Path
 from sahelkg.dataset import loading
 from sahelkg.importers.acled import COLUMNS, AcledImporter
 from sahelkg.store import EmbeddedStore
+from sahelkg.store.change import Change
 
 PLACES = [("Segou", "Niono", "Niono", "14.25", "-5.99"), ("Mopti", "Douentza", "Boni", "15.04", "-1.97"),
           ("Kidal", "Tinessako", "Tinzaouaten", "19.95", "2.92"), ("Timbuktu", "Goundam", "Goundam", "16.41", "-3.67")]
@@ -80,6 +82,17 @@ def seed_store(directory: Path | None) -> EmbeddedStore:
     return store
 
 
+def planned_import(rows: int, directory: Path) -> tuple[EmbeddedStore, Change]:
+    """Given a number of rows and a scratch directory, write that many synthetic rows there and
+    return an in-memory seed store and the import's change planned against it."""
+    path = directory / "acled-bench.csv"
+    write_rows(path, rows)
+    store = seed_store(None)
+    _, change = AcledImporter().plan(store, path)
+    assert change is not None
+    return store, change
+
+
 def import_rows(rows: int, *, gate: bool = True, engine: str | None = None, disk: bool = False) -> dict:
     """Given a number of rows, generate them, import them into a fresh seed store (on disk: in a
     temporary directory), print the phases and return them (seconds)."""
@@ -91,10 +104,10 @@ def import_rows(rows: int, *, gate: bool = True, engine: str | None = None, disk
         path = Path(tmp) / "acled-bench.csv"
         write_rows(path, rows)
         store = seed_store(Path(tmp) / "store" if disk else None)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         report, change = AcledImporter().plan(store, path)
-        mapped = time.perf_counter()
-        figures.update(quads=len(change.additions), mapping=mapped - started)
+        mapped, cpu_mapped = time.perf_counter(), time.process_time()
+        figures.update(quads=len(change.additions), mapping=mapped - started, mapping_cpu=cpu_mapped - cpu_started)
         print(f"[{label}] mapped {report.rows:,} rows to {len(change.additions):,} quads in {mapped - started:.1f} s",
               flush=True)
         if gate:
@@ -106,17 +119,20 @@ def import_rows(rows: int, *, gate: bool = True, engine: str | None = None, disk
             finally:
                 validation.SPARQL_ENGINE_THRESHOLD, validation.BULK_THRESHOLD = saved
             assert verdict.conforms, verdict.to_text()[:2000]
-            checked = time.perf_counter()
-            figures.update(gate=checked - mapped, focus_nodes=verdict.focus_nodes)
+            checked, cpu_checked = time.perf_counter(), time.process_time()
+            figures.update(gate=checked - mapped, gate_cpu=cpu_checked - cpu_mapped, focus_nodes=verdict.focus_nodes)
             print(f"[{label}] gate: {verdict.focus_nodes:,} focus nodes, conforms, in {checked - mapped:.1f} s "
                   f"({rows / (checked - mapped):,.0f} rows/s)", flush=True)
         else:
-            checked = mapped
+            checked, cpu_checked = mapped, cpu_mapped
         store.apply(change)
-        done = time.perf_counter()
+        done, cpu_done = time.perf_counter(), time.process_time()
         store.close()
-        figures.update(write=done - checked, total=done - started)
-        print(f"[{label}] write (EmbeddedStore.apply) in {done - checked:.1f} s; total import {done - started:.1f} s "
+        # CPU seconds (every thread of this process) beside wall ones: under load they move less.
+        figures.update(write=done - checked, write_cpu=cpu_done - cpu_checked, total=done - started,
+                       total_cpu=cpu_done - cpu_started)
+        print(f"[{label}] write (EmbeddedStore.apply) in {done - checked:.1f} s ({cpu_done - cpu_checked:.1f} s CPU); "
+              f"total import {done - started:.1f} s "
               f"({rows / (done - started):,.0f} rows/s)", flush=True)
     return figures
 
@@ -135,6 +151,8 @@ def import_with_cli(rows: int, disk: bool = False, phases: bool = False) -> dict
         where = ["--store", str(Path(tmp) / "store")] if disk else ["--seed"]
         if disk:
             seed_store(Path(tmp) / "store").close()
+        # CPU seconds of all the command's threads: under load, wall time is mostly a share of the CPU.
+        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         with subprocess.Popen([str(command), "import", "acled", str(path), *where, *([] if phases else ["--quiet"])],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
@@ -148,15 +166,19 @@ def import_with_cli(rows: int, disk: bool = False, phases: bool = False) -> dict
             process.stdout.read()
             returncode = process.wait()
         elapsed = time.perf_counter() - started
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
         size = sum(f.stat().st_size for f in (Path(tmp) / "store").rglob("*") if f.is_file()) if disk else None
     if returncode != 0:
         raise SystemExit("sahelkg import failed:\n" + "".join(errors))
     shown = "sahelkg import acled FILE " + ("--store DIR" if disk else "--seed") + ("" if phases else " --quiet")
-    figures: dict = {"rows": rows, "command": shown, "total": elapsed, "store_bytes": size}
+    cpu = children.ru_utime + children.ru_stime - children_before.ru_utime - children_before.ru_stime
+    figures: dict = {"rows": rows, "command": shown, "total": elapsed, "store_bytes": size, "cpu": cpu,
+                     "peak_rss_bytes": children.ru_maxrss * 1024, "load_average": os.getloadavg()}
     if len(marks) == 3:
         figures.update({"start and mapping": marks["mapped"], "gate": marks["conforms; writing"] - marks["mapped"],
                         "write": marks["written"] - marks["conforms; writing"], "end": elapsed - marks["written"]})
-    print(f"[{rows:,} rows, command line] {shown}: {elapsed:.1f} s (Python start included"
+    print(f"[{rows:,} rows, command line] {shown}: {elapsed:.1f} s, {cpu:.1f} s CPU, "
+          f"peak {children.ru_maxrss / 2**20:.2f} GB (Python start included"
           + (f"; store {size / 1e9:.2f} GB)" if size is not None else ", seed load included)")
           + ("".join(f"; {key} {figures[key]:.1f} s" for key in ("start and mapping", "gate", "write", "end")
                      if key in figures)), flush=True)

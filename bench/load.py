@@ -1,6 +1,6 @@
 """Time `sahelkg load` and `sahelkg serve --load` against pyoxigraph's `bulk_load` alone, in memory and on disk.
 
-    .venv/bin/python bench/load.py [TRIPLES] [--repeat N] [--only NAME,…] [--out FILE]
+    .venv/bin/python bench/load.py [TRIPLES] [--repeat N] [--only NAME,…] [--baseline-src DIR] [--out FILE]
 
 The data follows the shapes (the gate must accept it): the seed's source graph
 (data/sources/a000.trig) copied under new graph, document, claim, anchor, event… IRIs until the
@@ -14,14 +14,20 @@ it loads the seed and then that file into a new store:
                    the catalog record from the store, `EmbeddedStore.publish`
   quad path        in-process, the path before: parse the file into quads (`loading.dataset_quads`,
                    catalog record included) and `EmbeddedStore.apply` them, without the gate
-  gated            in-process, `gate.commit_files` (store path + reading the new graphs' rows + gate)
+  gated            in-process, `gate.commit_files`: the store path, and beside the bulk load (a second
+                   thread) the file's rows parsed and checked by the gate
   sahelkg load     the command, as a process: `sahelkg load FILE --store DIR` (memory: `--seed`)
-  serve --load     `sahelkg serve --load FILE --store DIR` (memory: `--seed`), until /sparql answers
+  serve --load     `sahelkg serve --load FILE --store DIR` (memory: `--seed`), until /sparql answers;
+                   its phases from the times of its stderr lines (SERVE_MARKS)
 
-The in-process measures also record their phases (seconds) under "phases" in the results.
+The in-process measures and `serve --load` also record their phases (seconds) under "phases" in the results.
 
 The seed is loaded first because a change that includes the ontology is checked by pyshacl over
 everything (about 200 s for 50,000 triples here), not by the bulk gate.
+
+`--baseline-src DIR` (another tree's src/, e.g. `git archive HEAD src | tar -x -C DIR`) adds, before
+each in-process measure and each command, the same measure run on that code, "NAME (baseline)"
+(the in-process ones then both run in new processes).
 
 Each is run --repeat times (default 3) in turn, so that the load of this shared machine falls on
 all alike; medians and their ratios to bulk_load are printed and written to `--out` (default
@@ -30,6 +36,7 @@ bench/results/load.json).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
@@ -39,6 +46,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -173,10 +181,16 @@ def gated(data: Path, directory: Path | None) -> float:
     clock.lap("commit_files")
     store.close()
     clock.lap("close")
-    marks = {line.split(" ")[0]: at for at, line in lines}
+    marks = {line.split(" ")[0].rstrip(";"): at for at, line in lines}
     if {"bulk-loading", "checking", "conforms"} <= marks.keys():
-        clock.phases["of which: bulk load + catalog + rows"] = round(marks["checking"] - marks["bulk-loading"], 3)
+        # Since session 6 the rows are read and checked while the store bulk-loads ("bulk-loaded"
+        # marks the load's end); before, the three came one after the other.
+        clock.phases["of which: from bulk-loading to checking (bulk load + rows before; rows now)"] = round(
+            marks["checking"] - marks["bulk-loading"], 3)
         clock.phases["of which: gate"] = round(marks["conforms"] - marks["checking"], 3)
+        if "bulk-loaded" in marks:
+            clock.phases["of which: bulk load (beside the rows and gate)"] = round(
+                marks["bulk-loaded"] - marks["bulk-loading"], 3)
     return clock.total(f"gated, {where_name(directory)}")
 
 
@@ -188,10 +202,10 @@ def where_options(directory: Path | None) -> list[str]:
     return ["--store", str(directory)] if directory else ["--seed"]
 
 
-def sahelkg_load(data: Path, directory: Path | None) -> float:
+def sahelkg_load(data: Path, directory: Path | None, env: dict[str, str] | None = None) -> float:
     started = time.monotonic()
     done = subprocess.run([str(BIN / "sahelkg"), "load", str(data), *where_options(directory)],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env=env)
     elapsed = time.monotonic() - started
     if done.returncode != 0:
         raise SystemExit(f"sahelkg load failed:\n{done.stderr[-3000:]}")
@@ -204,34 +218,102 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve_load(data: Path, directory: Path | None) -> float:
+def serve_load(data: Path, directory: Path | None, env: dict[str, str] | None = None, label: str = "serve --load"
+               ) -> float:
+    """`sahelkg serve --load`, until /sparql answers; its phases from the times of its stderr lines."""
     port = free_port()
     started = time.monotonic()
     process = subprocess.Popen([str(BIN / "sahelkg"), "serve", "--port", str(port), "--load", str(data),
-                                *where_options(directory)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                *where_options(directory)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True, env=env)
+    lines: list[tuple[float, str]] = []
+
+    def read_stderr() -> None:
+        for line in process.stderr or ():
+            lines.append((time.monotonic(), line.strip()))
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
+    reader.start()
     try:
         while True:
             if process.poll() is not None:
-                raise SystemExit(f"sahelkg serve ended: {process.stderr.read().decode()[-3000:] if process.stderr else ''}")
+                reader.join(5)
+                raise SystemExit("sahelkg serve ended: " + "\n".join(line for _, line in lines)[-3000:])
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/sparql", params={"query": "ASK {}"}, timeout=5).status_code == 200:
-                    return time.monotonic() - started
+                    answered = time.monotonic()
+                    break
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
     finally:
         process.terminate()
         process.wait(timeout=60)
+    PHASES.setdefault(f"{label}, {where_name(directory)}", []).append(serve_phases(started, lines, answered))
+    return answered - started
+
+
+# The first stderr line of each phase of `sahelkg serve --load` (cli/main.py, gate, uvicorn).
+SERVE_MARKS = (("read files (hash)", "bulk-loading"), ("bulk load + rows", "checking"), ("gate", "conforms"),
+               ("publish + close", "starting the SPARQL service"), ("keeper + app start-up", "Uvicorn running"))
+
+
+def serve_phases(started: float, lines: list[tuple[float, str]], answered: float) -> dict[str, float]:
+    """Given when `serve` started, its stderr lines with their times and when /sparql answered,
+    return the seconds of each phase (SERVE_MARKS; what is missing is folded into the next)."""
+    phases, last = {}, started
+    for phase, mark in SERVE_MARKS:
+        at = next((t for t, line in lines if mark in line), None)
+        if at is not None:
+            phases[phase], last = round(at - last, 3), at
+    phases["first answer"] = round(answered - last, 3)
+    return phases
 
 
 MEASURES = {"bulk_load": bulk_load, "store path": store_path, "quad path": quad_path, "gated": gated,
             "sahelkg load": sahelkg_load, "serve --load": serve_load}
+IN_PROCESS = ("store path", "quad path", "gated")
+
+
+def in_new_process(name: str, source: Path, label: str):
+    """Given an in-process measure, a tree's src/ and a label, a measure that runs it in a new
+    process on that code (this script's `--measure`): side by side with an older sahelkg, both
+    sides pay the same start-up."""
+    def measure(data: Path, directory: Path | None) -> float:
+        done = subprocess.run([sys.executable, __file__, "--measure", name, str(data), str(directory or "")],
+                              capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(source)})
+        if done.returncode != 0:
+            raise SystemExit(f"{name} on {source} failed:\n{done.stderr[-3000:]}")
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        PHASES.setdefault(f"{label}, {where_name(directory)}", []).append(result["phases"])
+        return result["seconds"]
+    return measure
+
+
+def measure_once(argv: list[str]) -> None:
+    """`--measure NAME DATA DIR` (DIR "" for memory): one in-process measure, printed as JSON."""
+    name, data, directory = argv[0], Path(argv[1]), Path(argv[2]) if argv[2] else None
+    seconds = MEASURES[name](data, directory)
+    print(json.dumps({"seconds": seconds, "phases": PHASES[f"{name}, {where_name(directory)}"][-1]}))
 
 
 def main(argv: list[str]) -> None:
     triples = int(argv[0]) if argv and argv[0].isdigit() else 1_500_000
     repeat = int(argv[argv.index("--repeat") + 1]) if "--repeat" in argv else 3
     only = argv[argv.index("--only") + 1].split(",") if "--only" in argv else list(MEASURES)
+    if "--baseline-src" in argv:
+        source = Path(argv[argv.index("--baseline-src") + 1]).resolve()
+        for name in [n for n in only if n in IN_PROCESS]:
+            MEASURES[f"{name} (baseline)"] = in_new_process(name, source, f"{name} (baseline)")
+            MEASURES[name] = in_new_process(name, Path(__file__).resolve().parent.parent / "src", name)
+            only.insert(only.index(name), f"{name} (baseline)")
+        env = {**os.environ, "PYTHONPATH": str(source)}
+        if "sahelkg load" in only:
+            MEASURES["sahelkg load (baseline)"] = functools.partial(sahelkg_load, env=env)
+            only.insert(only.index("sahelkg load"), "sahelkg load (baseline)")
+        if "serve --load" in only:
+            MEASURES["serve --load (baseline)"] = functools.partial(serve_load, env=env, label="serve --load (baseline)")
+            only.insert(only.index("serve --load"), "serve --load (baseline)")
     out = Path(argv[argv.index("--out") + 1]) if "--out" in argv else Path(__file__).parent / "results" / "load.json"
     runs: dict[str, list[float]] = {}
     load_at_start = os.getloadavg()
@@ -246,14 +328,16 @@ def main(argv: list[str]) -> None:
         for run in range(repeat):
             for where in ("memory", "disk"):
                 for name in only:
-                    directory = Path(tmp) / f"store-{run}" if where == "disk" else None
+                    # A folder per measure: a stopped service's keeper may still be closing the last one.
+                    directory = Path(tmp) / f"store-{run}-{only.index(name)}" if where == "disk" else None
                     if directory is not None:
                         shutil.copytree(seeded, directory)
                     seconds = MEASURES[name](data, directory)
                     if directory is not None:
                         shutil.rmtree(directory, ignore_errors=True)
                     runs.setdefault(f"{name}, {where}", []).append(seconds)
-                    phases = PHASES.get(f"{name}, {where}", [{}])[-1] if name in ("store path", "quad path", "gated") else {}
+                    phased = name.split(" (")[0] in (*IN_PROCESS, "serve --load")
+                    phases = PHASES.get(f"{name}, {where}", [{}])[-1] if phased else {}
                     print(f"run {run + 1}: {name}, {where}: {seconds:.1f} s (load {os.getloadavg()[0]:.1f}) {phases or ''}",
                           flush=True)
     medians = {key: statistics.median(values) for key, values in runs.items()}
@@ -271,4 +355,7 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    if sys.argv[1:2] == ["--measure"]:
+        measure_once(sys.argv[2:])
+    else:
+        main(sys.argv[1:])

@@ -94,10 +94,12 @@ def cases(bound_saved: str) -> dict[str, Callable[[Target, int], tuple[str, dict
     }
 
 
-def start_baseline(data: Path, source: Path) -> run.Server:
-    """Start the service from an older source tree, as it ran before uvloop was installed."""
+def start_baseline(data: Path, source: Path, hide_uvloop: bool = True) -> run.Server:
+    """Start the service from an older source tree, as it ran before uvloop was installed (or with
+    uvloop, for a tree that already used it)."""
     hide = Path(tempfile.mkdtemp(prefix="overhead-hide-"))
-    (hide / "uvloop.py").write_text("raise ImportError('hidden by bench/overhead.py')\n")
+    if hide_uvloop:
+        (hide / "uvloop.py").write_text("raise ImportError('hidden by bench/overhead.py')\n")
     port = run.free_port()
     env = dict(os.environ, SAHELKG_QUERY_TIMEOUT="30", SAHELKG_MAX_RESULT_ROWS="1000000",
                PYTHONPATH=os.pathsep.join([str(source / "src"), str(hide)]),
@@ -185,7 +187,8 @@ def markdown(report: dict) -> str:
              "request ≤ +0.3 ms over `oxigraph serve`.", "",
              f"- Command: `{report['command']}`"]
     if report.get("baseline"):
-        lines.append(f"- `sahelkg (baseline)`: {report['baseline']}, run from its own source tree, uvloop hidden")
+        lines.append(f"- `sahelkg (baseline)`: {report['baseline']}, run from its own source tree"
+                     + ("" if report.get("baseline_uvloop") else ", uvloop hidden"))
     lines += [f"- Machine: {report['machine']}; load average during the run: "
               + ", ".join(f"{v:.2f}" for v in report["load_averages"]),
               f"- Data: {report['events']:,} synthetic events ({report['triples']:,} triples); "
@@ -228,6 +231,8 @@ def main() -> None:
                         help="an older source tree (with src/ and queries/) to run beside the current one")
     parser.add_argument("--baseline-label", default="an older tree",
                         help="what the baseline is, for RESULTS.md (e.g. 'HEAD 78f6be7: h11, FastAPI routes')")
+    parser.add_argument("--baseline-uvloop", action="store_true",
+                        help="run the baseline tree with uvloop (for a tree from after uvloop became a dependency)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md and the JSON alone")
     args = parser.parse_args()
     if args.runs * args.requests > args.events:
@@ -244,7 +249,8 @@ def main() -> None:
         servers.append(("oxigraph serve", run.start_oxigraph(data), False))
         servers.append(("sahelkg", run.start_ours(data, 0), True))
         if args.baseline_src:
-            servers.append(("sahelkg (baseline)", start_baseline(data, args.baseline_src.resolve()), True))
+            baseline = start_baseline(data, args.baseline_src.resolve(), hide_uvloop=not args.baseline_uvloop)
+            servers.append(("sahelkg (baseline)", baseline, True))
         targets = [Target(name, server, ours) for name, server, ours in servers]
         measured = [measure(targets, bound_saved, args.requests, args.windows, args.warmup,
                             first=run_index * args.requests) for run_index in range(args.runs)]
@@ -255,6 +261,7 @@ def main() -> None:
             server.stop()
     report = {"command": " ".join([Path(sys.executable).name, *sys.argv]), "machine": run.machine(),
               "baseline": args.baseline_label if args.baseline_src else None,
+              "baseline_uvloop": args.baseline_uvloop,
               "events": args.events, "triples": triples, "servers": [name for name, _, _ in servers],
               "load_averages": [load for run in measured for load in run["load_averages"]],
               "requests_per_case": measured[0]["requests_per_case"],

@@ -89,7 +89,13 @@ def lookup_mix(n_events: int) -> dict[str, tuple[float, callable]]:
             "optional-heavy": (0.125, standard["optional-heavy"][1])}
 
 
-MIXES = {"standard": query_mix, "repeated": repeated_mix, "lookups": lookup_mix}
+MIXES = {"standard": query_mix, "repeated": repeated_mix, "lookups": lookup_mix, "readwrite": query_mix}
+# The reader + writer mix (issue 15): 16 readers on the standard mix, one writer, ~30 small writes a minute.
+READWRITE_CLIENTS = 16
+WRITES_PER_MINUTE = 30
+WRITE_TOKEN = "bench-write-token"
+# --no-cache: sahelkg runs without its result cache (every request evaluated, as oxigraph serve does).
+NO_CACHE = False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -132,6 +138,7 @@ def memory_mb(pid: int) -> float:
 class Server:
     def __init__(self, name: str, url: str, process: subprocess.Popen, load_seconds: float):
         self.name, self.url, self.process, self.load_seconds = name, url, process, load_seconds
+        self.update_url: str | None = None
 
     def stop(self) -> None:
         self.process.terminate()
@@ -156,22 +163,32 @@ def wait_ready(url: str, process: subprocess.Popen, timeout: float = 1800) -> No
     raise RuntimeError("server not ready")
 
 
-def start_ours(data: Path, workers: int) -> Server:
+def start_ours(data: Path, workers: int, worker_store: str | None = None, store_dir: Path | None = None,
+               name: str = "sahelkg") -> Server:
     port = free_port()
-    env = dict(os.environ, SAHELKG_QUERY_TIMEOUT="30", SAHELKG_MAX_RESULT_ROWS="1000000")
+    env = dict(os.environ, SAHELKG_QUERY_TIMEOUT="30", SAHELKG_MAX_RESULT_ROWS="1000000",
+               SAHELKG_WRITE_TOKEN=WRITE_TOKEN)
     if workers:
         env["SAHELKG_WORKERS"] = str(workers)
+    if worker_store:
+        env["SAHELKG_WORKER_STORE"] = worker_store
+    if NO_CACHE:
+        env["SAHELKG_RESULT_CACHE_BYTES"] = "0"
     started = time.monotonic()
-    process = subprocess.Popen([sys.executable, "-m", "sahelkg.web.app", "--port", str(port), str(data)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    store_args = ["--store", str(store_dir)] if store_dir is not None else []
+    process = subprocess.Popen([sys.executable, "-m", "sahelkg.web.app", "--port", str(port), *store_args, str(data)],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/sparql"
     wait_ready(url, process)
-    return Server("sahelkg", url, process, time.monotonic() - started)
+    server = Server(name, url, process, time.monotonic() - started)
+    server.update_url = f"http://127.0.0.1:{port}/update"
+    return server
 
 
-def start_oxigraph(data: Path) -> Server:
+def start_oxigraph(data: Path, store_dir: Path | None = None) -> Server:
     port = free_port()
-    process = subprocess.Popen([str(BIN / "oxigraph"), "serve", "--bind", f"127.0.0.1:{port}",
+    location = ["--location", str(store_dir)] if store_dir is not None else []
+    process = subprocess.Popen([str(BIN / "oxigraph"), "serve", "--bind", f"127.0.0.1:{port}", *location,
                                 "--union-default-graph", "--timeout-s", "30"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -180,7 +197,9 @@ def start_oxigraph(data: Path) -> Server:
     with open(data, "rb") as handle:
         httpx.post(base + "/store", content=handle, headers={"content-type": "application/n-quads"},
                    timeout=3600).raise_for_status()
-    return Server("oxigraph serve", base + "/query", process, time.monotonic() - started)
+    server = Server("oxigraph serve", base + "/query", process, time.monotonic() - started)
+    server.update_url = base + "/update"
+    return server
 
 
 def start_rdflib(data: Path) -> Server:
@@ -252,6 +271,69 @@ def merge(windows: list[dict]) -> dict:
     return {"throughput": done / wall, "completed": done, "wall": wall, "per_query": per_query}
 
 
+def run_readwrite(server: Server, mix, clients: int, duration: float, seed: int, writer: bool) -> dict:
+    """Run the read mix for `duration` s, with one writer beside it when `writer`; return run_mix's
+    result plus the writes' latencies and the process tree's peak PSS and process count."""
+    stop = threading.Event()
+    writes: list[float] = []
+    write_failures: list[str] = []
+    peak = {"pss_mb": 0.0, "processes": 0}
+
+    def write_loop() -> None:
+        interval = 60.0 / WRITES_PER_MINUTE
+        headers = {"authorization": f"Bearer {WRITE_TOKEN}", "content-type": "application/sparql-update"}
+        with httpx.Client(timeout=120) as http:
+            i = 0
+            while not stop.is_set():
+                i += 1
+                update = ("INSERT DATA { GRAPH <urn:bench:writes> { <urn:bench:writer> <urn:bench:wrote> "
+                          f'"{seed}-{i}-{time.time_ns()}" }} }}')
+                t = time.monotonic()
+                try:
+                    r = http.post(server.update_url, content=update, headers=headers)
+                    ok = r.status_code in (200, 204)
+                    if not ok:
+                        write_failures.append(f"{r.status_code} {r.text[:200]}")
+                except httpx.HTTPError as error:
+                    ok = False
+                    write_failures.append(type(error).__name__)
+                if ok:
+                    writes.append(time.monotonic() - t)
+                stop.wait(max(0.0, interval - (time.monotonic() - t)))
+
+    def sample() -> None:
+        while not stop.wait(1.0):
+            peak["pss_mb"] = max(peak["pss_mb"], memory_mb(server.process.pid))
+            peak["processes"] = max(peak["processes"], len(tree(server.process.pid)))
+
+    helpers = [threading.Thread(target=sample)] + ([threading.Thread(target=write_loop)] if writer else [])
+    for t in helpers:
+        t.start()
+    try:
+        result = run_mix(server, mix, clients, duration, seed)
+    finally:
+        stop.set()
+        for t in helpers:
+            t.join()
+    result.update(writes=writes, write_failures=write_failures, peak=peak)
+    return result
+
+
+def merge_readwrite(windows: list[dict]) -> dict:
+    """Given readwrite windows, return them merged (reads as `merge`, plus writes and peaks)."""
+    merged = merge(windows)
+    latencies = [x for w in windows for values in w["latencies"].values() for x in values]
+    writes = [x for w in windows for x in w["writes"]]
+    merged.update(read_p99=pct(latencies, 99), read_p50=pct(latencies, 50),
+                  writes={"n": len(writes), "failed": sum(len(w["write_failures"]) for w in windows),
+                          "p50": pct(writes, 50), "p99": pct(writes, 99),
+                          "failures": [f for w in windows for f in w["write_failures"]][:5]},
+                  peak_pss_mb=max(w["peak"]["pss_mb"] for w in windows),
+                  peak_processes=max(w["peak"]["processes"] for w in windows),
+                  window_throughputs=[w["throughput"] for w in windows])
+    return merged
+
+
 def pct(values: list[float], p: float) -> float | None:
     if not values:
         return None
@@ -303,6 +385,76 @@ def machine() -> str:
             f"Python {platform.python_version()}")
 
 
+def data_file(n_events: int) -> Path:
+    """Return the synthetic N-Quads file of `n_events` events (seed 42: the same file every time;
+    160,000 events are the 3M-triple size), generating it once."""
+    data = OUT / f"events-{n_events}.nq"
+    if not data.exists():
+        partial = data.with_suffix(".partial")
+        with open(partial, "w") as handle:
+            handle.writelines(synthetic.generate(n_events, seed=42))
+        partial.rename(data)
+    return data
+
+
+def main_readwrite(args, results: dict) -> None:
+    """The reader + writer mix: every server up at once, windows alternate between servers and
+    between "readers only" and "readers + writer", so background load falls on all alike."""
+    import shutil
+    import tempfile
+
+    for n in args.events:
+        data = data_file(n)
+        size: dict = {"events": n, "triples": sum(1 for _ in open(data)), "on_disk": args.on_disk, "servers": {}}
+        print(f"{n} events, {size['triples']} triples; load {load_average()}", flush=True)
+        mix = query_mix(n)
+        scratch = Path(tempfile.mkdtemp(prefix="readwrite-", dir=str(OUT)))
+        designs: list[str | None] = list(args.worker_stores or [None])
+        if "oxigraph serve" in args.servers:
+            designs.append("oxigraph serve")
+        servers: dict[str, Server] = {}
+        try:
+            for design in designs:
+                if design == "oxigraph serve":
+                    server = start_oxigraph(data, scratch / "oxigraph" if args.on_disk else None)
+                else:
+                    server = start_ours(data, args.workers, design, scratch / f"sahelkg-{design}" if args.on_disk
+                                        else None, name=f"sahelkg ({design})" if design else "sahelkg")
+                name = server.name
+                servers[name] = server
+                size["servers"][name] = {"load_seconds": servers[name].load_seconds,
+                                         "memory_mb": memory_mb(servers[name].process.pid)}
+                print(f"  {name}: load {servers[name].load_seconds:.1f} s", flush=True)
+            for server in servers.values():
+                run_mix(server, mix, READWRITE_CLIENTS, min(5.0, args.duration), seed=1)  # warm-up
+            rounds = max(1, int(args.duration // 10))
+            windows: dict[str, dict[bool, list]] = {name: {False: [], True: []} for name in servers}
+            for r in range(rounds):
+                for name, server in servers.items():
+                    for writer in ((False, True) if r % 2 == 0 else (True, False)):
+                        window = run_readwrite(server, mix, READWRITE_CLIENTS, args.duration / rounds, 2 + r, writer)
+                        window["load_average"] = load_average()
+                        windows[name][writer].append(window)
+                        print(f"  {name} round {r} writer={writer}: {window['throughput']:.1f} q/s, "
+                              f"{len(window['writes'])} writes, load {window['load_average']}", flush=True)
+            for name in servers:
+                entry = size["servers"][name]
+                entry["readers_only"] = merge_readwrite(windows[name][False])
+                entry["with_writer"] = merge_readwrite(windows[name][True])
+                entry["load_averages"] = [w["load_average"] for w in windows[name][False] + windows[name][True]]
+        finally:
+            for server in servers.values():
+                server.stop()
+            shutil.rmtree(scratch, ignore_errors=True)
+        results["sizes"].append(size)
+        (OUT / "readwrite.json").write_text(json.dumps(results, indent=2, default=str))
+    write_readwrite_report(results, Path(args.output))
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, nargs="+", default=[8000, 80000])
@@ -315,16 +467,26 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None, help="sahelkg query workers (default: Settings)")
     parser.add_argument("--mix", choices=sorted(MIXES), default="standard",
                         help="standard (default), repeated (one heavy aggregate again and again: the result "
-                             "cache's case) or lookups (6 of 8 requests point lookups)")
+                             "cache's case), lookups (6 of 8 requests point lookups) or readwrite (16 readers on "
+                             "the standard mix, windows with and without one writer, ~30 small writes a minute)")
+    parser.add_argument("--worker-stores", nargs="+", choices=["forked", "shared"], default=None,
+                        help="readwrite: run sahelkg once per worker design, side by side (default: Settings)")
+    parser.add_argument("--on-disk", action="store_true",
+                        help="readwrite: every server keeps its store on disk (sahelkg --store, oxigraph --location)")
+    parser.add_argument("--no-cache", action="store_true", help="sahelkg without its result cache")
     args = parser.parse_args()
+    global NO_CACHE
+    NO_CACHE = args.no_cache
     OUT.mkdir(parents=True, exist_ok=True)
     results = {"machine": machine(), "command": " ".join([Path(sys.executable).name, *sys.argv]), "sizes": []}
+    if args.mix == "readwrite":
+        main_readwrite(args, results)
+        return
     for n in args.events:
-        data = OUT / f"events-{n}.nq"
-        with open(data, "w") as handle:
-            handle.writelines(synthetic.generate(n, seed=42))
+        data = data_file(n)
         triples = sum(1 for _ in open(data))
-        size = {"events": n, "triples": triples, "pyoxigraph_bulk_load": pyoxigraph_bulk_load(data), "servers": {}}
+        size = {"events": n, "triples": triples, "pyoxigraph_bulk_load": pyoxigraph_bulk_load(data), "servers": {},
+                "mix": args.mix, "no_cache": args.no_cache, "load_averages": [load_average()]}
         print(f"{n} events, {triples} triples; pyoxigraph bulk load {size['pyoxigraph_bulk_load']:.1f} s", flush=True)
         mix = MIXES[args.mix](n)
         # Default arguments bind this size's data file (the starters run inside this iteration).
@@ -359,6 +521,7 @@ def main() -> None:
         finally:
             for server in servers.values():
                 server.stop()
+        size["load_averages"].append(load_average())
         results["sizes"].append(size)
         (OUT / (Path(args.output).stem + ".json")).write_text(json.dumps(results, indent=2, default=str))
     write_report(results, Path(args.output))
@@ -382,12 +545,15 @@ def _comparison_row(label: str, servers: tuple, get, fmt=lambda v: f"{v:.1f}") -
 def write_report(results: dict, output: Path) -> None:
     lines = ["# Benchmark results", "",
              "Generated by `bench/run.py`; numbers are from one run on this machine (not a CI gate).", "",
-             f"- Machine: {results['machine']}", f"- Command: `{results['command']}`", ""]
+             f"- Machine: {results['machine']}",
+             *(f"- Command: `{c}`" for c in results.get("commands") or [results["command"]]), ""]
     for size in results["sizes"]:
         servers = size["servers"]
         ours, oxi, rdf = servers.get("sahelkg"), servers.get("oxigraph serve"), servers.get("rdflib-endpoint")
         first = ours or oxi or rdf
-        lines += [f"## {size['events']:,} events ({size['triples']:,} triples)", "",
+        cache = "result cache off" if size.get("no_cache") else "result cache on (the default)"
+        lines += [f"## {size['events']:,} events ({size['triples']:,} triples), {size.get('mix', 'standard')} mix, "
+                  f"sahelkg {cache}", "", f"Load average at start → end: {' → '.join(size.get('load_averages', []))}", "",
                   "| | sahelkg | oxigraph serve | rdflib-endpoint | sahelkg / oxigraph | sahelkg / rdflib |",
                   "|---|---|---|---|---|---|"]
         trio = (ours, oxi, rdf)
@@ -426,7 +592,66 @@ def write_report(results: dict, output: Path) -> None:
     notes = ROOT / "bench" / "NOTES.md"  # hand-written reading of the numbers, kept across runs
     if notes.exists():
         lines += ["", notes.read_text()]
-    output.write_text("\n".join(lines) + "\n")
+    kept = [sections(output).get(title) for title in KEPT_SECTIONS]
+    output.write_text("\n".join(lines) + "\n" + "".join("\n" + text for text in kept if text))
+
+
+# Sections of bench/RESULTS.md written by other benches (overhead.py, worker_memory.py, the readwrite
+# mix): a regenerated standard-mix report keeps them.
+KEPT_SECTIONS = ("Per-request overhead", "Memory per worker count", "Reader + writer mix")
+
+
+def sections(path: Path) -> dict[str, str]:
+    """Given a Markdown file, return its "## title" sections by title (text from the heading on)."""
+    if not path.exists():
+        return {}
+    out: dict[str, str] = {}
+    title = None
+    for line in path.read_text().splitlines(keepends=True):
+        if line.startswith("## "):
+            title = line[3:].strip()
+            out[title] = ""
+        if title is not None:
+            out[title] += line
+    return out
+
+
+def write_section(path: Path, title: str, text: str) -> None:
+    """Replace the "## title" section of a Markdown file with `text` (appended when absent)."""
+    current = path.read_text() if path.exists() else ""
+    old = sections(path).get(title)
+    path.write_text(current.replace(old, text) if old else current.rstrip("\n") + "\n\n" + text)
+
+
+def write_readwrite_report(results: dict, output: Path) -> None:
+    lines = ["## Reader + writer mix", "",
+             f"Generated by `bench/run.py --mix readwrite` (issue 15: {READWRITE_CLIENTS} readers on the standard mix "
+             f"+ 1 writer, ~{WRITES_PER_MINUTE} one-triple `INSERT DATA` a minute through /update; goal: the writer "
+             "costs ≤ 20% of read throughput and ≤ 2× read p99). Every server is up at once; windows alternate "
+             "between servers and between readers only / readers + writer.", "",
+             f"- Machine: {results['machine']}",
+             *(f"- Command: `{c}`" for c in results.get("commands") or [results["command"]]), ""]
+    for size in results["sizes"]:
+        lines += [f"### {size['events']:,} events ({size['triples']:,} triples), "
+                  f"{'on disk' if size['on_disk'] else 'in memory'}", "",
+                  "| server | read q/s, readers only → + writer | reads failed (timeout/busy), only / + writer | "
+                  "throughput kept | read p99 s, only → + writer | "
+                  "p99 ratio | writes (failed), p50 / p99 ms | peak PSS MB / processes | window q/s (only; + writer) | "
+                  "load averages |", "|---|---|---|---|---|---|---|---|---|---|"]
+        for name, s in size["servers"].items():
+            a, b = s["readers_only"], s["with_writer"]
+            w = b["writes"]
+            lines.append(
+                f"| {name} | {a['throughput']:.2f} → {b['throughput']:.2f} | "
+                f"{sum(q['failed'] for q in a['per_query'].values())} / {sum(q['failed'] for q in b['per_query'].values())} | "
+                f"{_ratio(b['throughput'], a['throughput'])} | "
+                f"{a['read_p99'] or 0:.2f} → {b['read_p99'] or 0:.2f} | {_ratio(b['read_p99'], a['read_p99'])} | "
+                f"{w['n']} ({w['failed']}), {_ms(w['p50'])} / {_ms(w['p99'])} | "
+                f"{max(a['peak_pss_mb'], b['peak_pss_mb']):.0f} / {max(a['peak_processes'], b['peak_processes'])} | "
+                f"{', '.join(f'{x:.2f}' for x in a['window_throughputs'])}; "
+                f"{', '.join(f'{x:.2f}' for x in b['window_throughputs'])} | {'; '.join(s['load_averages'])} |")
+        lines.append("")
+    write_section(output, "Reader + writer mix", "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

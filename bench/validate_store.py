@@ -16,7 +16,8 @@ on-disk store, and reused by later runs.
 Measures, each in a fresh process, --repeat times (default 3) in turn:
   in process, memory   the dump bulk-loaded into an in-memory store, then `validate_store` timed
   in process, disk     the on-disk store opened, then `validate_store` timed
-  command, disk        `sahelkg validate --store DIR --format json` (wall clock, Python start included)
+  command, disk        `sahelkg validate --store DIR --format json` (wall clock, Python start included;
+                       the digest is of the printed results, in their order)
   memory, one process  as "memory", without the second process that checks half the focus nodes
                        (validation.PARALLEL_FOCUS_NODES): what forking costs or saves on this machine
 With `--baseline SRC` (a `src` folder of another version, e.g. `git archive HEAD src | tar -x -C
@@ -28,6 +29,7 @@ bench/results/validate_1.5M.json).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -96,10 +98,20 @@ def prepare(workdir: Path, triples: int, events: int) -> dict[str, tuple[Path, P
     return out
 
 
-def run_child(src: Path | None, where: str, dump: Path, directory: Path) -> dict:
+def version_env(src: Path | None) -> dict[str, str]:
+    """Return the environment that runs the code of `src` (None: this tree), with this tree's held
+    texts: another tree's resource root has no ../shared/seed, and its anchors would all be unverifiable."""
     env = dict(os.environ)
     if src is not None:
         env["PYTHONPATH"] = str(src)
+        seed = ROOT.parent / "shared" / "seed"
+        if seed.is_dir():
+            env.setdefault("SAHELKG_SEED_DIR", str(seed))
+    return env
+
+
+def run_child(src: Path | None, where: str, dump: Path, directory: Path) -> dict:
+    env = version_env(src)
     done = subprocess.run([sys.executable, "-c", CHILD, where, str(dump if where.startswith("memory") else directory)],
                           capture_output=True, text=True, env=env)
     if done.returncode != 0:
@@ -108,16 +120,16 @@ def run_child(src: Path | None, where: str, dump: Path, directory: Path) -> dict
 
 
 def run_command(src: Path | None, directory: Path) -> dict:
-    env = dict(os.environ)
-    if src is not None:
-        env["PYTHONPATH"] = str(src)
+    env = version_env(src)
     started = time.perf_counter()
     done = subprocess.run([str(BIN / "sahelkg"), "validate", "--store", str(directory), "--format", "json"],
                           capture_output=True, text=True, env=env)
     seconds = time.perf_counter() - started
     if done.returncode not in (0, 1):
         raise SystemExit(f"sahelkg validate failed:\n{done.stderr[-3000:]}")
-    return {"seconds": seconds, "conforms": done.returncode == 0}
+    results = json.loads(done.stdout)["results"]  # the printed order, anchor check included
+    return {"seconds": seconds, "conforms": done.returncode == 0, "results": len(results),
+            "digest": hashlib.sha256(json.dumps(results, sort_keys=True).encode()).hexdigest()[:16]}
 
 
 def write_figures(args: argparse.Namespace, argv: list[str] | None, quads: dict, runs: dict, loads: list) -> dict:

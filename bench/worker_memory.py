@@ -211,6 +211,45 @@ def measure_writes(data: Path, design: str, scratch: Path, writes: int = 7) -> d
             shutil.rmtree(path, ignore_errors=True)
 
 
+def measure_engines(data: Path, n_events: int, repeats: int = 3) -> dict:
+    """In this process, no service: median ms of each standard-mix query on pyoxigraph's in-memory
+    store, on a RocksDB store (read-write, in /dev/shm) and on a read-only checkpoint of it (what a
+    shared worker opens), the three interleaved query by query. Separates the engine's cost from
+    the service's (worker hops, snapshot reopening)."""
+    import pyoxigraph as ox
+
+    folder = SHM / "engines"
+    folder.mkdir()
+    memory = ox.Store()
+    memory.bulk_load(path=str(data), format=ox.RdfFormat.N_QUADS)
+    disk = ox.Store(str(folder / "rw"))
+    disk.bulk_load(path=str(data), format=ox.RdfFormat.N_QUADS)
+    disk.optimize()  # as the shared keeper does after its initial load
+    disk.backup(str(folder / "checkpoint"))
+    started = time.monotonic()
+    checkpoint = ox.Store.read_only(str(folder / "checkpoint"))
+    open_ms = (time.monotonic() - started) * 1000
+    stores = {"in-memory": memory, "rocksdb read-write": disk, "rocksdb read-only checkpoint": checkpoint}
+    out: dict = {"open_read_only_ms": open_ms, "load_average": load_average(), "median_ms": {}}
+    for name, (_, make) in bench.query_mix(n_events).items():
+        times: dict[str, list[float]] = {label: [] for label in stores}
+        for i in range(repeats + 1):
+            text = make(random.Random(5 + i))
+            for label, store in stores.items():
+                t = time.monotonic()
+                for _ in store.query(text, use_default_graph_as_union=True):
+                    pass
+                if i:  # the first round warms caches
+                    times[label].append((time.monotonic() - t) * 1000)
+        out["median_ms"][name] = {label: statistics.median(v) for label, v in times.items()}
+        print(f"  engines: {name}: " + ", ".join(f"{label} {v:.1f} ms" for label, v in out["median_ms"][name].items()),
+              flush=True)
+    out["load_average_after"] = load_average()
+    del checkpoint, disk, memory
+    shutil.rmtree(folder, ignore_errors=True)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, nargs="+", default=[8000, 80000])
@@ -218,6 +257,8 @@ def main() -> None:
     parser.add_argument("--designs", nargs="+", choices=DESIGNS, default=list(DESIGNS))
     parser.add_argument("--queries", type=int, default=0, help="queries in the fixed mix (default: by size)")
     parser.add_argument("--output", default=str(RESULTS))
+    parser.add_argument("--engines-only", action="store_true",
+                        help="only the in-process engine comparison (in-memory vs RocksDB vs read-only checkpoint)")
     args = parser.parse_args()
     results: dict = {"machine": bench.machine(), "command": " ".join([Path(sys.executable).name, *sys.argv]),
                      "sizes": []}
@@ -232,6 +273,12 @@ def main() -> None:
             queries = fixed_queries(n, count)
             size: dict = {"events": n, "triples": triples, "queries": count, "runs": []}
             print(f"{n} events, {triples} triples, {count} queries; load {load_average()}", flush=True)
+            # Past the block cache a heavy query takes a minute on RocksDB: one measured round there.
+            size["engines"] = measure_engines(data, n, repeats=3 if triples < 1_000_000 else 1)
+            if args.engines_only:
+                results["sizes"].append(size)
+                Path(args.output).write_text(json.dumps(results, indent=2))
+                continue
             size["runs"].append(measure_oxigraph(data, n, queries))
             print("  oxigraph serve", json.dumps(size["runs"][-1]), flush=True)
             # Worker counts outermost: each design's runs fall in the same stretch of machine load.
@@ -253,6 +300,19 @@ def markdown(results: dict) -> str:
     commands = results.get("commands") or [results["command"]]
     lines = [f"- Machine: {results['machine']}", *(f"- Command: `{c}`" for c in commands), ""]
     for size in results["sizes"]:
+        if "engines" in size:
+            engines = size["engines"]
+            labels = list(next(iter(engines["median_ms"].values())))
+            lines += [f"### Engines in one process, {size['events']:,} events ({size['triples']:,} triples)", "",
+                      f"Median ms per query (load {engines['load_average']} → {engines['load_average_after']}; "
+                      f"opening the read-only checkpoint: {engines['open_read_only_ms']:.0f} ms):", "",
+                      "| query | " + " | ".join(labels) + " | read-only / in-memory |", "|---|" + "---|" * (len(labels) + 1)]
+            for name, row in engines["median_ms"].items():
+                ratio = row[labels[-1]] / row[labels[0]] if row[labels[0]] else float("nan")
+                lines.append(f"| {name} | " + " | ".join(f"{row[label]:.1f}" for label in labels) + f" | {ratio:.1f}× |")
+            lines.append("")
+        if not size["runs"]:
+            continue
         oxi = next(r for r in size["runs"] if r["design"] == "oxigraph serve")
         lines += [f"### {size['events']:,} events ({size['triples']:,} triples), {size['queries']} queries, 4 clients",
                   "", f"`oxigraph serve` (in memory): {oxi['memory_mb_after']:.0f} MB PSS after the list, "

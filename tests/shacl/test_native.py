@@ -172,3 +172,45 @@ def test_a_store_is_read_whole_for_full_validation_whatever_its_literals_hold():
     assert gate_results(report) == gate_results(expected)
     assert ("https://w3id.org/sahelkg/ontology#minimum", "MinInclusiveConstraintComponent") in {
         (r.path, r.constraint_component.rsplit("#", 1)[-1]) for r in report.results if r.focus_node == count.value}
+
+
+def test_a_query_asking_only_whether_a_value_is_typed_reads_one_type_of_it():
+    """ReferenceIntegrityShape-about asks `FILTER NOT EXISTS { ?value rdf:type ?type }`: the working
+    set of the SHACL-SPARQL constraints holds one type of such a value, not every superclass of it,
+    and the rule still tells a typed value from an untyped one."""
+    constants = validation_native.compiled_shapes()[1]
+    checks = {c.check.source_constraint: c for c in constants.values() if isinstance(c, validation_native.SparqlCheck)}
+    about = checks[SKG + "ReferenceIntegrityShape-about"]
+    assert about.any_type and about.classes == frozenset()
+    assert not checks[SKG + "ClaimShape-statedBeforeOccurrence"].any_type  # names skg:Occurrence
+    rdf_type, about_p = iri(validation.RDF_TYPE), iri(SKG + "about")
+    claim, dangling = iri(ID + "claim/t-typed"), iri(ID + "claim/t-dangling")
+    event, ghost = iri(ID + "event/t-typed"), iri(ID + "event/t-ghost")
+    view = validation_native.TripleView([(claim, about_p, event), (event, rdf_type, iri(SKG + "Event")),
+                                         (dangling, about_p, ghost), (claim, rdf_type, iri(SKG + "Claim")),
+                                         (dangling, rdf_type, iri(SKG + "Claim"))])
+    every_class = frozenset({SKG + "Event", SKG + "Occurrence", "http://www.w3.org/ns/prov#Activity"})
+    lines = validation_native.working_set(view, [claim, dangling], about.levels,
+                                          lambda node: every_class if node == event else frozenset(),
+                                          about.classes, about.any_type)
+    assert sorted(lines) == sorted([f"{claim} {about_p} {event} .\n", f"{event} {rdf_type} <{SKG}Event> .\n",
+                                    f"{dangling} {about_p} {ghost} .\n"])
+    report = validation_native.validate(view, [claim, dangling], subclass_pairs=[(SKG + "Event", SKG + "Occurrence")])
+    flagged = [(r.focus_node, r.value) for r in report.results if r.source_constraint == about.check.source_constraint]
+    assert flagged == [(ID + "claim/t-dangling", ID + "event/t-ghost")]
+
+
+def test_sparql_constraints_checked_in_batches_give_the_results_of_one_working_set(monkeypatch):
+    """run_sparql splits many focus nodes into batches, each with the working set its nodes read:
+    every invalid fixture at once (their nodes share documents, actors, events) reports the same
+    results whatever the batch size."""
+    from .conftest import FIXTURES, full_keys, ontology_quads, parse_trig
+
+    quads = ontology_quads() + parse_trig(FIXTURES / "base.trig")
+    for fixture in sorted((FIXTURES / "invalid").glob("*.trig")):
+        quads += parse_trig(fixture)
+    whole = validation_native.validate_quads(quads)
+    monkeypatch.setattr(validation_native, "SPARQL_BATCH", 3)
+    batched = validation_native.validate_quads(quads)
+    assert full_keys(batched) == full_keys(whole)
+    assert len({r.source_constraint for r in whole.results if r.source_constraint}) >= 20

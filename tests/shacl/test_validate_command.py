@@ -75,13 +75,15 @@ def test_files_against_a_store_are_checked_as_a_change(tmp_path):
 
 def test_a_store_s_anchors_are_read_by_pattern_with_the_results_of_every_quad():
     """`validate --store` hands the anchor check only the quads it reads (anchors, selectors,
-    hashes), not every quad of the store: the results are those every quad gives, with a quote
-    edited so that it no longer matches (a Violation when the text is held, a Warning if not)."""
+    hashes) or, with the native engine, the view of the store its validation built, not every
+    quad of the store: the results are those every quad gives, with a quote edited so that it
+    no longer matches (a Violation when the text is held, a Warning if not)."""
     import pyoxigraph as ox
 
     from sahelkg.authoring import anchors
-    from sahelkg.cli.validate import _anchor_quads
+    from sahelkg.cli.validate import _anchor_quads, _anchors_of_view
     from sahelkg.dataset import loading
+    from sahelkg.gate import after_change, engine_native, validation
     from sahelkg.store import EmbeddedStore
 
     quads = list(loading.dataset_quads(loading.seed_paths()))
@@ -94,3 +96,8 @@ def test_a_store_s_anchors_are_read_by_pattern_with_the_results_of_every_quad():
     every = anchors.check_anchors(store.oxigraph.quads_for_pattern(None, None, None, None))
     assert every
     assert sorted(r.key() for r in anchors.check_anchors(_anchor_quads(store.oxigraph))) == sorted(r.key() for r in every)
+    # The whole-store validation reads them from its view of the store instead: the same results.
+    view, _focus = engine_native.dataset_view_of_graphs(after_change.graph_texts(store.oxigraph))
+    assert sorted(r.key() for r in _anchors_of_view(view)) == sorted(r.key() for r in every)
+    assert [r.key() for r in validation.validate_store(store, view_checks=[_anchors_of_view]).results[-len(every):]] \
+        == [r.key() for r in every]

@@ -55,6 +55,26 @@ def test_many_additions_to_a_new_graph_are_bulk_loaded_with_blank_nodes_kept(sto
     assert is_published(store.oxigraph, NEW)
 
 
+@pytest.mark.parametrize("graphs", [[NEW], [NEW, G]], ids=["one graph", "two graphs"])
+def test_encoded_rows_loaded_piece_by_piece_keep_every_row_and_blank_node(
+        store: EmbeddedStore, graphs: list[ox.NamedNode], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pieces of 7 rows: the text is built while bulk_load reads it, blank nodes in several pieces.
+    monkeypatch.setattr(embedded, "_TEXT_PIECE", 7)
+    rows = []
+    for i in range(100):
+        subject = f"_:b{i}" if i % 13 == 0 else iri(f"http://example.org/s{i}")
+        rows.append((subject, iri(P.value), literal(f"v{i} _: ü"), iri(graphs[i % len(graphs)].value)))
+    store.apply(Change(additions=EncodedQuads(rows, terms_checked=True)))
+    for graph in graphs:
+        stored = list(store.quads(graph=graph))
+        expected = [row for row in rows if row[3] == iri(graph.value)]
+        assert len(stored) == len(expected)
+        assert {q.object.value for q in stored} == {row[2].split('"')[1] for row in expected}
+        assert {q.subject.value for q in stored if isinstance(q.subject, ox.BlankNode)} == \
+            {row[0][2:] for row in expected if row[0].startswith("_:")}  # labels kept
+    assert store.path is None or not (store.path / embedded.JOURNAL_NAME).exists()
+
+
 def test_a_bad_row_in_a_bulk_change_writes_nothing(store: EmbeddedStore) -> None:
     store.apply(Change(additions=(quad("kept", "x"),)))
     rows = [(iri(f"http://example.org/s{i}"), iri(P.value), literal(str(i)), iri(NEW.value)) for i in range(100)]

@@ -162,3 +162,108 @@ def test_a_graph_spelled_with_escapes_is_not_staged(disk_store, tmp_path):
     with pytest.raises(GraphsNotNew, match="escaped"):
         disk_store.stage_files([(data, ox.RdfFormat.N_QUADS, None)])
     assert state(disk_store) == before
+
+
+def test_the_gate_reads_a_staged_file_as_the_store_holds_it(tmp_path):
+    # The gate's rows come from the file's text, parsed while the store bulk-loads it; they are
+    # the rows the store then holds (the seed's terms are written as Oxigraph writes them).
+    data = write_nquads(tmp_path / "copies.nq", copies(2))
+    store = ox.Store()
+    store.bulk_load(path=str(data), format=ox.RdfFormat.N_QUADS)
+    held = sorted((str(s), str(p), str(o), str(g)) for s, p, o, g in store)
+    assert sorted(loading.bulk_loaded_rows([data])) == held
+
+
+def test_a_staged_file_s_blank_nodes_are_its_own(tmp_path):
+    # The quad path keeps a small file's labels; a big file's `_:b1` is another node, as the
+    # store's bulk load makes it, and the same node on every line of that file.
+    graph = "<http://example.org/g>"
+    data = tmp_path / "blank.nq"
+    data.write_text(f'_:b1 <http://example.org/p> _:b1 {graph} .\n_:b1 <http://example.org/q> "01"^^'
+                    f'<http://www.w3.org/2001/XMLSchema#integer> {graph} .\n')
+    first, second = loading.bulk_loaded_rows([data]), loading.bulk_loaded_rows([data])
+    node = first[0][0]
+    assert node.startswith("_:") and node != "_:b1" and first[0][2] == node and first[1][0] == node
+    assert second[0][0] != node  # another load, other nodes
+    assert first[1][2] == '"01"^^<http://www.w3.org/2001/XMLSchema#integer>'  # the file's lexical form
+
+
+def test_a_big_triple_file_s_rows_go_to_the_target_graph(tmp_path):
+    data = tmp_path / "triples.nt"
+    data.write_text('<http://example.org/s> <http://example.org/p> "o" .\n')
+    assert loading.bulk_loaded_rows([data], "http://example.org/g") == [
+        ("<http://example.org/s>", "<http://example.org/p>", '"o"', "<http://example.org/g>")]
+    with pytest.raises(loading.LoadError, match="target graph"):
+        loading.bulk_loaded_rows([data])
+
+
+def test_serve_in_memory_checks_big_files_and_leaves_their_load_to_the_keeper(tmp_path):
+    # `serve --seed --load FILE`: the same gate and catalog record as commit_files, but the file's
+    # quads are not loaded in the web process; once the keeper bulk-loads the file, the store
+    # holds what commit_files writes.
+    data = write_nquads(tmp_path / "copies.nq", copies(2))
+    committed = EmbeddedStore()
+    committed.load_quads(seed_dataset())
+    gate.commit_files(committed, loading.read_files([data]))
+    store = EmbeddedStore()
+    store.load_quads(seed_dataset())
+    before = store.triple_count()
+    assert gate.commit_except_big_files(store, loading.read_files([data])) == [data]
+    copy = ox.NamedNode(SOURCE.value + "-c0")
+    assert store.triple_count(copy) == 0 and is_published(store.oxigraph, copy)  # the record, not the data
+    assert store.triple_count() > before
+    store.load_file(data)
+
+    def held(s: EmbeddedStore) -> set:
+        return {q for q in s.quads() if q.predicate != ENDED}
+    assert held(store) == held(committed)
+
+
+def test_serve_in_memory_refuses_a_big_file_from_its_text(tmp_path):
+    untyped_count = ox.Quad(ox.NamedNode(ns.ID + "count/c0-bare"), RDF_TYPE, ox.NamedNode(ns.SKG + "Count"),
+                            ox.NamedNode(SOURCE.value + "-c0"))
+    data = write_nquads(tmp_path / "bad.nq", copies(1, [untyped_count]))
+    store = EmbeddedStore()
+    store.load_quads(seed_dataset())
+    before = state(store)
+    with pytest.raises(gate.ChangeRefused) as refused:
+        gate.commit_except_big_files(store, loading.read_files([data]))
+    assert any(r.focus_node == untyped_count.subject.value for r in refused.value.report.results)
+    assert state(store) == before
+
+
+def test_serve_in_memory_commits_a_big_file_naming_a_held_graph_itself(tmp_path):
+    label = ox.Quad(ox.NamedNode(ns.ID + "document/a000-c0"), ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso"),
+                    ox.NamedNode(ns.REFERENCE_GRAPH), SOURCE)
+    data = write_nquads(tmp_path / "names-seed.nq", copies(1, [label]))
+    store = EmbeddedStore()
+    store.load_quads(seed_dataset())
+    assert gate.commit_except_big_files(store, loading.read_files([data])) == []
+    assert label in set(store.quads(graph=SOURCE))
+
+
+def test_serve_in_memory_names_the_line_of_a_syntax_error(tmp_path):
+    bad_iri = b"<http://example.org/s> <http://example.org/p> <http://exa mple> <http://example.org/g> .\n"
+    data = write_nquads(tmp_path / "broken.nq", copies(1), tail=bad_iri)
+    store = EmbeddedStore()
+    with pytest.raises(loading.LoadError) as error:
+        gate.commit_except_big_files(store, loading.read_files([data]))
+    assert error.value.line == data.read_bytes().count(b"\n")
+
+
+def test_the_keeper_loads_the_big_files_serve_checked(tmp_path):
+    from sahelkg.store.workers import IsolatedStore
+
+    data = write_nquads(tmp_path / "copies.nq", copies(2))
+    store = EmbeddedStore()
+    store.load_quads(seed_dataset())
+    seed_triples = store.triple_count(SOURCE)
+    loads = gate.commit_except_big_files(store, loading.read_files([data]))
+    served = IsolatedStore(load_paths=tuple(loads), source=store, workers=1)
+    try:
+        count = served.query(f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{SOURCE.value}-c1> {{ ?s ?p ?o }} }}", timeout=60)
+        assert int(count.rows[0][0].value) == seed_triples
+        published = f"ASK {{ GRAPH <{ns.CATALOG_GRAPH}> {{ <{SOURCE.value}-c1> ?p ?o }} }}"
+        assert served.query(published, timeout=60).boolean is True
+    finally:
+        served.close()

@@ -115,6 +115,17 @@ def test_the_dossier_page_renders_escaped(wagner):
     assert "32+ civilians killed (at least)" in page and "<script" not in page
 
 
+def test_the_actor_page_lists_hostilities_apart_from_affiliations(seed_store):
+    fama = dossiers.actor_dossier(seed_store, ACTOR + "fama", href)
+    page = layout.render("actor.html", dossier=fama, alternates=[], language_names={"en": "English"},
+                         title=fama.name, request_path="/id/actor/fama", iri=fama.iri,
+                         sections_html="", technical=[], allow_scripts=False, href=href)
+    allied = page[page.index('id="affiliations-title"'):page.index('id="hostilities-title"')]
+    hostile = page[page.index('id="hostilities-title"'):page.index('class="network-figure"')]
+    assert 'href="/id/actor/wagner-group"' in allied and 'href="/id/actor/jnim"' not in allied
+    assert 'href="/id/actor/jnim"' in hostile and 'href="/id/actor/wagner-group"' not in hostile
+
+
 def test_a_claim_dossier_draws_its_chain_and_folds_the_technical_fields(seed_store):
     claim = dossiers.claim_dossier(seed_store, ID + "claim/a000-s4-csp-dpa-accuses", href)
     assert claim is not None and claim.allegation

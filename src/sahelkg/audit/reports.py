@@ -19,6 +19,7 @@ Audits: `actor_ledger`, `contested_claims`, `corroboration`, `source_chain`, `so
 from __future__ import annotations
 
 import csv
+import heapq
 import html
 import io
 import json
@@ -623,6 +624,7 @@ def _paging(limit: int | None, offset: int, min_lines: int) -> None:
 
 
 GroupKey = tuple[str, str, str]  # (incident or event, accused actor, alleged role)
+_ONE_VOICE = (1, 1)  # lines of evidence and independent claimants of a group with one claim and one speaker
 
 
 @dataclass
@@ -691,10 +693,12 @@ def _group_keys(store) -> tuple[dict[GroupKey, list[str]], set[GroupKey], dict[s
     and one speaker: one claimant and one line of evidence, nothing more to read) and the display name
     of every incident or event a group is about.
 
-    A store of dataset rows holds tens of thousands of groups: the query returns every solution as one
-    line of a single string (one Python object instead of one per solution and term) and the
-    grouping is done here."""
-    label = 'REPLACE(REPLACE(REPLACE({}, "%", "%25"), "\\t", "%09"), "\\n", "%0A")'
+    A store of dataset rows holds tens of thousands of groups. The one big query reads each claim's
+    event, accused actor, role, attribution and the event's rdfs:label, as one line of a single string
+    (one Python object instead of one per solution and term); what few things have (the attributions'
+    speakers, confirmed incidents, preferred and alternative labels) is read apart and joined here, which
+    keeps the big query to the patterns every claim needs."""
+    label = 'REPLACE(REPLACE(REPLACE(?label, "%", "%25"), "\\t", "%09"), "\\n", "%0A")'
     found = select(store, f"""SELECT (GROUP_CONCAT(?line; separator="\\n") AS ?solutions) WHERE {{
       VALUES ?stance {{ stance:accuses stance:claims-responsibility }}
       ?allegation skg:stance ?stance .
@@ -702,45 +706,51 @@ def _group_keys(store) -> tuple[dict[GroupKey, list[str]], set[GroupKey], dict[s
       ?accusation skg:accusedActor ?accused .
       ?accusation skg:allegedRole ?role .
       ?allegation skg:qualifiedClaimAttribution ?attribution .
-      ?attribution prov:agent ?agent .
-      OPTIONAL {{ ?attribution skg:onBehalfOf ?behalf . }}
       ?allegation skg:about ?event .
-      OPTIONAL {{ ?event skg:sameIncident ?incident . }}
-      BIND(COALESCE(?incident, ?event) AS ?about)
-      OPTIONAL {{ ?about skos:prefLabel ?pref . FILTER(LANGMATCHES(LANG(?pref), "en")) }}
-      OPTIONAL {{ ?about skos:altLabel ?alt . FILTER(LANGMATCHES(LANG(?alt), "en")) }}
-      OPTIONAL {{ ?about rdfs:label ?label . FILTER(LANGMATCHES(LANG(?label), "en")) }}
-      BIND(CONCAT(STR(?about), "\\t", STR(?accused), "\\t", STR(?role), "\\t", STR(?allegation),
-                  "\\t", STR(?agent), "\\t", COALESCE(STR(?behalf), ""),
-                  "\\t", IF(BOUND(?pref), CONCAT("=", {label.format("?pref")}), ""),
-                  "\\t", IF(BOUND(?alt), {label.format("?alt")}, ""),
-                  "\\t", IF(BOUND(?label), CONCAT("=", {label.format("?label")}), "")) AS ?line)
+      OPTIONAL {{ ?event rdfs:label ?label . FILTER(LANGMATCHES(LANG(?label), "en")) }}
+      BIND(CONCAT(STR(?event), "\\t", STR(?accused), "\\t", STR(?role), "\\t", STR(?allegation),
+                  "\\t", STR(?attribution), "\\t", IF(BOUND(?label), CONCAT("=", {label}), "")) AS ?line)
     }}""")
-    first: dict[tuple[str, str, str], str] = {}  # group → its first "claim agent on-behalf-of"
-    more: dict[tuple[str, str, str], set[str]] = {}  # groups with a second one
-    # A thing with several labels has one line per label: its labels are gathered over the lines.
+    speakers: dict[str, set[str]] = defaultdict(set)  # attribution → "agent on-behalf-of"
+    for r in select(store, """SELECT ?attribution ?agent ?behalf WHERE {
+          ?attribution prov:agent ?agent . OPTIONAL { ?attribution skg:onBehalfOf ?behalf . } }"""):
+        speakers[r["attribution"].value].add(f"{r['agent'].value} {r['behalf'].value if 'behalf' in r else ''}")
+    incidents: dict[str, set[str]] = defaultdict(set)
+    for r in select(store, "SELECT ?event ?incident WHERE { ?event skg:sameIncident ?incident . }"):
+        incidents[r["event"].value].add(r["incident"].value)
     pref: dict[str, str] = {}
-    alts: dict[str, set[str]] = {}
-    other: dict[str, str] = {}
+    alts: dict[str, set[str]] = defaultdict(set)
+    for r in select(store, """SELECT ?thing ?pref ?alt WHERE {
+          { ?thing skos:prefLabel ?pref . FILTER(LANGMATCHES(LANG(?pref), "en")) }
+          UNION { ?thing skos:altLabel ?alt . FILTER(LANGMATCHES(LANG(?alt), "en")) } }"""):
+        if "pref" in r:
+            pref[r["thing"].value] = r["pref"].value
+        else:
+            alts[r["thing"].value].add(r["alt"].value)
+    first: dict[GroupKey, tuple[str, str]] = {}  # group → its first (claim, "agent on-behalf-of")
+    more: dict[GroupKey, set[tuple[str, str]]] = {}  # groups with a second one
+    other: dict[str, str] = {}  # an event's rdfs:label (with several, one line each: the last is kept)
+    role_names: dict[str, str] = {}  # a handful of roles, named once
     text = found[0]["solutions"].value if found and "solutions" in found[0] else ""
     for line in text.split("\n") if text else ():
-        about, accused, role, claim, agent, behalf, its_pref, its_alt, its_label = line.split("\t")
-        key, voice = (about, accused, role), f"{claim} {agent} {behalf}"
-        seen = first.setdefault(key, voice)
-        if seen != voice:
-            more.setdefault(key, {seen}).add(voice)
-        if its_pref:
-            pref[about] = _decoded(its_pref[1:])
-        if its_alt:
-            alts.setdefault(about, set()).add(_decoded(its_alt))
+        event, accused, role, claim, attribution, its_label = line.split("\t")
         if its_label:
-            other[about] = _decoded(its_label[1:])
-    names = {about: display_name(about, pref.get(about), alts.get(about, ()), other.get(about))
-             for about in {key[0] for key in first}}
-    claims_of = {(about, accused, _local(role)): sorted({v.split(" ", 1)[0] for v in more[(about, accused, role)]})
-                 if (about, accused, role) in more else [voice.split(" ", 1)[0]]
-                 for (about, accused, role), voice in first.items()}
-    simple = {(about, accused, _local(role)) for about, accused, role in first if (about, accused, role) not in more}
+            other[event] = _decoded(its_label[1:])
+        role_name = role_names.get(role) or role_names.setdefault(role, _local(role))
+        for about in incidents.get(event) or (event,):
+            key = (about, accused, role_name)
+            for speaker in speakers.get(attribution, ()):  # an attribution without an agent names no claimant
+                seen = first.setdefault(key, (claim, speaker))
+                if seen != (claim, speaker):
+                    more.setdefault(key, {seen}).add((claim, speaker))
+    abouts = {key[0] for key in first}
+    names = labels(store, abouts & {i for found_incidents in incidents.values() for i in found_incidents})
+    # Without a preferred label a name takes no acronym: most events need no display_name call.
+    names.update({about: display_name(about, pref[about], alts.get(about, ()), other.get(about)) if about in pref
+                  else other.get(about) or shorten(about) for about in abouts - names.keys()})
+    claims_of = {key: sorted({claim for claim, _ in more[key]}) if key in more else [voice[0]]
+                 for key, voice in first.items()}
+    simple = first.keys() - more.keys()
     return claims_of, simple, names
 
 
@@ -768,13 +778,21 @@ def corroboration(store, *, limit: int | None = CORROBORATION_PAGE, offset: int 
     upstream = upstream_sources(store, many)
     publishers = _reporting_publishers(store, many)
     lines = {k: lines_of_evidence(groups[k].allegations, voice_of, statement_of, upstream, publishers) for k in several}
-    size = {k: (len(lines[k]), len(groups[k].voices)) if k in lines else (1, 1) for k in claims_of}
-    kept = [k for k in claims_of if size[k][0] >= min_lines]
+    # A one-claim group is one claimant and one line of evidence: only the others get a size of their own.
+    size = {k: (len(lines[k]), len(groups[k].voices)) for k in several}
+    kept = [k for k in claims_of if size.get(k, _ONE_VOICE)[0] >= min_lines]
+    kept_several = [k for k in several if size[k][0] >= min_lines]
     names = labels(store, {k[1] for k in kept})  # the accused: a few actors
     names.update(about_names)
-    kept.sort(key=lambda k: (-size[k][0], -size[k][1], names[k[0]], names[k[1]], k[2]))
+
+    def order(k: GroupKey) -> tuple[int, int, str, str, str]:
+        lines_and_voices = size.get(k, _ONE_VOICE)
+        return (-lines_and_voices[0], -lines_and_voices[1], names[k[0]], names[k[1]], k[2])
+
     page = Page(offset, limit, len(kept))
-    shown = kept[offset:None if limit is None else offset + limit]
+    # Only the rows up to the page's end are ordered (same order as sorting them all: nsmallest is stable).
+    ordered = sorted(kept, key=order) if limit is None else heapq.nsmallest(offset + limit, kept, key=order)
+    shown = ordered[offset:None if limit is None else offset + limit]
     # The page's one-claim groups, read in full now.
     extra, extra_voice, extra_statement = _corroboration_groups(
         store, {c for k in shown if k in simple for c in claims_of[k]})
@@ -802,7 +820,7 @@ def corroboration(store, *, limit: int | None = CORROBORATION_PAGE, offset: int 
                                 for d, x in disputes if not x or x == accused)
         if disputes and not denial_text:
             denial_text = "; ".join(sorted({f"{shorten(d)} (does not deny this actor's part)" for d, _ in disputes}))
-        n_lines, n_voices = size[(about, accused, role)]
+        n_lines, n_voices = size.get((about, accused, role), _ONE_VOICE)
         rejected = sorted({shorten(r) for a in g.allegations for r in rejections.get(a, ())})
         rows.append({
             "about": names[about], "accused": names[accused], "alleged role": role,
@@ -814,8 +832,9 @@ def corroboration(store, *, limit: int | None = CORROBORATION_PAGE, offset: int 
             "single claimant": "yes" if n_voices == 1 else "no",
             "single line of evidence": "yes" if n_lines == 1 else "no", "disputed by": denial_text,
             "rejected by": "; ".join(rejected)})
-    single = sum(1 for k in kept if size[k][1] == 1)
-    one_line = sum(1 for k in kept if size[k][0] == 1)
+    simple_kept = len(kept) - len(kept_several)
+    single = simple_kept + sum(1 for k in kept_several if size[k][1] == 1)
+    one_line = simple_kept + sum(1 for k in kept_several if size[k][0] == 1)
     scope = "allegations" if min_lines == 1 else f"allegations with {min_lines} or more lines of evidence"
     notes = [f"{len(kept)} {scope} (incident or event, accused actor, role); {single} rest on a single "
              f"claimant, {one_line} on a single line of evidence.",

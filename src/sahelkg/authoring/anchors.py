@@ -19,9 +19,8 @@ import functools
 import hashlib
 import os
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 
@@ -119,16 +118,22 @@ def check_anchors(quads: Iterable[ox.Quad]) -> list[ValidationResult]:
 
     A selector that disagrees with the text is a Violation; an anchor on a document whose text is
     not held (or that gives no skg:sha256) is a Warning: nothing can check it."""
-    node: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    node: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for q in quads:
-        node[value(q.subject)][q.predicate.value].append(q.object)
+        node[value(q.subject)][q.predicate.value].append(value(q.object))
+    return check_anchor_nodes(node)
+
+
+def check_anchor_nodes(node: Mapping[str, Mapping[str, list[str]]]) -> list[ValidationResult]:
+    """Given the triples check_anchors reads as subject -> predicate IRI -> values (each term's
+    value: IRI, literal text or blank node id), return check_anchors' results."""
     texts: dict[str, str | None] = {}
     results: list[ValidationResult] = []
 
     def text_of(document: str) -> str | None:
         if document not in texts:
             shas = node.get(document, {}).get(ns.SKG + "sha256", [])
-            path = find_text(shas[0].value) if shas else None
+            path = find_text(shas[0]) if shas else None
             texts[document] = read_text(path) if path else None
         return texts[document]
 
@@ -138,9 +143,9 @@ def check_anchors(quads: Iterable[ox.Quad]) -> list[ValidationResult]:
 
     for anchor, props in sorted(node.items()):
         sources = props.get(OA + "hasSource")
-        if not sources or not any(t.value == OA + "SpecificResource" for t in props.get(RDF_TYPE, [])):
+        if not sources or OA + "SpecificResource" not in props.get(RDF_TYPE, []):
             continue
-        document = sources[0].value
+        document = sources[0]
         text = text_of(document)
         if text is None:
             result(anchor, "Warning", f"unverifiable anchor: the text of {ns.shorten(document)} is not held "
@@ -149,13 +154,13 @@ def check_anchors(quads: Iterable[ox.Quad]) -> list[ValidationResult]:
         exact = start = end = None
         prefix = suffix = None
         for selector in props.get(OA + "hasSelector", []):
-            sel = node.get(selector.value, {})
+            sel = node.get(selector, {})
             if OA + "exact" in sel:
-                exact = sel[OA + "exact"][0].value
-                prefix = sel[OA + "prefix"][0].value if OA + "prefix" in sel else None
-                suffix = sel[OA + "suffix"][0].value if OA + "suffix" in sel else None
+                exact = sel[OA + "exact"][0]
+                prefix = sel[OA + "prefix"][0] if OA + "prefix" in sel else None
+                suffix = sel[OA + "suffix"][0] if OA + "suffix" in sel else None
             if OA + "start" in sel:
-                start, end = int(sel[OA + "start"][0].value), int(sel[OA + "end"][0].value)
+                start, end = int(sel[OA + "start"][0]), int(sel[OA + "end"][0])
         if exact is None:
             result(anchor, "Violation", "anchor has no TextQuoteSelector (oa:exact)")
             continue

@@ -368,15 +368,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if paths:
             raise UsageError("--seed/--load work on the embedded store; "
                              "load a remote store with `sahelkg load --remote-query URL`")
-    source = None
+    source, keeper_loads = None, []
     if paths:
         from sahelkg import gate
 
         # Through the gate, like `sahelkg load`: the service starts only on data the shapes accept.
+        # In memory, big files are checked from their text here and bulk-loaded once, by the keeper.
         files = loading.read_files(paths, progress=_progress)
         target = EmbeddedStore(args.store) if args.store else EmbeddedStore()
         try:
-            gate.commit_files(target, files, progress=_progress)
+            if args.store:
+                gate.commit_files(target, files, progress=_progress)
+            else:
+                keeper_loads = gate.commit_except_big_files(target, files, progress=_progress)
         except gate.ChangeRefused as refused:
             print(refused.report.to_text(), end="", file=sys.stderr)
             print(f"error: {refused}; the service was not started", file=sys.stderr)
@@ -386,7 +390,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 target.close()
         source = None if args.store else target
     print(f"starting the SPARQL service on http://{args.host}:{args.port}/sparql", file=sys.stderr)
-    app.serve(args.host, args.port, store_dir=args.store, settings=Settings.from_env(), remote=remote, source=source)
+    app.serve(args.host, args.port, store_dir=args.store, load_paths=keeper_loads, settings=Settings.from_env(),
+              remote=remote, source=source)
     return 0
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -20,8 +20,13 @@ import pyoxigraph as ox
 from sahelkg import namespaces as ns
 from sahelkg.cli import main as cli
 from sahelkg.dataset import loading
-from sahelkg.gate import validation
+from sahelkg.gate import engine_native, validation
+from sahelkg.gate.engine_native import TripleView
+from sahelkg.store import encoded
 from sahelkg.store.change import Change
+
+OA = "http://www.w3.org/ns/oa#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 def register(subcommands) -> None:
@@ -53,19 +58,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return 2
     if quads is not None and not _has_store(args):
         report = validation.validate_quads(quads)
+        report.results.extend(_anchor_results(quads))
     elif _has_store(args):
         # The whole store must hold data; files are checked as a change, to an empty store too.
         store = cli.open_store(args, purpose="read" if quads is None else "check")
         try:
             if quads is None:
-                report = _validate_whole_store(store, args.engine)
+                report = _validate_whole_store(store, args.engine, anchors_too=not args.remote_query)
             else:
                 report = validation.check_change(store, Change(additions=tuple(quads)))
+                report.results.extend(_anchor_results(quads))
         finally:
             store.close()
     else:
         raise cli.UsageError("give FILES to validate, or a store (--store DIR, --seed, --remote-query URL)")
-    report.results.extend(_anchor_results(args, quads))
     if args.format == "json":
         print(report.to_json())
     elif args.format == "turtle":
@@ -75,44 +81,71 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0 if report.conforms else 1
 
 
-def _validate_whole_store(store, engine: str):
+def _validate_whole_store(store, engine: str, anchors_too: bool):
+    """Given an open store, return its full report, with the anchor check when `anchors_too`."""
     from sahelkg.gate import engine_pyshacl, engine_sparql, source_integrity
 
     # The graph-level rules (sahelkg.gate.source_integrity) run beside whichever SHACL engine is chosen.
     if engine == "pyshacl":
-        return validation.with_graph_rules(engine_pyshacl.validate_quads(store.quads()),
-                                           source_integrity.check_store(store))
-    if engine == "sparql":
+        report = validation.with_graph_rules(engine_pyshacl.validate_quads(store.quads()),
+                                             source_integrity.check_store(store))
+    elif engine == "sparql":
         try:
             report = engine_sparql.validate_store(store)
         except ValueError:  # no ontology graph in the store
             raise cli.UsageError("--engine sparql needs the ontology graph in the store "
                                  "(sahelkg load ontology/sahelkg.ttl)") from None
-        return validation.with_graph_rules(report, source_integrity.check_store(store))
-    return validation.validate_store(store)
+        report = validation.with_graph_rules(report, source_integrity.check_store(store))
+    else:
+        # The anchors are read from the view the validation builds anyway.
+        return validation.validate_store(store, view_checks=[_anchors_of_view] if anchors_too else [])
+    if anchors_too:
+        report.results.extend(_anchor_results(_anchor_quads(store.oxigraph)))
+    return report
 
 
-def _anchor_results(args: argparse.Namespace, quads):
+def _anchor_results(quads: Iterable[ox.Quad]) -> list:
     """Check every anchor against its document's held text (sahelkg.authoring.anchors)."""
     from sahelkg.authoring import anchors
 
-    if quads is None and _has_store(args) and not args.remote_query:
-        store = cli.open_store(args, purpose="check")
-        try:
-            return anchors.check_anchors(_anchor_quads(store.oxigraph))
-        finally:
-            store.close()
-    return anchors.check_anchors(quads or [])
+    return anchors.check_anchors(quads)
+
+
+# What check_anchors reads of an anchor, of its selectors and of its document.
+_ANCHOR_READS = frozenset(OA + name for name in ("hasSource", "hasSelector", "exact", "prefix", "suffix", "start", "end"))
+
+
+def _anchors_of_view(view: TripleView) -> list:
+    """Given the view of a whole store, check its anchors: their
+    triples, their selectors' and their documents' skg:sha256, not every quad as Python objects."""
+    from sahelkg.authoring import anchors
+
+    specific = encoded.iri(OA + "SpecificResource")
+    rdf_type, sha256 = engine_native.RDF_TYPE, encoded.iri(ns.SKG + "sha256")
+    plain = engine_native.plain
+    nodes: dict[str, dict[str, list[str]]] = {}
+
+    def keep(node: str, predicates: Collection[str]) -> dict[str, list[str]]:
+        triples = view.node(node)
+        read = {p[1:-1]: [plain(o) for o in objects] for p, objects in triples.items()
+                if p[1:-1] in predicates or p == rdf_type}
+        nodes.setdefault(plain(node), {}).update(read)
+        return triples
+
+    for node in view.subject_nodes():
+        if specific in view.node(node).get(rdf_type, ()):
+            triples = keep(node, _ANCHOR_READS)
+            for selector in triples.get(encoded.iri(OA + "hasSelector"), ()):
+                keep(selector, _ANCHOR_READS)
+            for document in triples.get(encoded.iri(OA + "hasSource"), ()):
+                keep(document, {sha256[1:-1]})
+    return anchors.check_anchor_nodes(nodes)
 
 
 def _anchor_quads(oxigraph: ox.Store) -> Iterator[ox.Quad]:
     """Given a store, yield the quads check_anchors reads (anchors, their selectors, documents'
     hashes): not every quad of a big store as Python objects."""
-    from sahelkg.authoring import anchors
-
-    yield from oxigraph.quads_for_pattern(None, ox.NamedNode(anchors.RDF_TYPE),
-                                          ox.NamedNode(anchors.OA + "SpecificResource"), None)
-    for predicate in (anchors.OA + name for name in ("hasSource", "hasSelector", "exact", "prefix", "suffix", "start", "end")):
+    yield from oxigraph.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), ox.NamedNode(OA + "SpecificResource"), None)
+    for predicate in _ANCHOR_READS:
         yield from oxigraph.quads_for_pattern(None, ox.NamedNode(predicate), None, None)
     yield from oxigraph.quads_for_pattern(None, ox.NamedNode(ns.SKG + "sha256"), None, None)
-

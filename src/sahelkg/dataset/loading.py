@@ -14,6 +14,7 @@ import hashlib
 import io
 import os
 import re
+import secrets
 import stat
 import xml.parsers.expat
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -215,6 +216,40 @@ def bulk_loadable(path: Path, target_graph: str | None = None) -> bool:
     if fmt is None or regular_file_size(path) < BULK_LOAD_BYTES:
         return False
     return fmt == ox.RdfFormat.N_QUADS or (target_graph is not None and fmt not in QUAD_FORMATS)
+
+
+def bulk_loaded_rows(paths: Sequence[Path], target_graph: str | None = None) -> list[tuple[str, str, str, str]]:
+    """Given files a store bulk-loads (`bulk_loadable`), return their quads as (s, p, o, g) N-Triples
+    texts, parsed as the store parses them (same base IRI; triples into the target graph); each
+    file's blank nodes get labels no other file or store holds, as the store's bulk load gives them.
+
+    The gate checks a staged load from these rows, read from the files instead of back from the
+    store: on disk that is three times faster than dumping each new graph, and pyoxigraph lets
+    another thread run while it bulk-loads, so the parse can overlap the load. Literals keep the
+    file's lexical form (the store may write "01"^^xsd:integer as "1"): the gate checks what the
+    file says, as it does for a small file's quads."""
+    rows: list[tuple[str, str, str, str]] = []
+    for path in paths:
+        rows += _file_rows(path, target_graph)
+    return rows
+
+
+def _file_rows(path: Path, target_graph: str | None) -> list[tuple[str, str, str, str]]:
+    fresh = f"_:{secrets.token_hex(8)}"
+
+    def text(term) -> str:
+        written = str(term)
+        return fresh + written[2:] if written[0] == "_" else written
+
+    fmt = file_format(path)
+    parsed = ox.parse(path=str(path), format=fmt, base_iri=ns.BASE)
+    if fmt in QUAD_FORMATS:
+        # A default-graph quad's name prints as "DEFAULT"; the store refuses such a file anyway.
+        return [(text(s), str(p), text(o), text(g)) for s, p, o, g in parsed]
+    if target_graph is None:
+        raise LoadError(path, "holds triples without a graph; give a target graph")
+    graph = str(ox.NamedNode(target_graph))
+    return [(text(t.subject), str(t.predicate), text(t.object), graph) for t in parsed]
 
 
 def file_format(path: Path) -> ox.RdfFormat:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -118,7 +119,8 @@ def commit_files(store, files: loading.FilesToLoad, *, progress: Callable[[str],
 
     Small files are committed as one Change of quads. Big N-Quads files into an embedded store never
     become quad objects: the store bulk-loads them into their new graphs, unpublished
-    (EmbeddedStore.stage_files); the gate validates those graphs' rows in the store together with
+    (EmbeddedStore.stage_files); the gate validates their rows (in memory dumped from the new
+    graphs; on disk parsed from the files and checked while the store loads them) together with
     the rest of the change (the catalog record that publishes them, the small files); `publish`
     writes that rest, all or nothing. A file that may add to a graph the store holds, or a store
     that cannot stage (remote), goes the first way."""
@@ -134,40 +136,139 @@ def commit_files(store, files: loading.FilesToLoad, *, progress: Callable[[str],
         done = [r for r in (first, second) if r is not None]
         return Receipt(added=sum(r.added for r in done), removed=0, graphs=tuple(g for r in done for g in r.graphs),
                        report=ValidationReport(results=[w for r in done for w in r.report.results])) if done else None
-    staged = reader = None
+    staged = None
     if big and isinstance(store, EmbeddedStore):
-        # The store's terms as they are before the load, so the gate never looks up a new node in
-        # the store (it would read the staged triples back as objects; on disk, from RocksDB).
-        reader = StoreReader(store)
-        reader.expect_lookups(sum(f.stat().st_size for f in big) // BYTES_PER_LOOKUP)
-        staged = _stage(store, big, files.target_graph, progress)
+        # The store's terms as they are before the load: the gate never looks up a new node in it.
+        reader = _reader(store, big)
+        if store.path is None:
+            # In memory, dumping the new graphs is faster than parsing the files in Python
+            # (bench/IMPORT.md, session 6), and a second thread gains nothing on a busy machine.
+            staged = _stage(store, big, files.target_graph, progress)
+            if staged is not None:
+                graphs_of_file = dict(zip(big, staged.graphs_by_file, strict=True))
+                try:
+                    report, record, rows = _check_big_files(
+                        store, files, reader, None, progress,
+                        lambda path: list(store_rows(store, sorted(graphs_of_file[path], key=str))))
+                except BaseException:
+                    store.discard(staged)
+                    raise
+        else:
+            with ThreadPoolExecutor(max_workers=1) as checking:
+                # On disk, reading the new graphs back is 69 s at 1.5M: the files are parsed and
+                # checked instead, while the store bulk-loads them (pyoxigraph releases the GIL);
+                # staged quads the reader may meet are in the rows anyway. A file that names a held
+                # graph is refused by the stage before it loads anything; the check then still
+                # runs to its end (a thread cannot be stopped) before the quad path.
+                checked = checking.submit(_check_big_files, store, files, reader, None, progress, _file_rows(files))
+                try:
+                    staged = _stage(store, big, files.target_graph, progress)
+                    if staged is not None:
+                        report, record, rows = checked.result()
+                except BaseException:
+                    if staged is not None:
+                        store.discard(staged)
+                    raise
     if staged is None:
         parsed += loading.parse_all(big, files.target_graph, progress)
         quads = [q for item in parsed for q in item.quads]
         return commit(store, Change(additions=(*quads, *loading.catalog_quads(parsed))),
                       progress=progress if len(quads) > 100_000 else None)
-    loaded = [loading.BulkLoadedFile(path=f, sha256=files.big[f], graph_names=graphs,
-                                     described=frozenset(loading.described_in_store(store, graphs)))
-              for f, graphs in zip(big, staged.graphs_by_file, strict=True)]
-    change = Change(additions=(*(q for item in parsed for q in item.quads), *loading.catalog_quads([*parsed, *loaded])))
     try:
-        rows = list(store_rows(store, sorted(staged.graphs, key=str)))
-        if progress:
-            progress(f"checking {len(rows) + len(change.additions):,} quads against the SHACL shapes"
-                     f" (eta {_eta(len(rows), CHECK_SECONDS_PER_QUAD)})")
-        started = time.monotonic()
-        report = check_change(store, Change(additions=encoded.EncodedQuads(rows + encoded.rows(change.additions))),
-                              reader=reader)
         if not report.conforms:
             raise ChangeRefused(report)
-        if progress:
-            progress(f"conforms (checked in {duration(time.monotonic() - started)}); publishing")
-        store.publish(staged, change)
+        store.publish(staged, record)
     except BaseException:
         store.discard(staged)
         raise
-    return Receipt(added=len(rows) + len(change.additions), removed=0,
-                   graphs=_graph_names(staged.graphs | change.graphs()), report=report)
+    return Receipt(added=rows + len(record.additions), removed=0,
+                   graphs=_graph_names(staged.graphs | record.graphs()), report=report)
+
+
+def commit_except_big_files(store: EmbeddedStore, files: loading.FilesToLoad, *,
+                            progress: Callable[[str], None] | None = None) -> list[Path]:
+    """Given an in-memory store and files read for loading (`serve --load`), commit them as
+    `commit_files` would, except the big files' quads: those are checked from the files' text, as
+    commit_files checks them, and only their catalog record is written. Return the big files, for
+    the store's keeper to bulk-load (IsolatedStore `load_paths`): the web process never loads what
+    the keeper loads again. Returns [] when everything was committed here (a big file that may add
+    to a graph the store holds goes through commit_files). Raises ChangeRefused or loading.LoadError."""
+    big = list(files.big)
+    if not big or store.path is not None:
+        commit_files(store, files, progress=progress)
+        return []
+    if files.parsed:  # the ontology first, on its own, as commit_files does in memory
+        commit_files(store, loading.FilesToLoad(files.parsed, {}, files.target_graph), progress=progress)
+    bulk = loading.FilesToLoad([], files.big, files.target_graph)
+    if _holds_activity(store, bulk.activity()):
+        return []
+    try:
+        held = {encoded.encode(g) for g in store.named_graphs()}
+        report, record, _rows = _check_big_files(store, bulk, _reader(store, big), held, progress, _file_rows(bulk))
+    except GraphsNotNew:
+        commit_files(store, bulk, progress=progress)
+        return []
+    if not report.conforms:
+        raise ChangeRefused(report)
+    store.apply(record)  # the catalog record: the keeper loads the graphs it describes
+    return big
+
+
+def _reader(store: EmbeddedStore, big: list[Path]) -> StoreReader:
+    reader = StoreReader(store)
+    reader.expect_lookups(sum(f.stat().st_size for f in big) // BYTES_PER_LOOKUP)
+    return reader
+
+
+def _check_big_files(store: EmbeddedStore, files: loading.FilesToLoad, reader: StoreReader, held: set[str] | None,
+                     progress: Callable[[str], None] | None, rows_of: Callable[[Path], list[tuple[str, str, str, str]]]
+                     ) -> tuple[ValidationReport, Change, int]:
+    """Given a store, files read for loading, a reader of the store before their big files load,
+    and where each big file's rows come from: check the big files' quads and the rest of the load (their catalog
+    record, the small files) against the shapes; return the report, the change that publishes them
+    (the catalog record and the small files) and how many quads the big files hold. Raises
+    GraphsNotNew when a big file writes to one of the `held` graphs (encoded names; None: the
+    stage checks that), LoadError on bad syntax."""
+    rows: list[tuple[str, str, str, str]] = []
+    loaded = []
+    for path in files.big:
+        file_rows = rows_of(path)
+        graphs = {row[3] for row in file_rows}
+        if not all(g.startswith("<") for g in graphs):
+            raise loading.LoadError(path, "has triples outside any GRAPH block; wrap them in a named graph "
+                                          "or give a target graph")
+        if held is not None and graphs & held:
+            raise GraphsNotNew(f"{path} adds to a graph the store holds")
+        names = frozenset(ox.NamedNode(g[1:-1]) for g in graphs)
+        # A source graph describes its document when the document is a subject in it (described_in_store).
+        graph_of_document = {encoded.encode(loading.source_document(g)): encoded.encode(g) for g in names
+                             if g.value.startswith(ns.SOURCE_GRAPH_PREFIX)}
+        described = {s for s, _p, _o, g in file_rows if graph_of_document.get(s) == g}
+        loaded.append(loading.BulkLoadedFile(path=path, sha256=files.big[path], graph_names=names,
+                                             described=frozenset(ox.NamedNode(d[1:-1]) for d in described)))
+        rows += file_rows
+    parsed = list(files.parsed)
+    record = Change(additions=(*(q for item in parsed for q in item.quads), *loading.catalog_quads([*parsed, *loaded])))
+    if progress:
+        progress(f"checking {len(rows) + len(record.additions):,} quads against the SHACL shapes"
+                 f" (eta {_eta(len(rows), CHECK_SECONDS_PER_QUAD)})")
+    started = time.monotonic()
+    report = check_change(store, Change(additions=encoded.EncodedQuads(rows + encoded.rows(record.additions))),
+                          reader=reader)
+    if progress and report.conforms:
+        progress(f"conforms (checked in {duration(time.monotonic() - started)})")
+    return report, record, len(rows)
+
+
+def _file_rows(files: loading.FilesToLoad) -> Callable[[Path], list[tuple[str, str, str, str]]]:
+    """Given files read for loading, return what reads a big one's rows from its text (LoadError on bad syntax)."""
+    def rows_of(path: Path) -> list[tuple[str, str, str, str]]:
+        try:
+            return loading.bulk_loaded_rows([path], files.target_graph)
+        except SyntaxError as error:  # our parser names file, line and column
+            loading.parse_file(path, files.target_graph)
+            raise loading.LoadError(path, str(error)) from None
+    return rows_of
 
 
 def _stage(store: EmbeddedStore, big: list[Path], target_graph: str | None,
@@ -178,7 +279,10 @@ def _stage(store: EmbeddedStore, big: list[Path], target_graph: str | None,
     if progress:
         progress(f"bulk-loading {len(big)} file(s) into new graphs")
     try:
-        return store.stage_files([(f, loading.file_format(f), graph) for f in big], base_iri=ns.BASE)
+        staged = store.stage_files([(f, loading.file_format(f), graph) for f in big], base_iri=ns.BASE)
+        if progress:
+            progress("bulk-loaded; publishing once the check ends")
+        return staged
     except GraphsNotNew:
         return None
     except TriplesOutsideGraphs as error:
@@ -209,4 +313,5 @@ def _graph_names(graphs: Iterable) -> tuple[str, ...]:
     return tuple(sorted(getattr(g, "value", "") for g in graphs))
 
 
-__all__ = ["ChangeRefused", "Receipt", "check", "commit", "commit_files", "commit_prepared"]
+__all__ = ["ChangeRefused", "Receipt", "check", "commit", "commit_except_big_files", "commit_files",
+           "commit_prepared"]

@@ -569,7 +569,8 @@ def _compile_sparql(g: rdflib.Graph, shape, constraint, src: _Source) -> None:
     check = Check(shape_severity(g, shape), str(shape), SHACL + "SPARQLConstraintComponent",
                   shape_messages(g, constraint), None, source_constraint=str(constraint))
     required = _required_from_this(text)
-    query = SparqlCheck(check, text.replace("$this", "?this"), _steps_from_this(text), required, _classes_asked(text))
+    query = SparqlCheck(check, text.replace("$this", "?this"), _steps_from_this(text), required, _classes_asked(text),
+                        bool(_existence_only_types(text)))
     # A node without the triples every answer needs (`$this p ?x` or `$this p V` outside OPTIONAL,
     # UNION and FILTER) cannot be an answer: it is not set aside.
     condition = " and ".join(f"{src.const(p)} in t" if o is None else f"{src.const(o)} in t.get({src.const(p)}, NONE)"
@@ -644,7 +645,8 @@ def _plan_source(shapes: tuple[NodeShape, ...]) -> Callable:
 # temporary Oxigraph store holding only what it can read from the focus nodes set aside for it.
 # What it can read is found in the query itself: each triple pattern is a step along its predicate,
 # forwards or backwards, at the distance from $this where the pattern joins the variables already
-# reached. Types are stored completed with their superclasses, as pyshacl's working copy has them.
+# reached. Types are stored completed with their superclasses, as pyshacl's working copy has them,
+# but only the classes the queries name: a claim's event and document have about seven each.
 
 
 @dataclass(frozen=True, eq=False)
@@ -657,6 +659,7 @@ class SparqlCheck:
     levels: tuple[frozenset[tuple[str, bool]], ...]
     required: tuple[tuple[str, str | None], ...] = ()
     classes: frozenset[str] | None = None  # the classes its rdf:type patterns name (None: any)
+    any_type: bool = False  # it asks whether a node has a type, whatever it is (`?x rdf:type ?unused`)
 
 
 @query_analysis.remembered
@@ -719,19 +722,50 @@ def _classes_asked(query: str) -> frozenset[str] | None:
     """
 
     classes = set()
+    existence_only = _existence_only_types(query)
     for _s, p, o in triple_patterns(query):
         if p == RDF.type:
+            if o in existence_only:
+                continue
             if not isinstance(o, rdflib.URIRef):
                 return None
             classes.add(str(o))
     return frozenset(classes)
 
 
+_AGGREGATE = re.compile(r"\bGROUP\s+BY\b|\b(COUNT|SUM|AVG|MIN|MAX|SAMPLE|GROUP_CONCAT)\s*\("
+                        r"|SELECT\s+(DISTINCT\s+|REDUCED\s+)?\*",
+                        re.IGNORECASE)
+
+
+def _existence_only_types(query: str) -> frozenset[rdflib.Variable]:
+    """Given a SHACL-SPARQL query, return the variables that stand as the object of an rdf:type
+    pattern and nowhere else in its text: such a pattern asks only whether a node has a type, so one
+    type a node is enough. Empty when the query counts rows or projects every variable, since how
+    many types match then changes the answers.
+
+    >>> sorted(_existence_only_types("SELECT $this WHERE { FILTER NOT EXISTS { $this a ?type } }"))
+    [rdflib.term.Variable('type')]
+    >>> sorted(_existence_only_types("SELECT $this ?value WHERE { $this a ?value }"))
+    []
+    """
+    if _AGGREGATE.search(query):
+        return frozenset()
+    found = set()
+    for _s, p, o in triple_patterns(query):
+        if p == RDF.type and isinstance(o, rdflib.Variable) and str(o) not in ("this", "path", "value"):
+            if len(re.findall(rf"[?$]{re.escape(str(o))}(?!\w)", query)) == 1:
+                found.add(o)
+    return frozenset(found)
+
+
 def working_set(view: GraphView, nodes: Iterable[str], levels: Iterable[frozenset[tuple[str, bool]]],
-                classes_of: Callable[[str], frozenset[str]], classes: frozenset[str] | None = None) -> list[str]:
+                classes_of: Callable[[str], frozenset[str]], classes: frozenset[str] | None = None,
+                any_type: bool = False) -> list[str]:
     """Given a view, start nodes and the steps to take at each distance, return the triples read
     as N-Triples lines (repeats possible), each rdf:type completed with its superclasses (only
-    those among `classes`, unless None)."""
+    those among `classes`, unless None; with `any_type`, a node with none of those keeps one of
+    its types)."""
     lines: list[str] = []
     add = lines.append
     frontier = set(nodes)
@@ -745,7 +779,10 @@ def working_set(view: GraphView, nodes: Iterable[str], levels: Iterable[frozense
                     if p not in forward:
                         continue
                     if p == RDF_TYPE:
+                        direct = objects
                         objects = [f"<{c}>" for c in classes_of(node) if classes is None or c in classes]
+                        if any_type and not objects:
+                            objects = direct[:1]
                     for o in objects:
                         add(f"{node} {p} {o} .\n")
                     following.update(objects)
@@ -757,20 +794,41 @@ def working_set(view: GraphView, nodes: Iterable[str], levels: Iterable[frozense
     return lines
 
 
+# Focus nodes whose SHACL-SPARQL queries run on one working set. Oxigraph's in-memory store loads
+# and queries a 600k-triple working set two to three times as slowly per triple as a 50k one, and each
+# node's answers depend only on what is read from it, so big changes are checked in batches (of
+# about 12k triples: the cheapest per triple measured, bench/gate_sparql_batch.py).
+SPARQL_BATCH = 2_000
+
+
 def run_sparql(view: GraphView, wanted: dict[SparqlCheck, list[str]],
                classes_of: Callable[[str], frozenset[str]]) -> list[tuple]:
     """Given a view and the focus nodes set aside for each SHACL-SPARQL constraint, run each
     constraint's query on the working set it reads; return (check, focus, value, path) per result."""
-    import pyoxigraph as ox
-
-    # Each node is read along the steps of its own queries only (a claim's, a count's).
     queries_of: dict[str, list[SparqlCheck]] = defaultdict(list)
     for query, nodes in wanted.items():
         for node in nodes:
             queries_of[node].append(query)
+    batch = list(queries_of.items())
+    out: list[tuple] = []
+    for start in range(0, len(batch), SPARQL_BATCH):
+        out += _run_sparql_batch(view, dict(batch[start:start + SPARQL_BATCH]), classes_of)
+    return out
+
+
+def _run_sparql_batch(view: GraphView, queries_of: dict[str, list[SparqlCheck]],
+                      classes_of: Callable[[str], frozenset[str]]) -> list[tuple]:
+    """Given a view and focus nodes with their SHACL-SPARQL constraints, run each constraint's
+    query once on the working set all of them read; return (check, focus, value, path) per result."""
+    import pyoxigraph as ox
+
+    # Each node is read along the steps of its own queries only (a claim's, a count's).
+    wanted: dict[SparqlCheck, set[str]] = defaultdict(set)
     groups: dict[tuple[SparqlCheck, ...], list[str]] = defaultdict(list)
     for node, of_node in queries_of.items():
         groups[tuple(of_node)].append(node)
+        for query in of_node:
+            wanted[query].add(node)
     lines: list[str] = []
     for queries, starts in groups.items():
         levels: list[set[tuple[str, bool]]] = []
@@ -782,7 +840,8 @@ def run_sparql(view: GraphView, wanted: dict[SparqlCheck, list[str]],
         classes: frozenset[str] | None = None
         if all(query.classes is not None for query in queries):
             classes = frozenset(c for query in queries for c in query.classes or ())
-        lines += working_set(view, starts, [frozenset(level) for level in levels], classes_of, classes)
+        lines += working_set(view, starts, [frozenset(level) for level in levels], classes_of, classes,
+                             any(query.any_type for query in queries))
     text = "".join(dict.fromkeys(lines))  # a node two groups read comes once
     del lines
     store = ox.Store()
@@ -792,8 +851,7 @@ def run_sparql(view: GraphView, wanted: dict[SparqlCheck, list[str]],
         store.bulk_load(text, format=ox.RdfFormat.N_TRIPLES, lenient=True)
     del text
     out: list[tuple] = []
-    for query, nodes in wanted.items():
-        targeted = set(nodes)
+    for query, targeted in wanted.items():
         solutions = store.query(query.query)
         if not isinstance(solutions, ox.QuerySolutions):
             raise NotImplementedError(f"{query.check.source_constraint}: sh:select is not a SELECT query")

@@ -26,10 +26,12 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -56,6 +58,8 @@ SPARQL_ENGINE_THRESHOLD = 1_000
 # From this many focus nodes on, a second process checks half of them (when the machine has two
 # cores and this process runs no other Python thread, so that forking it is safe).
 PARALLEL_FOCUS_NODES = 50_000
+# Full validation: a second thread dumps the graphs while this one indexes them (_view_beside).
+DUMP_BESIDE = True
 ENGINES = ("native", "sparql", "pyshacl")
 
 
@@ -237,20 +241,81 @@ def validate_quads(quads: Iterable) -> ValidationReport:
             return with_graph_rules(engine_pyshacl.validate_quads(quads), foreign)
 
 
-def validate_store(store) -> ValidationReport:
+def validate_store(store, view_checks: Iterable[Callable[[engine_native.TripleView], list[ValidationResult]]] = ()
+                   ) -> ValidationReport:
     """Given a Store, validate everything in it with the compiled Python engine (with the shapes
-    compiled to SPARQL, run in the store, for data that engine cannot judge)."""
+    compiled to SPARQL, run in the store, for data that engine cannot judge). `view_checks` run on
+    the view of the whole store too, their results added (the command's anchor check)."""
     with _collector_paused():
-        foreign = source_integrity.check_store(store)
         oxigraph = getattr(store, "oxigraph", None)
-        if oxigraph is not None:
+        if oxigraph is not None and DUMP_BESIDE:
+            view, focus, foreign = _view_beside(oxigraph, lambda: source_integrity.check_store(store))
+        elif oxigraph is not None:
+            foreign = source_integrity.check_store(store)
             view, focus = engine_native.dataset_view_of_graphs(after_change.graph_texts(oxigraph))
         else:
+            foreign = source_integrity.check_store(store)
             view, focus = engine_native.dataset_view(after_change.store_rows(store))
+        beside = [result for check in view_checks for result in check(view)]
         try:
-            return with_graph_rules(_native(view, focus, view.source_graphs(focus)), foreign)
+            report = with_graph_rules(_native(view, focus, view.source_graphs(focus)), foreign)
         except engine_native.Unsupported:
-            return with_graph_rules(engine_sparql.validate_store(store), foreign)
+            report = with_graph_rules(engine_sparql.validate_store(store), foreign)
+        report.results.extend(beside)  # after the SHACL results, as the command always printed them
+        return report
+
+
+_DONE = None  # what the reading thread queues after the last graph
+
+
+def _view_beside(oxigraph: ox.Store, then: Callable[[], list[ValidationResult]]
+                 ) -> tuple[engine_native.TripleView, list[str], list[ValidationResult]]:
+    """Given a pyoxigraph store, return the view of every graph and its focus nodes, and what
+    `then` returns. A second thread has Oxigraph write each graph's N-Triples (it releases the GIL
+    meanwhile: the other core) while this one indexes the graphs already written; then it runs
+    `then` (SPARQL queries) while this one finishes."""
+    ready: queue.Queue = queue.Queue(maxsize=16)
+    stop = threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def read() -> None:
+        try:
+            for item in after_change.graph_texts(oxigraph):
+                if stop.is_set():
+                    return
+                ready.put(item)
+        except BaseException as error:  # handed to the indexing thread, which raises it
+            outcome["error"] = error
+            return
+        finally:
+            ready.put(_DONE)
+        if stop.is_set():
+            return
+        try:
+            outcome["then"] = then()
+        except BaseException as error:
+            outcome["error"] = error
+
+    def written() -> Iterator[tuple[str, str]]:
+        while (item := ready.get()) is not _DONE:
+            yield item
+
+    reader = threading.Thread(target=read, name="sahelkg-graph-dump", daemon=True)
+    reader.start()
+    try:
+        view, focus = engine_native.dataset_view_of_graphs(written())
+    except BaseException:
+        stop.set()
+        while reader.is_alive():  # unblock a reader waiting on a full queue
+            try:
+                ready.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        raise
+    reader.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return view, focus, outcome["then"]
 
 
 @contextmanager

@@ -20,6 +20,8 @@ SAHELKG_WORKER_STORE); measured side by side by bench/worker_memory.py, bench/RE
   in-memory mirror; workers fork from the mirror only, because a forked child must never touch
   RocksDB files its parent is writing (cost: the data is held in memory a second time).
 - On timeout the app SIGKILLs the worker; the keeper reaps it and forks a replacement.
+- The most recently used idle worker takes the next query: its caches are warm, and the workers
+  left idle keep their copy-on-write pages shared (bench/lookup_memory.py).
 - Writes are prepared in a worker (its copy-on-write store is private): it turns the request into
   the exact Change (dry-running an update), runs the SHACL gate on it and exits; the keeper then
   applies the Change (`prepare_write`, `apply_prepared`; the code is sahelkg.sparql.write_plans).
@@ -47,7 +49,13 @@ SAHELKG_WORKER_STORE); measured side by side by bench/worker_memory.py, bench/RE
 - The folder in /dev/shm (SAHELKG_SHARED_MEMORY_DIR elsewhere) goes on close, and with the keeper
   when the app is killed.
 - Cost: RocksDB reads are much slower than Oxigraph's in-memory store, which is why "forked" stays
-  the default.
+  the default. The gap is the engine, not this design: in one process, no worker, no reopening
+  (`bench/worker_memory.py --engines-only`), a heavy query on a RocksDB store is 5–8× the in-memory
+  store's when the data fits RocksDB's block cache (40k–150k triples; read-write alike) and 26–36×
+  at 1.5M (read-only checkpoint, load 15–19); opening a checkpoint costs 50–75 ms once per write,
+  not per query. Oxigraph opens RocksDB with lz4 tables and the default small block cache, and
+  pyoxigraph 0.5.13 exposes neither setting, so every block read past the cache is decompressed
+  again. Nothing on this side of pyoxigraph closes that gap.
 
 Measured (bench/worker_memory.py, 1.5M triples, PSS of the service's process tree after a fixed list
 of standard-mix queries from 4 clients, + the /dev/shm files; `oxigraph serve`: 537 MB; load 8–18):
@@ -67,8 +75,11 @@ True
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import json
 import os
+import pickle
 import secrets
 import shutil
 import signal
@@ -154,20 +165,61 @@ def _shared_root_parent(path: Path | None) -> str | None:
     return override if os.path.isdir(override) and os.access(override, os.W_OK) else None
 
 
-# Replies larger than this are read on a thread: reading them inline would hold the event loop.
+# Replies larger than this are unpickled on a thread: doing it inline would hold the event loop.
 _INLINE_REPLY_BYTES = 1 << 20
+# Requests up to this size are sent on the non-blocking socket (the reply is read from it).
+_NONBLOCKING_SEND_BYTES = 16 * 1024
+# A worker that spent longer than this on a request gives its freed heap back to the system after
+# answering (malloc_trim), or idle workers hoard it.
+_TRIM_AFTER_SECONDS = 0.05
 
 
-def _reply_size(fd: int) -> int:
-    """Given a connection's readable socket, return the announced size of the next message (peeked:
-    multiprocessing's 4-byte length header; a message over 2 GiB says -1 there, read as huge)."""
-    import socket
-    import struct
+class _ReplyReader:
+    """Reads one reply off a worker's non-blocking socket as the event loop reports it readable.
 
-    with socket.socket(fileno=os.dup(fd)) as peek:
-        header = peek.recv(4, socket.MSG_PEEK)
-    size = struct.unpack("!i", header)[0] if len(header) == 4 else -1
-    return size if size >= 0 else sys.maxsize
+    The framing is multiprocessing.Connection's (the worker sends with it): a 4-byte big-endian
+    length, or -1 and an 8-byte length, then the pickled reply. Each wake-up does one read, so a
+    large reply never holds the loop.
+    """
+
+    def __init__(self, fd: int, done: asyncio.Future) -> None:
+        self.fd, self.done = fd, done
+        self.received = bytearray()
+        self.header, self.size = 0, -1  # lengths of the framing and of the pickled reply, once known
+
+    def readable(self) -> None:
+        if self.done.done():
+            return
+        # Small reads until the size is known: a read buffer past malloc's mmap threshold costs two syscalls.
+        wanted = 1 << 16 if self.size < 0 else min(self.header + self.size - len(self.received), 1 << 20)
+        try:
+            data = os.read(self.fd, wanted)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as error:
+            self.done.set_exception(error)
+            return
+        if not data:
+            self.done.set_exception(EOFError("the worker closed its connection"))
+            return
+        self.received += data
+        if self.size < 0 and len(self.received) >= 4:
+            size = int.from_bytes(self.received[:4], "big", signed=True)
+            if size >= 0:
+                self.size, self.header = size, 4
+            elif len(self.received) >= 12:
+                self.size, self.header = int.from_bytes(self.received[4:12], "big"), 12
+        if self.size >= 0 and len(self.received) >= self.header + self.size:
+            self.done.set_result(memoryview(self.received)[self.header:self.header + self.size])
+
+
+def _timed_out(timeout: float) -> QueryTimeout:
+    return QueryTimeout(f"the query did not finish within {timeout:g} s and was stopped")
+
+
+def _expire(done: asyncio.Future, timeout: float) -> None:
+    if not done.done():
+        done.set_exception(_timed_out(timeout))
 
 
 def _decoded(reply: tuple) -> tuple:
@@ -191,6 +243,13 @@ class _Worker:
     pid: int
     generation: int
     conn: Connection
+    # The event loop reads its socket non-blocking, `call` blocking: switched only when the caller changes.
+    nonblocking: bool = False
+
+    def set_nonblocking(self, on: bool) -> None:
+        if self.nonblocking != on:
+            os.set_blocking(self.conn.fileno(), not on)
+            self.nonblocking = on
 
 
 class IsolatedStore(Store):
@@ -290,8 +349,9 @@ class IsolatedStore(Store):
                     self._idle.remove(w)
                     w.conn.close()
                 if self._idle:
-                    # Least recently used first: a worker just released may still be trimming memory.
-                    worker = self._idle.pop(0)
+                    # Most recently used first: its caches are warm (a round trip to a worker idle
+                    # for a while took ~2× as long), and workers left idle keep their pages shared.
+                    worker = self._idle.pop()
                     self._busy.add(worker.pid)
                     return worker
                 remaining = deadline - time.monotonic()
@@ -305,6 +365,9 @@ class IsolatedStore(Store):
         with self._cond:
             self._busy.discard(worker.pid)
             if reusable and (self.shared or worker.generation >= self._generation) and not self._closed:
+                # Next in line even while it trims its heap (~1 ms): the few workers in use stay the
+                # same few, and each one a query reads from un-shares the copy-on-write store pages
+                # it touches (~50 MB a worker at 150k triples).
                 self._idle.append(worker)
                 self._cond.notify()
             else:
@@ -331,10 +394,11 @@ class IsolatedStore(Store):
         try:
             # The newest acknowledged write goes with the request: a shared worker holding an older
             # snapshot reopens first (read-your-writes); a forked worker is of that generation.
+            worker.set_nonblocking(False)
             worker.conn.send((self._generation, message))
             if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
                 self._kill(worker)
-                raise QueryTimeout(f"the query did not finish within {timeout:g} s and was stopped")
+                raise _timed_out(timeout)
             reply = worker.conn.recv()
             reusable = message[0] not in _ONE_SHOT
         except (EOFError, OSError) as error:
@@ -346,42 +410,37 @@ class IsolatedStore(Store):
 
     async def call_async(self, message: tuple, timeout: float | None = None):
         """`call` for an event loop: awaits the worker's reply without holding a thread (falls back
-        to `call` on a thread when every worker is busy, and reads a large reply on a thread)."""
-        import asyncio
-
+        to `call` on a thread when every worker is busy)."""
         loop = asyncio.get_running_loop()
         timeout = 3600.0 if timeout is None else timeout
-        deadline = time.monotonic() + timeout
         try:
             worker = self._acquire(time.monotonic())  # an idle worker now, or ServiceBusy at once
         except ServiceBusy:
             return await loop.run_in_executor(None, self.call, message, timeout)
         reusable = False
+        fd = worker.conn.fileno()
+        done: asyncio.Future = loop.create_future()
+        reader = _ReplyReader(fd, done)
         try:
-            worker.conn.send((self._generation, message))
-            fd = worker.conn.fileno()
-            readable = loop.create_future()
-
-            def wake() -> None:
-                if not readable.done():
-                    readable.set_result(None)
-
-            loop.add_reader(fd, wake)
+            request = pickle.dumps((self._generation, message))  # what `Connection.send` would write
+            # A small request fits the socket's empty buffer in one write, non-blocking or not.
+            worker.set_nonblocking(len(request) <= _NONBLOCKING_SEND_BYTES)
+            worker.conn.send_bytes(request)
+            worker.set_nonblocking(True)
+            loop.add_reader(fd, reader.readable)
+            expiry = loop.call_later(timeout, _expire, done, timeout)
             try:
-                await asyncio.wait_for(readable, max(0.0, deadline - time.monotonic()))
-            except TimeoutError:
-                self._kill(worker)
-                raise QueryTimeout(f"the query did not finish within {timeout:g} s and was stopped") from None
+                pickled = await done
             finally:
+                expiry.cancel()
                 loop.remove_reader(fd)
-                os.set_blocking(fd, True)  # uvloop leaves it non-blocking; `recv` expects blocking
-            if _reply_size(fd) > _INLINE_REPLY_BYTES:
-                reply = await loop.run_in_executor(None, worker.conn.recv)
+            if len(pickled) > _INLINE_REPLY_BYTES:
+                reply = await loop.run_in_executor(None, pickle.loads, pickled)
             else:
-                reply = worker.conn.recv()
+                reply = pickle.loads(pickled)
             reusable = message[0] not in _ONE_SHOT
-        except asyncio.CancelledError:
-            self._kill(worker)  # the client went away: its query must not run on unseen
+        except (asyncio.CancelledError, QueryTimeout):
+            self._kill(worker)  # overran, or the client went away: its query must not run on unseen
             raise
         except (EOFError, OSError) as error:
             self._kill(worker)
@@ -822,6 +881,8 @@ def _newest_generation(snapshots: Path) -> int:
 def _shared_worker_main(spec: dict, authkey: bytes) -> None:
     from sahelkg.sparql import protocol
 
+    _keep_inherited_heap_shared()
+
     snapshots = Path(spec["root"]) / "snapshots"
     conn = Client(spec["address"], family="AF_UNIX", authkey=authkey)
     conn.send(("hello", os.getpid(), 0))
@@ -849,7 +910,7 @@ def _shared_worker_main(spec: dict, authkey: bytes) -> None:
         conn.send(_reply(answer))
         if message[0] in _ONE_SHOT:
             return  # the app never reuses it (the same rule as forked workers)
-        if time.monotonic() - started > 0.05:
+        if time.monotonic() - started > _TRIM_AFTER_SECONDS:
             _trim_heap()
 
 
@@ -885,6 +946,14 @@ def _prepare_in_scratch(snapshot: _Snapshot, root: Path, message: tuple):
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def _keep_inherited_heap_shared() -> None:
+    """In a freshly forked worker: move every inherited object out of the collector's reach. A full
+    collection writes to each object it visits, which un-shares the copy-on-write pages of the
+    parent's whole Python heap (20 MB in a fork of a process holding 150k triples); freezing is one
+    list splice."""
+    gc.freeze()
+
+
 def _trim_heap() -> None:
     """Return freed heap memory to the system (glibc malloc_trim; a no-op elsewhere)."""
     import ctypes
@@ -914,6 +983,8 @@ def _predicate_arg(text: str | None) -> ox.NamedNode | None:
 def _worker_main(store: EmbeddedStore, address: str, authkey: bytes, generation: int) -> None:
     from sahelkg.sparql import protocol
 
+    _keep_inherited_heap_shared()
+
     conn = Client(address, family="AF_UNIX", authkey=authkey)
     conn.send(("hello", os.getpid(), generation))
     while True:
@@ -925,7 +996,7 @@ def _worker_main(store: EmbeddedStore, address: str, authkey: bytes, generation:
         conn.send(_reply(_handle, store, message, protocol))
         if message[0] in _ONE_SHOT:
             return  # this worker's store copy may now hold the update: never reuse it
-        if time.monotonic() - started > 0.05:
+        if time.monotonic() - started > _TRIM_AFTER_SECONDS:
             _trim_heap()  # give a big query's freed heap back, or idle workers hoard it
 
 
