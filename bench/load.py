@@ -355,7 +355,9 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--measure"]:
+    if {"-h", "--help"} & set(sys.argv[1:]):
+        print(__doc__)
+    elif sys.argv[1:2] == ["--measure"]:
         measure_once(sys.argv[2:])
     else:
         main(sys.argv[1:])
