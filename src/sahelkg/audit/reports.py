@@ -196,9 +196,11 @@ def labels(store, iris: Iterable[str]) -> dict[str, str]:
 def display_name(iri: str, pref: str | None, alts: Iterable[str], other: str | None) -> str:
     """Given an IRI and its English labels (preferred, alternatives, rdfs:label), return its display name:
     the preferred label with its shortest acronym, else the rdfs:label, else the short IRI."""
+    if pref is None:  # no acronym without a preferred label: most dataset events
+        return other or shorten(iri)
     name = pref or other or shorten(iri)
     acronyms = sorted((a for a in alts if _ACRONYM.match(a) and a.lower() != name.lower()), key=lambda a: (len(a), a))
-    return f"{name} ({acronyms[0]})" if acronyms and pref is not None else name
+    return f"{name} ({acronyms[0]})" if acronyms else name
 
 
 def describe_date(day: str | None, precision: str | None) -> str:
@@ -745,9 +747,8 @@ def _group_keys(store) -> tuple[dict[GroupKey, list[str]], set[GroupKey], dict[s
                     more.setdefault(key, {seen}).add((claim, speaker))
     abouts = {key[0] for key in first}
     names = labels(store, abouts & {i for found_incidents in incidents.values() for i in found_incidents})
-    # Without a preferred label a name takes no acronym: most events need no display_name call.
-    names.update({about: display_name(about, pref[about], alts.get(about, ()), other.get(about)) if about in pref
-                  else other.get(about) or shorten(about) for about in abouts - names.keys()})
+    names.update({about: display_name(about, pref.get(about), alts.get(about, ()), other.get(about))
+                  for about in abouts - names.keys()})
     claims_of = {key: sorted({claim for claim, _ in more[key]}) if key in more else [voice[0]]
                  for key, voice in first.items()}
     simple = first.keys() - more.keys()

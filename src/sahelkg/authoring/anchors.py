@@ -31,6 +31,8 @@ from sahelkg.resources import resource_root
 
 OA = "http://www.w3.org/ns/oa#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+#: What check_anchors reads of an anchor and of its selectors (besides rdf:type; of a document, skg:sha256).
+ANCHOR_PREDICATES = frozenset(OA + name for name in ("hasSource", "hasSelector", "exact", "prefix", "suffix", "start", "end"))
 CONTEXT = 6
 CHECK_SHAPE = ns.SHAPES + "AnchorTextCheck"
 

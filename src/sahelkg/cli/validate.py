@@ -12,21 +12,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from sahelkg import namespaces as ns
+from sahelkg.authoring import anchors
 from sahelkg.cli import main as cli
 from sahelkg.dataset import loading
 from sahelkg.gate import engine_native, validation
 from sahelkg.gate.engine_native import TripleView
 from sahelkg.store import encoded
 from sahelkg.store.change import Change
-
-OA = "http://www.w3.org/ns/oa#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 def register(subcommands) -> None:
@@ -58,7 +56,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return 2
     if quads is not None and not _has_store(args):
         report = validation.validate_quads(quads)
-        report.results.extend(_anchor_results(quads))
+        report.results.extend(anchors.check_anchors(quads))
     elif _has_store(args):
         # The whole store must hold data; files are checked as a change, to an empty store too.
         store = cli.open_store(args, purpose="read" if quads is None else "check")
@@ -67,7 +65,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 report = _validate_whole_store(store, args.engine, anchors_too=not args.remote_query)
             else:
                 report = validation.check_change(store, Change(additions=tuple(quads)))
-                report.results.extend(_anchor_results(quads))
+                report.results.extend(anchors.check_anchors(quads))
         finally:
             store.close()
     else:
@@ -100,27 +98,14 @@ def _validate_whole_store(store, engine: str, anchors_too: bool):
         # The anchors are read from the view the validation builds anyway.
         return validation.validate_store(store, view_checks=[_anchors_of_view] if anchors_too else [])
     if anchors_too:
-        report.results.extend(_anchor_results(_anchor_quads(store.oxigraph)))
+        report.results.extend(anchors.check_anchors(_anchor_quads(store.oxigraph)))
     return report
-
-
-def _anchor_results(quads: Iterable[ox.Quad]) -> list:
-    """Check every anchor against its document's held text (sahelkg.authoring.anchors)."""
-    from sahelkg.authoring import anchors
-
-    return anchors.check_anchors(quads)
-
-
-# What check_anchors reads of an anchor, of its selectors and of its document.
-_ANCHOR_READS = frozenset(OA + name for name in ("hasSource", "hasSelector", "exact", "prefix", "suffix", "start", "end"))
 
 
 def _anchors_of_view(view: TripleView) -> list:
     """Given the view of a whole store, check its anchors: their
     triples, their selectors' and their documents' skg:sha256, not every quad as Python objects."""
-    from sahelkg.authoring import anchors
-
-    specific = encoded.iri(OA + "SpecificResource")
+    specific = encoded.iri(anchors.OA + "SpecificResource")
     rdf_type, sha256 = engine_native.RDF_TYPE, encoded.iri(ns.SKG + "sha256")
     plain = engine_native.plain
     nodes: dict[str, dict[str, list[str]]] = {}
@@ -134,10 +119,10 @@ def _anchors_of_view(view: TripleView) -> list:
 
     for node in view.subject_nodes():
         if specific in view.node(node).get(rdf_type, ()):
-            triples = keep(node, _ANCHOR_READS)
-            for selector in triples.get(encoded.iri(OA + "hasSelector"), ()):
-                keep(selector, _ANCHOR_READS)
-            for document in triples.get(encoded.iri(OA + "hasSource"), ()):
+            triples = keep(node, anchors.ANCHOR_PREDICATES)
+            for selector in triples.get(encoded.iri(anchors.OA + "hasSelector"), ()):
+                keep(selector, anchors.ANCHOR_PREDICATES)
+            for document in triples.get(encoded.iri(anchors.OA + "hasSource"), ()):
                 keep(document, {sha256[1:-1]})
     return anchors.check_anchor_nodes(nodes)
 
@@ -145,7 +130,8 @@ def _anchors_of_view(view: TripleView) -> list:
 def _anchor_quads(oxigraph: ox.Store) -> Iterator[ox.Quad]:
     """Given a store, yield the quads check_anchors reads (anchors, their selectors, documents'
     hashes): not every quad of a big store as Python objects."""
-    yield from oxigraph.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), ox.NamedNode(OA + "SpecificResource"), None)
-    for predicate in _ANCHOR_READS:
+    yield from oxigraph.quads_for_pattern(None, ox.NamedNode(anchors.RDF_TYPE),
+                                          ox.NamedNode(anchors.OA + "SpecificResource"), None)
+    for predicate in anchors.ANCHOR_PREDICATES:
         yield from oxigraph.quads_for_pattern(None, ox.NamedNode(predicate), None, None)
     yield from oxigraph.quads_for_pattern(None, ox.NamedNode(ns.SKG + "sha256"), None, None)

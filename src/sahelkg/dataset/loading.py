@@ -461,6 +461,13 @@ def described_in_store(store, graphs: Iterable[ox.NamedNode]) -> set[ox.NamedNod
     return {d for d in documents if any(quad.graph_name in graphs for quad in store.quads(subject=d))}
 
 
+def described_in_rows(rows: Iterable[tuple[str, str, str, str]], graphs: Iterable[ox.NamedNode]) -> set[ox.NamedNode]:
+    """`described_in_store` for a file's rows (s, p, o, g as N-Triples terms) instead of a store."""
+    graph_of_document = {str(source_document(g)): str(g) for g in graphs
+                         if g.value.startswith(ns.SOURCE_GRAPH_PREFIX)}
+    return {ox.NamedNode(s[1:-1]) for s, _p, _o, g in rows if graph_of_document.get(s) == g}
+
+
 def source_document(graph: ox.NamedNode) -> ox.NamedNode:
     """Given a source graph, return the document it is read from (graph/source/X → id/document/X).
 

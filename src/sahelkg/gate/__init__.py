@@ -240,12 +240,8 @@ def _check_big_files(store: EmbeddedStore, files: loading.FilesToLoad, reader: S
         if held is not None and graphs & held:
             raise GraphsNotNew(f"{path} adds to a graph the store holds")
         names = frozenset(ox.NamedNode(g[1:-1]) for g in graphs)
-        # A source graph describes its document when the document is a subject in it (described_in_store).
-        graph_of_document = {encoded.encode(loading.source_document(g)): encoded.encode(g) for g in names
-                             if g.value.startswith(ns.SOURCE_GRAPH_PREFIX)}
-        described = {s for s, _p, _o, g in file_rows if graph_of_document.get(s) == g}
         loaded.append(loading.BulkLoadedFile(path=path, sha256=files.big[path], graph_names=names,
-                                             described=frozenset(ox.NamedNode(d[1:-1]) for d in described)))
+                                             described=frozenset(loading.described_in_rows(file_rows, names))))
         rows += file_rows
     parsed = list(files.parsed)
     record = Change(additions=(*(q for item in parsed for q in item.quads), *loading.catalog_quads([*parsed, *loaded])))
