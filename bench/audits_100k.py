@@ -35,9 +35,11 @@ from sahelkg.sparql.saved_queries import load_queries  # noqa: E402
 
 TARVO = Path(__file__).resolve().parents[1] / "tests" / "audit_cross_source" / "tarvo.trig"
 INCIDENT = "https://w3id.org/sahelkg/id/incident/tarvo-2025-03-04"
-AUDITS = (("incident", INCIDENT, None), ("incident", "event:a000-niono-vehicle-attack", None),
-          ("corroboration", None, None), ("contested", None, None), ("adversaries", None, None),
-          ("alleged", "actor:human-rights-watch", "actor:fama"), ("answers", None, None), ("actor", "FAMa", None))
+AUDITS: tuple[tuple[str, str | None, str | None, dict[str, int]], ...] = (
+    ("incident", INCIDENT, None, {}), ("incident", "event:a000-niono-vehicle-attack", None, {}),
+    ("corroboration", None, None, {}), ("corroboration", None, None, {"offset": 100}),
+    ("corroboration", None, None, {"min_lines": 2}), ("contested", None, None, {}), ("adversaries", None, None, {}),
+    ("alleged", "actor:human-rights-watch", "actor:fama", {}), ("answers", None, None, {}), ("actor", "FAMa", None, {}))
 QUERIES: tuple[tuple[str, dict[str, str]], ...] = (
            ("cq1-accusations-of-event", {}), ("cq3-affiliates-of", {}), ("cq7-incident-figures", {"incident": INCIDENT}),
            ("cq8-responsibility-and-acknowledgements", {}), ("cq9-accusations-between-adversaries", {}),
@@ -113,22 +115,28 @@ def main() -> None:
     parser.add_argument("--keep", metavar="DIR", type=Path,
                         help="keep the built store in DIR (N-Quads) and reuse it in later runs")
     parser.add_argument("--baseline", metavar="REPORTS_PY", type=Path,
-                        help="an older audit/reports.py: each audit runs with it and with this tree, interleaved "
+                        help="an older audit/reports.py: each audit runs with it and with this tree, interleaved, "
+                             "and the two reports are compared "
                              "(e.g. git show HEAD:src/sahelkg/audit/reports.py > /tmp/old_reports.py)")
     args = parser.parse_args()
     baseline = baseline_module(args.baseline) if args.baseline else None
     store = kept_store(args.rows, args.keep) if args.keep else build_store(args.rows)
     results: dict = {"rows": args.rows, "repeat": args.repeat, "machine": platform.node(),
                      "load_average": os.getloadavg(), "audits": {}, "queries": {}}
-    for kind, target, against in AUDITS:
-        name = kind + (f" {target}" if target else "") + (f" {against}" if against else "")
-        results["audits"][name] = timed(lambda k=kind, t=target, a=against: len(reports.run_audit(store, k, t, a).rows),
-                                        args.repeat)
+    for kind, target, against, options in AUDITS:
+        name = " ".join([kind, *filter(None, (target, against)), *(f"{k}={v}" for k, v in options.items())])
+        results["audits"][name] = timed(
+            lambda k=kind, t=target, a=against, o=options: len(reports.run_audit(store, k, t, a, **o).rows), args.repeat)
         print(f"audit {name}: {results['audits'][name]}", flush=True)
         if baseline is not None:
             results["audits"][f"{name} (baseline)"] = timed(
-                lambda k=kind, t=target, a=against: len(baseline.run_audit(store, k, t, a).rows), args.repeat)
+                lambda k=kind, t=target, a=against, o=options: len(baseline.run_audit(store, k, t, a, **o).rows),
+                args.repeat)
             print(f"audit {name} (baseline): {results['audits'][f'{name} (baseline)']}", flush=True)
+            same = (reports.run_audit(store, kind, target, against, **options).to_dict() ==
+                    baseline.run_audit(store, kind, target, against, **options).to_dict())
+            results["audits"][name]["same_as_baseline"] = same
+            print(f"audit {name}: {'same report as the baseline' if same else 'REPORT DIFFERS from the baseline'}")
     saved = load_queries()
     for query, params in QUERIES:
         results["queries"][query] = timed(lambda q=query, p=params: len(saved[q].run(store, p).rows), args.repeat)

@@ -1,13 +1,15 @@
 """Time an ACLED import of N synthetic rows (default 100 000): mapping, SHACL gate, and write.
 
     .venv/bin/python bench/import_acled.py [ROWS] [--no-gate] [--compare ROWS] [--cli] [--cli-only] [--disk]
-        [--repeat N] [--warm] [--phases] [--out FILE]
+        [--repeat N] [--warm] [--phases] [--sequential] [--out FILE]
 
 The rows are generated in the current export's 31-column layout (invented IDs ZZZ…, a few
 Malian locations and actors drawn in turn), written to a temporary CSV, and imported into an
-in-memory store holding the seed dataset. Prints one line per phase: mapping, the gate
-(sahelkg.gate.validation.check_change, which picks its engine by the change's size), the write
-(EmbeddedStore.apply). `--compare ROWS` first imports a smaller file of ROWS rows once per gate
+in-memory store holding the seed dataset. Prints one line per phase: mapping, then the commit
+as an import makes it (sahelkg.gate.commit: in memory, from gate.BESIDE_MINIMUM quads on, the
+check runs in a forked child while this process writes; `gate` is the child's own time, `commit`
+both together); `--sequential` checks, then writes (`gate`, `write`), as before the seventh
+session; `--no-gate` only writes (EmbeddedStore.apply). `--compare ROWS` first imports a smaller file of ROWS rows once per gate
 engine, into fresh stores (pyshacl on a working graph, the shapes compiled to SPARQL in a
 temporary store, the shapes compiled to Python). `--cli` also times the whole
 command a user runs, `sahelkg import acled FILE --seed --quiet`, as a separate process (Python
@@ -36,6 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from sahelkg import gate as write_gate
 from sahelkg.dataset import loading
 from sahelkg.importers.acled import COLUMNS, AcledImporter
 from sahelkg.store import EmbeddedStore
@@ -110,30 +113,44 @@ def import_rows(rows: int, *, gate: bool = True, engine: str | None = None, disk
         figures.update(quads=len(change.additions), mapping=mapped - started, mapping_cpu=cpu_mapped - cpu_started)
         print(f"[{label}] mapped {report.rows:,} rows to {len(change.additions):,} quads in {mapped - started:.1f} s",
               flush=True)
-        if gate:
-            saved = validation.SPARQL_ENGINE_THRESHOLD, validation.BULK_THRESHOLD
-            if engine:
-                validation.SPARQL_ENGINE_THRESHOLD, validation.BULK_THRESHOLD = ENGINES[engine]
-            try:
-                verdict = validation.check_change(store, change)
-            finally:
-                validation.SPARQL_ENGINE_THRESHOLD, validation.BULK_THRESHOLD = saved
-            assert verdict.conforms, verdict.to_text()[:2000]
-            checked, cpu_checked = time.perf_counter(), time.process_time()
-            figures.update(gate=checked - mapped, gate_cpu=cpu_checked - cpu_mapped, focus_nodes=verdict.focus_nodes)
-            print(f"[{label}] gate: {verdict.focus_nodes:,} focus nodes, conforms, in {checked - mapped:.1f} s "
-                  f"({rows / (checked - mapped):,.0f} rows/s)", flush=True)
+        if gate and not engine and hasattr(write_gate, "BESIDE_MINIMUM"):
+            # As an import commits: the gate checks while the store writes (gate.BESIDE_MINIMUM);
+            # `--sequential` times the check, then the write. Code older than the seventh session
+            # (bench/import_budget.py) goes the other way: the check, then EmbeddedStore.apply.
+            receipt = write_gate.commit(store, change)
+            done, cpu_done = time.perf_counter(), time.process_time()
+            figures.update(gate=receipt.check_seconds, commit=done - mapped, commit_cpu=cpu_done - cpu_mapped,
+                           focus_nodes=receipt.report.focus_nodes)
+            overlapped = write_gate.BESIDE_MINIMUM <= len(change.additions)
+            if not overlapped:
+                figures["write"] = done - mapped - receipt.check_seconds
+            print(f"[{label}] gate: {receipt.report.focus_nodes:,} focus nodes, conforms, checked in "
+                  f"{receipt.check_seconds:.1f} s" + (" in a second process while this one wrote" if overlapped else "")
+                  + f"; gate and write {done - mapped:.1f} s", flush=True)
         else:
-            checked, cpu_checked = mapped, cpu_mapped
-        store.apply(change)
-        done, cpu_done = time.perf_counter(), time.process_time()
+            if gate:
+                saved = validation.SPARQL_ENGINE_THRESHOLD, validation.BULK_THRESHOLD
+                validation.SPARQL_ENGINE_THRESHOLD, validation.BULK_THRESHOLD = ENGINES[engine]
+                try:
+                    verdict = validation.check_change(store, change)
+                finally:
+                    validation.SPARQL_ENGINE_THRESHOLD, validation.BULK_THRESHOLD = saved
+                assert verdict.conforms, verdict.to_text()[:2000]
+                checked, cpu_checked = time.perf_counter(), time.process_time()
+                figures.update(gate=checked - mapped, gate_cpu=cpu_checked - cpu_mapped, focus_nodes=verdict.focus_nodes)
+                print(f"[{label}] gate: {verdict.focus_nodes:,} focus nodes, conforms, in {checked - mapped:.1f} s "
+                      f"({rows / (checked - mapped):,.0f} rows/s)", flush=True)
+            else:
+                checked, cpu_checked = mapped, cpu_mapped
+            store.apply(change)
+            done, cpu_done = time.perf_counter(), time.process_time()
+            figures.update(write=done - checked, write_cpu=cpu_done - cpu_checked)
+            print(f"[{label}] write (EmbeddedStore.apply) in {done - checked:.1f} s ({cpu_done - cpu_checked:.1f} s CPU)",
+                  flush=True)
         store.close()
-        # CPU seconds (every thread of this process) beside wall ones: under load they move less.
-        figures.update(write=done - checked, write_cpu=cpu_done - cpu_checked, total=done - started,
-                       total_cpu=cpu_done - cpu_started)
-        print(f"[{label}] write (EmbeddedStore.apply) in {done - checked:.1f} s ({cpu_done - cpu_checked:.1f} s CPU); "
-              f"total import {done - started:.1f} s "
-              f"({rows / (done - started):,.0f} rows/s)", flush=True)
+        # CPU seconds (this process's threads; not the forked checker's) beside wall ones.
+        figures.update(total=done - started, total_cpu=cpu_done - cpu_started)
+        print(f"[{label}] total import {done - started:.1f} s ({rows / (done - started):,.0f} rows/s)", flush=True)
     return figures
 
 
@@ -141,8 +158,8 @@ def import_with_cli(rows: int, disk: bool = False, phases: bool = False) -> dict
     """Given a number of rows, time `sahelkg import acled FILE --seed --quiet` as a user runs it
     (disk: `sahelkg import acled FILE --store DIR --quiet`, DIR holding the seed). phases: without
     --quiet, each progress line is timed as it arrives, which splits the command into start +
-    mapping (up to "mapped …"), gate (up to "conforms; writing …"), write (up to "written") and
-    the end (closing the store, the report, leaving Python)."""
+    mapping (up to "mapped …"), gate (up to "conforms…"; in memory the store writes meanwhile and the
+    line comes once both are done), write (up to "written") and the end (closing the store, the report, leaving Python)."""
     command = Path(sys.executable).parent / "sahelkg"
     marks: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -160,7 +177,7 @@ def import_with_cli(rows: int, disk: bool = False, phases: bool = False) -> dict
             errors = []
             for line in process.stderr:
                 errors.append(line)
-                for mark in ("mapped", "conforms; writing", "written"):
+                for mark in ("mapped", "conforms", "written"):
                     if line.startswith(mark) and mark not in marks:
                         marks[mark] = time.perf_counter() - started
             process.stdout.read()
@@ -175,8 +192,8 @@ def import_with_cli(rows: int, disk: bool = False, phases: bool = False) -> dict
     figures: dict = {"rows": rows, "command": shown, "total": elapsed, "store_bytes": size, "cpu": cpu,
                      "peak_rss_bytes": children.ru_maxrss * 1024, "load_average": os.getloadavg()}
     if len(marks) == 3:
-        figures.update({"start and mapping": marks["mapped"], "gate": marks["conforms; writing"] - marks["mapped"],
-                        "write": marks["written"] - marks["conforms; writing"], "end": elapsed - marks["written"]})
+        figures.update({"start and mapping": marks["mapped"], "gate": marks["conforms"] - marks["mapped"],
+                        "write": marks["written"] - marks["conforms"], "end": elapsed - marks["written"]})
     print(f"[{rows:,} rows, command line] {shown}: {elapsed:.1f} s, {cpu:.1f} s CPU, "
           f"peak {children.ru_maxrss / 2**20:.2f} GB (Python start included"
           + (f"; store {size / 1e9:.2f} GB)" if size is not None else ", seed load included)")
@@ -214,6 +231,8 @@ def main(argv: list[str]) -> None:
     repeat = int(argv[argv.index("--repeat") + 1]) if "--repeat" in argv else 1
     disk = "--disk" in argv
     cli_only = "--cli-only" in argv
+    if "--sequential" in argv:  # the check, then the write, as before the seventh session
+        write_gate.BESIDE_MINIMUM = sys.maxsize
     main_runs = [] if cli_only else [import_rows(rows, gate="--no-gate" not in argv, disk=disk) for _ in range(repeat)]
     if warmup is not None and main_runs:
         main_runs[0]["warmup"] = warmup
@@ -222,7 +241,7 @@ def main(argv: list[str]) -> None:
     runs += main_runs + cli_runs
     medians = {}
     for name, group in (("import", main_runs), ("command", cli_runs)):
-        for phase in ("mapping", "start and mapping", "gate", "write", "end", "total"):
+        for phase in ("mapping", "start and mapping", "gate", "write", "commit", "end", "total"):
             values = [run[phase] for run in group if phase in run]
             if values:
                 medians[f"{name} {phase}"] = statistics.median(values)

@@ -15,9 +15,11 @@ on-disk store, and reused by later runs.
 
 Measures, each in a fresh process, --repeat times (default 3) in turn:
   in process, memory   the dump bulk-loaded into an in-memory store, then `validate_store` timed
-  in process, disk     the on-disk store opened, then `validate_store` timed
+  in process, disk     the on-disk store opened, then `validate_store` timed (process_cpu_seconds:
+                       the whole child's CPU time, the store's load or opening included)
   command, disk        `sahelkg validate --store DIR --format json` (wall clock, Python start included;
-                       the digest is of the printed results, in their order)
+                       the digest is of the printed results, in their order; cpu_seconds: the
+                       command's CPU time, its forked children included)
   memory, one process  as "memory", without the second process that checks half the focus nodes
                        (validation.PARALLEL_FOCUS_NODES): what forking costs or saves on this machine
 With `--baseline SRC` (a `src` folder of another version, e.g. `git archive HEAD src | tar -x -C
@@ -33,6 +35,7 @@ import hashlib
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -110,31 +113,41 @@ def version_env(src: Path | None) -> dict[str, str]:
     return env
 
 
+def children_cpu() -> float:
+    """Return the CPU seconds (user + system) of the finished child processes so far (their own
+    children included): a figure the other work on a shared machine inflates less than the wall clock."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def run_child(src: Path | None, where: str, dump: Path, directory: Path) -> dict:
     env = version_env(src)
+    cpu = children_cpu()
     done = subprocess.run([sys.executable, "-c", CHILD, where, str(dump if where.startswith("memory") else directory)],
                           capture_output=True, text=True, env=env)
     if done.returncode != 0:
         raise SystemExit(f"validate_store failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return {**json.loads(done.stdout.strip().splitlines()[-1]), "process_cpu_seconds": children_cpu() - cpu}
 
 
 def run_command(src: Path | None, directory: Path) -> dict:
     env = version_env(src)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), children_cpu()
     done = subprocess.run([str(BIN / "sahelkg"), "validate", "--store", str(directory), "--format", "json"],
                           capture_output=True, text=True, env=env)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, children_cpu() - cpu
     if done.returncode not in (0, 1):
         raise SystemExit(f"sahelkg validate failed:\n{done.stderr[-3000:]}")
     results = json.loads(done.stdout)["results"]  # the printed order, anchor check included
-    return {"seconds": seconds, "conforms": done.returncode == 0, "results": len(results),
+    return {"seconds": seconds, "cpu_seconds": cpu, "conforms": done.returncode == 0, "results": len(results),
             "digest": hashlib.sha256(json.dumps(results, sort_keys=True).encode()).hexdigest()[:16]}
 
 
 def write_figures(args: argparse.Namespace, argv: list[str] | None, quads: dict, runs: dict, loads: list) -> dict:
     """Write the medians so far (after every measurement: a run cut short keeps its figures); return them."""
     medians = {key: statistics.median(f["seconds"] for f in figures) for key, figures in runs.items()}
+    cpu_medians = {key: statistics.median(f["cpu_seconds"] for f in figures)
+                   for key, figures in runs.items() if "cpu_seconds" in figures[0]}
     same = {}
     if args.baseline is not None:
         for key, figures in runs.items():
@@ -146,7 +159,7 @@ def write_figures(args: argparse.Namespace, argv: list[str] | None, quads: dict,
     args.out.write_text(json.dumps({
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "command": "bench/validate_store.py " + " ".join(sys.argv[1:] if argv is None else argv),
-        "quads": quads, "machine": machine, "load_averages": loads, "runs": runs, "medians": medians,
+        "quads": quads, "machine": machine, "load_averages": loads, "runs": runs, "medians": medians, "cpu_medians": cpu_medians,
         "same_results_as_baseline": same}, indent=2) + "\n")
     return medians
 

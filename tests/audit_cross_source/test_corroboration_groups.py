@@ -14,7 +14,7 @@ from sahelkg.audit import reports as audit
 from sahelkg.namespaces import shorten
 
 ID = "https://w3id.org/sahelkg/id/"
-STORE_TEXT = f"""
+PREFIXES = f"""
 @prefix skg: <https://w3id.org/sahelkg/ontology#> .
 @prefix prov: <http://www.w3.org/ns/prov#> .
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
@@ -25,7 +25,8 @@ STORE_TEXT = f"""
 @prefix claim: <{ID}claim/> .
 @prefix actor: <{ID}actor/> .
 @prefix incident: <{ID}incident/> .
-
+"""
+STORE_TEXT = PREFIXES + """
 event:raid skos:prefLabel "Raid on Kelbo"@en ; skos:altLabel "RKB"@en, "raid"@en .
 event:unnamed skg:title "no label of any kind" .
 event:zel rdfs:label "Attack in Zel"@en, "Attaque à Zel"@fr .

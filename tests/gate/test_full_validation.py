@@ -1,5 +1,5 @@
-"""Full validation of a store (validation.validate_store): each graph is dumped by a second thread
-while the first indexes the graphs already dumped; the report is the one the quads give."""
+"""Full validation of a store (validation.validate_store): the graphs are dumped by reading threads
+while the calling one indexes the graphs already dumped; the report is the one the quads give."""
 
 from __future__ import annotations
 
@@ -57,11 +57,15 @@ def test_a_store_of_many_graphs_gets_the_report_its_quads_give_and_view_checks_c
     assert not _dump_threads()  # the reading thread has ended (other tests may leave threads of their own)
 
 
-def test_an_error_beside_the_indexing_reaches_the_caller_and_no_thread_is_left(store):
+def test_an_error_while_indexing_reaches_the_caller_and_no_reading_thread_is_left(store):
+    taken = []
 
-    def failing():
-        raise RuntimeError("the graph rules could not be read")
+    def failing(graph, triples):
+        taken.append(graph)
+        if len(taken) == 3:  # the readers are ahead, some waiting on a full queue
+            raise RuntimeError("the graph rules could not be read")
 
     with pytest.raises(RuntimeError, match="graph rules"):
         validation._view_beside(store.oxigraph, failing)
-    assert not _dump_threads()
+    assert len(taken) == 3 and not _dump_threads()
+

@@ -14,7 +14,7 @@ import pytest
 from sahelkg import gate
 from sahelkg import namespaces as ns
 from sahelkg.gate import source_integrity, validation
-from sahelkg.store import EmbeddedStore
+from sahelkg.store import EmbeddedStore, encoded
 from sahelkg.store.change import Change
 
 ID, SKG, VOCAB = ns.ID, ns.SKG, ns.VOCAB
@@ -187,3 +187,27 @@ def test_an_incident_in_a_source_graph_is_refused(seed_only):
     store.load_quads([*parsed(source("t-morvan", incident))])
     assert [r.focus_node for r in validation.validate_store(store).results
             if r.source_shape == source_integrity.CURATED_SHAPE] == [f"{ID}incident/t-morvan-attack"]
+
+
+def test_full_validation_reads_the_graph_rules_as_the_store_query_does(legacy_quads, monkeypatch):
+    """The rules full validation computes from each graph's triples (source_integrity.GraphRules)
+    give what the SPARQL over the store gives (check_store), on references of every kind: foreign
+    (as subject and as object), to a node the graph types itself, to a node only a non-source graph
+    types, an event IRI used as a class, and an incident in a source graph."""
+    curated = f"""<{ID}incident/t-brin-attack> a <{SKG}Incident> ;
+        <http://www.w3.org/2000/01/rdf-schema#label> "Attack near Niono"@en ."""
+    odd = f"""<{SEED_EVENT}> a <{SKG}Event> ; <{SKG}sameIncident> <{ID}incident/t-brin-attack> .
+<{ID}claim/t-morvan-report> <http://www.w3.org/2000/01/rdf-schema#comment> "seen"@en .
+<{ID}document/t-brin> a <{SEED_EVENT}> ; <{SKG}about> <{ID}event/only-in-curation> ."""
+    curation = parsed(f"""<{ns.INCIDENTS_GRAPH}> {{ <{ID}event/only-in-curation> a <{SKG}Event> . }}""")
+    store = EmbeddedStore()
+    store.load_quads([*legacy_quads, *parsed(source("t-brin", curated + odd)), *curation])
+    expected = sorted(r.key() for r in source_integrity.check_store(store))
+    graph_rules = {source_integrity.SHAPE, source_integrity.CURATED_SHAPE}
+    assert [key[2] for key in expected].count(source_integrity.SHAPE) == 3  # t-morvan's two, t-brin's comment
+    assert [key[2] for key in expected].count(source_integrity.CURATED_SHAPE) == 1
+    for beside in (True, False):
+        monkeypatch.setattr(validation, "DUMP_BESIDE", beside)
+        report = validation.validate_store(store)
+        assert sorted(r.key() for r in report.results if r.source_shape in graph_rules) == expected
+    assert sorted(r.key() for r in source_integrity.check_rows(encoded.rows(store.quads()))) == expected

@@ -141,7 +141,7 @@ def test_many_focus_nodes_are_checked_in_two_processes_with_the_same_results(see
             return real_fork()
 
         monkeypatch.setattr(validation, "PARALLEL_FOCUS_NODES", 2)
-        monkeypatch.setattr(validation, "_fork_is_safe", lambda: True)
+        monkeypatch.setattr(validation.forked, "fork_is_safe", lambda: True)
         monkeypatch.setattr(os, "fork", counting_fork)
         parallel = validation.check_change(seed_store, change)
     assert forks == [1]

@@ -4,6 +4,7 @@ tests in test_crash_safety.py use real SIGKILLs)."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -83,6 +84,35 @@ def test_a_bad_row_in_a_bulk_change_writes_nothing(store: EmbeddedStore) -> None
         store.apply(Change(additions=EncodedQuads(rows), removals=(quad("kept", "x"),)))
     assert not store.graph_exists(NEW)
     assert contents(store) == {("<http://example.org/kept>", "x")}
+
+
+def test_a_bad_row_stops_the_text_builder(store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(embedded, "_TEXT_PIECE", 10)  # many pieces: the loader fails with the builder ahead
+    rows = [(iri(f"http://example.org/s{i}"), iri(P.value), literal(str(i)), iri(NEW.value)) for i in range(500)]
+    rows.insert(25, ("<not an iri>", iri(P.value), literal("x"), iri(NEW.value)))
+    threads = threading.active_count()
+    with pytest.raises(StoreError):
+        store.apply(Change(additions=EncodedQuads(rows)))
+    assert threading.active_count() == threads
+    assert not store.graph_exists(NEW)
+
+
+def test_a_verdict_that_refuses_removes_the_bulk_loaded_graphs(store: EmbeddedStore) -> None:
+    store.apply(Change(additions=(quad("kept", "x"),)))
+    rows = [(iri(f"http://example.org/s{i}"), iri(P.value), literal(str(i)), iri(NEW.value))
+            for i in range(embedded.BULK_MINIMUM)]
+    seen: list[int] = []
+
+    def refuse() -> None:
+        seen.append(store.triple_count(NEW))  # asked once the new graph is loaded
+        raise ValueError("refused")
+
+    with pytest.raises(ValueError, match="refused"):
+        store.apply(Change(additions=EncodedQuads(rows), removals=(quad("kept", "x"),)), verdict=refuse)
+    assert seen == [embedded.BULK_MINIMUM]
+    assert not store.graph_exists(NEW)
+    assert contents(store) == {("<http://example.org/kept>", "x")}
+    assert store.path is None or not (store.path / embedded.JOURNAL_NAME).exists()
 
 
 def test_an_interrupted_change_is_completed_when_the_store_opens(tmp_path: Path) -> None:

@@ -22,11 +22,13 @@ import csv
 import heapq
 import html
 import io
+import itertools
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import pyoxigraph as ox
 
@@ -690,64 +692,174 @@ def _decoded(text: str) -> str:
     return text.replace("%09", "\t").replace("%0A", "\n").replace("%25", "%")
 
 
-def _group_keys(store) -> tuple[dict[GroupKey, list[str]], set[GroupKey], dict[str, str]]:
-    """Return every corroboration group's claims, the groups with a single voice-claim pair (one claim
-    and one speaker: one claimant and one line of evidence, nothing more to read) and the display name
-    of every incident or event a group is about.
+# The patterns of a claim that asserts an actor's part in a harm: its event, accused actor, role, attribution.
+_CLAIM_PATTERNS = {"stance": "?allegation skg:stance ?stance .",
+                   "accusation": "?allegation skg:qualifiedAccusation ?accusation .",
+                   "accused": "?accusation skg:accusedActor ?accused .", "role": "?accusation skg:allegedRole ?role .",
+                   "attribution": "?allegation skg:qualifiedClaimAttribution ?attribution .",
+                   "about": "?allegation skg:about ?event ."}
+_EN_LABEL = 'OPTIONAL { ?event rdfs:label ?label . FILTER(LANGMATCHES(LANG(?label), "en")) }'
+# One line per claim and role, for `_group_keys`: event, accused, role, claim, attribution, "=" and the label.
+_LINE = ('CONCAT(STR(?event), "\\t", STR(?accused), "\\t", STR(?role), "\\t", STR(?allegation), "\\t", '
+         'STR(?attribution), "\\t", IF(BOUND(?label), CONCAT("=", '
+         'REPLACE(REPLACE(REPLACE(?label, "%", "%25"), "\\t", "%09"), "\\n", "%0A")), ""))')
 
-    A store of dataset rows holds tens of thousands of groups. The one big query reads each claim's
-    event, accused actor, role, attribution and the event's rdfs:label, as one line of a single string
-    (one Python object instead of one per solution and term); what few things have (the attributions'
-    speakers, confirmed incidents, preferred and alternative labels) is read apart and joined here, which
-    keeps the big query to the patterns every claim needs."""
-    label = 'REPLACE(REPLACE(REPLACE(?label, "%", "%25"), "\\t", "%09"), "\\n", "%0A")'
-    found = select(store, f"""SELECT (GROUP_CONCAT(?line; separator="\\n") AS ?solutions) WHERE {{
-      VALUES ?stance {{ stance:accuses stance:claims-responsibility }}
-      ?allegation skg:stance ?stance .
-      ?allegation skg:qualifiedAccusation ?accusation .
-      ?accusation skg:accusedActor ?accused .
-      ?accusation skg:allegedRole ?role .
-      ?allegation skg:qualifiedClaimAttribution ?attribution .
-      ?allegation skg:about ?event .
-      OPTIONAL {{ ?event rdfs:label ?label . FILTER(LANGMATCHES(LANG(?label), "en")) }}
-      BIND(CONCAT(STR(?event), "\\t", STR(?accused), "\\t", STR(?role), "\\t", STR(?allegation),
-                  "\\t", STR(?attribution), "\\t", IF(BOUND(?label), CONCAT("=", {label}), "")) AS ?line)
-    }}""")
-    speakers: dict[str, set[str]] = defaultdict(set)  # attribution → "agent on-behalf-of"
+
+def _claim_rows(*first: str) -> str:
+    """Given the names of the patterns whose variables are bound (none: every claim), return the claim
+    patterns starting with them: Oxigraph joins in about the written order."""
+    if not first:
+        return ("VALUES ?stance { stance:accuses stance:claims-responsibility }\n      " +
+                "\n      ".join(_CLAIM_PATTERNS.values()))
+    order = [*first, *(name for name in _CLAIM_PATTERNS if name not in first)]
+    return ("\n      ".join(_CLAIM_PATTERNS[name] for name in order) +
+            "\n      FILTER(?stance IN (stance:accuses, stance:claims-responsibility))")
+
+
+class _Plain(NamedTuple):
+    """A one-claim group about a plain event, known by its event's label until a page shows it. Its
+    fields come in the order groups of one size are ranked: event's name, accused's name, role."""
+
+    label: str
+    accused_name: str
+    role: str
+    accused: str
+    role_iri: str
+
+
+@dataclass
+class _Known:
+    """What few things have, read apart from the claims: the attributions' speakers, confirmed
+    incidents, English preferred and alternative labels."""
+
+    speakers: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # attribution → "agent behalf"
+    incidents: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # event → incidents
+    pref: dict[str, str] = field(default_factory=dict)
+    alts: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+
+def _known(store) -> _Known:
+    known = _Known()
     for r in select(store, """SELECT ?attribution ?agent ?behalf WHERE {
           ?attribution prov:agent ?agent . OPTIONAL { ?attribution skg:onBehalfOf ?behalf . } }"""):
-        speakers[r["attribution"].value].add(f"{r['agent'].value} {r['behalf'].value if 'behalf' in r else ''}")
-    incidents: dict[str, set[str]] = defaultdict(set)
+        known.speakers[r["attribution"].value].add(f"{r['agent'].value} {r['behalf'].value if 'behalf' in r else ''}")
     for r in select(store, "SELECT ?event ?incident WHERE { ?event skg:sameIncident ?incident . }"):
-        incidents[r["event"].value].add(r["incident"].value)
-    pref: dict[str, str] = {}
-    alts: dict[str, set[str]] = defaultdict(set)
+        known.incidents[r["event"].value].add(r["incident"].value)
     for r in select(store, """SELECT ?thing ?pref ?alt WHERE {
           { ?thing skos:prefLabel ?pref . FILTER(LANGMATCHES(LANG(?pref), "en")) }
           UNION { ?thing skos:altLabel ?alt . FILTER(LANGMATCHES(LANG(?alt), "en")) } }"""):
         if "pref" in r:
-            pref[r["thing"].value] = r["pref"].value
+            known.pref[r["thing"].value] = r["pref"].value
         else:
-            alts[r["thing"].value].add(r["alt"].value)
+            known.alts[r["thing"].value].add(r["alt"].value)
+    return known
+
+
+def _plain_groups(store, known: _Known) -> tuple[list[tuple[str, str, str]], set[tuple[str, str]], list[str]]:
+    """Given what `_known` read, return the one-claim groups about plain events (named by their English
+    rdfs:label alone: no preferred label, no confirmed incident) as (label, accused, role); the (accused, role)
+    pairs whose other groups must be read claim by claim; and `_group_keys`' lines of the claims about
+    the events that are not plain.
+
+    One pass over every claim: per (accused, role), the store counts the plain events' rows (one per
+    claim and speaker) and events and joins their labels into one string. Where every event has one
+    row and a label of its own, each label is one group; otherwise (two claims or speakers about one
+    event, an event with two labels or none, one label on two events) the pair is unsettled. Labels
+    only: writing every event's IRI would cost as much again."""
+    # One row per agent; an agent speaking on behalf of two organisations is two speakers: such
+    # attributions (seldom any) are read claim by claim, as are events with a preferred label or incident.
+    odd = sorted(a for a, said in known.speakers.items() if len(said) > len({s.split(" ")[0] for s in said}))
+    odd_ones = f" || ?attribution IN ({', '.join(sparql_term(ox.NamedNode(a)) for a in odd)})" if odd else ""
+    found = select(store, f"""SELECT ?accused ?role ?named (COUNT(*) AS ?rows) (COUNT(DISTINCT ?event) AS ?events)
+          (COUNT(?label) AS ?labelled) (GROUP_CONCAT(?line; separator="\\n") AS ?lines) WHERE {{
+      {_claim_rows()}
+      ?attribution prov:agent ?agent .
+      OPTIONAL {{ ?event skg:sameIncident ?incident . }} OPTIONAL {{ ?event skos:prefLabel ?pref . }}
+      BIND(BOUND(?incident) || BOUND(?pref){odd_ones} AS ?named)
+      {_EN_LABEL}
+      BIND(IF(?named, {_LINE}, ?label) AS ?line)
+    }} GROUP BY ?accused ?role ?named""")
+    named = [r for r in found if r["named"].value == "true"]
+    # A claim of an odd attribution may share its event with plain ones: its (accused, role) is unsettled.
+    unsettled = {(r["accused"].value, r["role"].value) for r in named} if odd else set()
+    by_role_name: dict[tuple[str, str], list] = defaultdict(list)  # roles of one local name make one group
+    for r in found:
+        if r["named"].value != "true":
+            by_role_name[(r["accused"].value, _local(r["role"].value))].append(r)
+    plain: list[tuple[str, str, str]] = []
+    for (accused, _), rows in by_role_name.items():
+        names = rows[0]["lines"].value.split("\n") if "lines" in rows[0] else []
+        counts = {int(rows[0][n].value) for n in ("rows", "events", "labelled")} | {len(names), len(set(names))}
+        if len(rows) == 1 and len(counts) == 1 and (accused, rows[0]["role"].value) not in unsettled:
+            plain += [(name, accused, rows[0]["role"].value) for name in names]
+        else:
+            unsettled |= {(accused, r["role"].value) for r in rows}
+    return plain, unsettled, [r["lines"].value for r in named if "lines" in r]
+
+
+def _read_plain(store, shown: list[_Plain]) -> dict[_Plain, tuple[str, list[str]]]:
+    """Given plain groups, return each one's event and claims, found through the event's label."""
+    event_of: dict[_Plain, str] = {}
+    claims: dict[_Plain, set[str]] = defaultdict(set)
+    # Nearly every label is tagged "en" and found through the index; the rest ("en-GB" …) by a scan.
+    for lookup, term in (("?event rdfs:label ?label .", lambda label: ox.Literal(label, language="en")),
+                         ("?event rdfs:label ?tagged . "
+                          'FILTER(STR(?tagged) = ?label && LANGMATCHES(LANG(?tagged), "en"))', ox.Literal)):
+        wanted: dict[tuple[ox.NamedNode | ox.Literal, ...], _Plain] = {
+            (term(p.label), ox.NamedNode(p.accused), ox.NamedNode(p.role_iri)): p for p in shown if p not in event_of}
+        if not wanted:
+            break
+        values = " ".join(f"({' '.join(sparql_term(t) for t in key)})" for key in wanted)
+        for r in select(store, f"""SELECT ?label ?accused ?role ?event ?allegation WHERE {{
+          VALUES (?label ?accused ?role) {{ {values} }}
+          {lookup}
+          {_claim_rows("about")}
+          ?attribution prov:agent ?agent .
+        }}"""):
+            plain = wanted[(r["label"], r["accused"], r["role"])]
+            event_of[plain] = r["event"].value
+            claims[plain].add(r["allegation"].value)
+    return {p: (event, sorted(claims[p])) for p, event in event_of.items()}
+
+
+def _group_keys(store, known: _Known, named_lines: list[str], unsettled: set[tuple[str, str]]
+                ) -> tuple[dict[GroupKey, list[str]], set[GroupKey], dict[str, str]]:
+    """Given what `_known` and `_plain_groups` read, return the groups read claim by claim: those about an
+    incident or a thing with an English preferred label, and those of the unsettled (accused, role)
+    pairs. For each its claims, then the groups with a single voice-claim pair (one claim and one
+    speaker: one claimant and one line of evidence, nothing more to read), and the display name of
+    every incident or event a group is about.
+
+    Each claim's event, accused actor, role, attribution and the event's rdfs:label come as one line
+    of a single string (one Python object instead of one per solution and term)."""
+    texts = [(text, False) for text in named_lines]
+    if unsettled:  # bound by the accused only (a role bound too costs more): the lines keep the pairs asked for
+        texts += [(r["solutions"].value, True) for r in select(
+            store, f"""SELECT (GROUP_CONCAT({_LINE}; separator="\\n") AS ?solutions) WHERE {{
+              {_claim_rows("accused", "accusation")}
+              {_EN_LABEL}
+            }}""", accused=sorted({ox.NamedNode(a) for a, _ in unsettled}, key=str)) if "solutions" in r]
     first: dict[GroupKey, tuple[str, str]] = {}  # group → its first (claim, "agent on-behalf-of")
     more: dict[GroupKey, set[tuple[str, str]]] = {}  # groups with a second one
     other: dict[str, str] = {}  # an event's rdfs:label (with several, one line each: the last is kept)
     role_names: dict[str, str] = {}  # a handful of roles, named once
-    text = found[0]["solutions"].value if found and "solutions" in found[0] else ""
-    for line in text.split("\n") if text else ():
-        event, accused, role, claim, attribution, its_label = line.split("\t")
-        if its_label:
-            other[event] = _decoded(its_label[1:])
-        role_name = role_names.get(role) or role_names.setdefault(role, _local(role))
-        for about in incidents.get(event) or (event,):
-            key = (about, accused, role_name)
-            for speaker in speakers.get(attribution, ()):  # an attribution without an agent names no claimant
-                seen = first.setdefault(key, (claim, speaker))
-                if seen != (claim, speaker):
-                    more.setdefault(key, {seen}).add((claim, speaker))
+    for text, of_pairs in texts:
+        for line in text.split("\n") if text else ():
+            event, accused, role, claim, attribution, its_label = line.split("\t")
+            if of_pairs and (accused, role) not in unsettled:
+                continue
+            if its_label:
+                other[event] = _decoded(its_label[1:])
+            role_name = role_names.get(role) or role_names.setdefault(role, _local(role))
+            for about in known.incidents.get(event) or (event,):
+                key = (about, accused, role_name)
+                for speaker in known.speakers.get(attribution, ()):  # an attribution without an agent: no claimant
+                    seen = first.setdefault(key, (claim, speaker))
+                    if seen != (claim, speaker):
+                        more.setdefault(key, {seen}).add((claim, speaker))
     abouts = {key[0] for key in first}
-    names = labels(store, abouts & {i for found_incidents in incidents.values() for i in found_incidents})
-    names.update({about: display_name(about, pref.get(about), alts.get(about, ()), other.get(about))
+    names = labels(store, abouts & {i for found_incidents in known.incidents.values() for i in found_incidents})
+    names.update({about: display_name(about, known.pref.get(about), known.alts.get(about, ()), other.get(about))
                   for about in abouts - names.keys()})
     claims_of = {key: sorted({claim for claim, _ in more[key]}) if key in more else [voice[0]]
                  for key, voice in first.items()}
@@ -771,7 +883,11 @@ def corroboration(store, *, limit: int | None = CORROBORATION_PAGE, offset: int 
     `min_lines=2` keeps only the allegations corroborated by two or more independent lines of evidence.
     """
     _paging(limit, offset, min_lines)
-    claims_of, simple, about_names = _group_keys(store)
+    known = _known(store)
+    # Most groups (every dataset row's) are one claim about a plain event: the store counts them and
+    # gives their names; only those a page shows are read in full.
+    plain_rows, unsettled, named_lines = _plain_groups(store, known)
+    claims_of, simple, about_names = _group_keys(store, known, named_lines, unsettled)
     several = [k for k in claims_of if k not in simple]
     groups, voice_of, statement_of = _corroboration_groups(store, {c for k in several for c in claims_of[k]})
     # Independence is only a question where a group has two claims or more: read upstream chains for those.
@@ -783,17 +899,36 @@ def corroboration(store, *, limit: int | None = CORROBORATION_PAGE, offset: int 
     size = {k: (len(lines[k]), len(groups[k].voices)) for k in several}
     kept = [k for k in claims_of if size.get(k, _ONE_VOICE)[0] >= min_lines]
     kept_several = [k for k in several if size[k][0] >= min_lines]
-    names = labels(store, {k[1] for k in kept})  # the accused: a few actors
+    names = labels(store, {k[1] for k in kept} | {accused for _, accused, _ in plain_rows})  # the accused: a few actors
     names.update(about_names)
+    # One line of evidence each: kept only when one is enough.
+    plain = [_Plain(label, names[accused], _local(role), accused, role) for label, accused, role in plain_rows
+             ] if min_lines == 1 else []
 
     def order(k: GroupKey) -> tuple[int, int, str, str, str]:
         lines_and_voices = size.get(k, _ONE_VOICE)
         return (-lines_and_voices[0], -lines_and_voices[1], names[k[0]], names[k[1]], k[2])
 
-    page = Page(offset, limit, len(kept))
-    # Only the rows up to the page's end are ordered (same order as sorting them all: nsmallest is stable).
-    ordered = sorted(kept, key=order) if limit is None else heapq.nsmallest(offset + limit, kept, key=order)
-    shown = ordered[offset:None if limit is None else offset + limit]
+    page = Page(offset, limit, len(kept) + len(plain))
+    end = None if limit is None else offset + limit
+    # Only the rows up to the page's end are ordered (same order as sorting them all). Plain groups are
+    # their own sort keys (compared in C); both lists are merged as (key, group).
+    first_plain = sorted(plain) if end is None else heapq.nsmallest(end, plain)
+    Ranked = Iterator[tuple[tuple[int, int, str, str, str], GroupKey | _Plain]]
+    read_in_full: Ranked = ((order(k), k) for k in sorted(kept, key=order))
+    by_name: Ranked = (((-1, -1, p.label, p.accused_name, p.role), p) for p in first_plain)
+    shown_any = [k for _, k in itertools.islice(heapq.merge(read_in_full, by_name), offset, end)]
+    read = _read_plain(store, [k for k in shown_any if isinstance(k, _Plain)])
+    shown: list[GroupKey] = []
+    for k in shown_any:
+        if not isinstance(k, _Plain):
+            shown.append(k)
+            continue
+        event, claims = read[k]
+        key = (event, k.accused, k.role)
+        names[event], claims_of[key] = k.label, claims
+        simple.add(key)
+        shown.append(key)
     # The page's one-claim groups, read in full now.
     extra, extra_voice, extra_statement = _corroboration_groups(
         store, {c for k in shown if k in simple for c in claims_of[k]})
@@ -833,18 +968,18 @@ def corroboration(store, *, limit: int | None = CORROBORATION_PAGE, offset: int 
             "single claimant": "yes" if n_voices == 1 else "no",
             "single line of evidence": "yes" if n_lines == 1 else "no", "disputed by": denial_text,
             "rejected by": "; ".join(rejected)})
-    simple_kept = len(kept) - len(kept_several)
+    simple_kept = len(kept) + len(plain) - len(kept_several)
     single = simple_kept + sum(1 for k in kept_several if size[k][1] == 1)
     one_line = simple_kept + sum(1 for k in kept_several if size[k][0] == 1)
     scope = "allegations" if min_lines == 1 else f"allegations with {min_lines} or more lines of evidence"
-    notes = [f"{len(kept)} {scope} (incident or event, accused actor, role); {single} rest on a single "
+    notes = [f"{page.total} {scope} (incident or event, accused actor, role); {single} rest on a single "
              f"claimant, {one_line} on a single line of evidence.",
              "Independent claimants are distinct organisations: a spokesperson, leader or "
              "member counts as the organisation; two reports of one statement count once.",
              "Lines of evidence: claims that rest on a shared upstream source (skg:basedOn, "
              "skg:originallyStatedIn, schema:citation, followed transitively) are one line, as are claims "
              "of one voice. Accusations and responsibility claims both count."]
-    if limit is not None and (offset or len(kept) > limit):
+    if limit is not None and (offset or page.total > limit):
         notes.insert(0, f"Showing {page.describe(len(rows))}, most corroborated first.")
     return Report(kind="corroboration", title="Corroboration of allegations", subject=None,
                   columns=CORROBORATION_COLUMNS, rows=rows, notes=notes, page=page)

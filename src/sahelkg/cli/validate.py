@@ -105,25 +105,28 @@ def _validate_whole_store(store, engine: str, anchors_too: bool):
 def _anchors_of_view(view: TripleView) -> list:
     """Given the view of a whole store, check its anchors: their
     triples, their selectors' and their documents' skg:sha256, not every quad as Python objects."""
-    specific = encoded.iri(anchors.OA + "SpecificResource")
-    rdf_type, sha256 = engine_native.RDF_TYPE, encoded.iri(ns.SKG + "sha256")
+    rdf_type = engine_native.RDF_TYPE
+    read_of_anchors = {encoded.iri(p) for p in anchors.ANCHOR_PREDICATES} | {rdf_type}
+    read_of_documents = {encoded.iri(ns.SKG + "sha256"), rdf_type}
+    has_selector, has_source = encoded.iri(anchors.OA + "hasSelector"), encoded.iri(anchors.OA + "hasSource")
     plain = engine_native.plain
     nodes: dict[str, dict[str, list[str]]] = {}
 
     def keep(node: str, predicates: Collection[str]) -> dict[str, list[str]]:
         triples = view.node(node)
-        read = {p[1:-1]: [plain(o) for o in objects] for p, objects in triples.items()
-                if p[1:-1] in predicates or p == rdf_type}
+        read = {p[1:-1]: [o[1:-1] if o[0] == "<" else plain(o) for o in objects]
+                for p, objects in triples.items() if p in predicates}
         nodes.setdefault(plain(node), {}).update(read)
         return triples
 
-    for node in view.subject_nodes():
-        if specific in view.node(node).get(rdf_type, ()):
-            triples = keep(node, anchors.ANCHOR_PREDICATES)
-            for selector in triples.get(encoded.iri(anchors.OA + "hasSelector"), ()):
-                keep(selector, anchors.ANCHOR_PREDICATES)
-            for document in triples.get(encoded.iri(anchors.OA + "hasSource"), ()):
-                keep(document, {sha256[1:-1]})
+    documents: dict[str, None] = {}  # each read once, however many anchors point at it
+    for node in view.nodes_of_type(encoded.iri(anchors.OA + "SpecificResource")):
+        triples = keep(node, read_of_anchors)
+        for selector in triples.get(has_selector, ()):
+            keep(selector, read_of_anchors)
+        documents.update(dict.fromkeys(triples.get(has_source, ())))
+    for document in documents:
+        keep(document, read_of_documents)
     return anchors.check_anchor_nodes(nodes)
 
 

@@ -23,6 +23,7 @@ False 0
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +34,7 @@ import pyoxigraph as ox
 
 from sahelkg import namespaces as ns
 from sahelkg.dataset import loading
+from sahelkg.gate import forked
 from sahelkg.gate.after_change import StoreReader, store_rows
 from sahelkg.gate.validation import ValidationReport, ValidationResult, check_change, touches_class_hierarchy
 from sahelkg.progress import duration
@@ -59,6 +61,8 @@ class Receipt:
     removed: int
     graphs: tuple[str, ...]
     report: ValidationReport = field(default_factory=ValidationReport)
+    #: How long the check took (seconds); 0.0 when the change needed none.
+    check_seconds: float = 0.0
 
     @property
     def warnings(self) -> list[ValidationResult]:
@@ -71,6 +75,11 @@ class Receipt:
 CHECK_SECONDS_PER_QUAD = 17.5 / 7_153_393
 WRITE_SECONDS_PER_QUAD = 20.9 / 7_153_393
 
+
+#: From this many quads on, a change into an in-memory store is checked in a forked child (which
+#: sees the store as it was) while this process writes it; a refusal removes what was written.
+#: 100k ACLED rows: bench/IMPORT.md, seventh session.
+BESIDE_MINIMUM = 200_000
 
 #: N-Quads bytes per node the gate looks up, about (source graphs: ~210 bytes a quad, ~2 quads a lookup).
 BYTES_PER_LOOKUP = 400
@@ -93,21 +102,91 @@ def commit(store, change: Change, *, progress: Callable[[str], None] | None = No
         return Receipt(added=0, removed=0, graphs=())
     size = len(change.additions) + len(change.removals)
     started = time.monotonic()
+    if _check_beside_write(store, size):
+        receipt = _commit_beside(store, change, progress)
+        if receipt is not None:
+            return receipt
+        started = time.monotonic()  # the child failed: check here, where its error shows
     if progress:
         progress(f"checking {len(change.additions):,} quads against the SHACL shapes"
                  f" (eta {_eta(size, CHECK_SECONDS_PER_QUAD)})")
     report = check_change(store, change)
     if not report.conforms:
         raise ChangeRefused(report)
+    checked = time.monotonic() - started
     if progress:
         progress(f"conforms; writing {len(change.additions):,} quads (removing {len(change.removals):,};"
-                 f" checked in {duration(time.monotonic() - started)}; eta {_eta(size, WRITE_SECONDS_PER_QUAD)})")
+                 f" checked in {duration(checked)}; eta {_eta(size, WRITE_SECONDS_PER_QUAD)})")
     started = time.monotonic()
     store.apply(change)
     if progress:
         progress(f"written ({duration(time.monotonic() - started)})")
     return Receipt(added=len(change.additions), removed=len(change.removals), graphs=_graph_names(change.graphs()),
-                   report=report)
+                   report=report, check_seconds=checked)
+
+
+def _check_beside_write(store, size: int) -> bool:
+    return isinstance(store, EmbeddedStore) and size >= BESIDE_MINIMUM and threading.active_count() == 1
+
+
+class _CheckFailed(Exception):
+    """The check ended without a report (its error is raised where it is done again)."""
+
+
+def _commit_beside(store: EmbeddedStore, change: Change, progress: Callable[[str], None] | None) -> Receipt | None:
+    """Given an embedded store and a big change, check the change while the store bulk-loads its
+    quads in new graphs; write the rest once the check says it conforms, or remove the new graphs
+    and raise ChangeRefused. In memory a forked child checks (it sees the store as it was, and
+    forks again for half the focus nodes); on disk a second thread writes while this one checks
+    (Oxigraph releases the GIL; a forked child must not share RocksDB's handle), and quads of the
+    new graphs the check may meet are in the change anyway. Return None, the store unchanged, when
+    the check ended without a report (the caller checks the change itself, where the error shows)."""
+    size = len(change.additions) + len(change.removals)
+    started = time.monotonic()
+    if progress:
+        progress(f"checking {len(change.additions):,} quads against the SHACL shapes while writing them"
+                 f" (eta {_eta(size, max(CHECK_SECONDS_PER_QUAD, WRITE_SECONDS_PER_QUAD))})")
+    verdict: list[tuple[ValidationReport, float] | None] = []
+
+    def judge(outcome: tuple[ValidationReport, float] | None) -> None:
+        verdict.append(outcome)
+        if outcome is None:
+            raise _CheckFailed
+        if not outcome[0].conforms:
+            raise ChangeRefused(outcome[0])
+        if progress:
+            progress(f"conforms (checked in {duration(outcome[1])}); finishing the write")
+
+    try:
+        if store.path is None and forked.fork_is_safe():
+            checking = forked.Forked(lambda: (check_change(store, change), time.monotonic() - started))
+            try:
+                store.apply(change, verdict=lambda: judge(checking.result()))
+            finally:
+                checking.cancel()  # the write failed before the verdict was asked for
+        else:
+            checked = threading.Event()
+            outcomes: list[tuple[ValidationReport, float] | None] = []
+
+            def wait_and_judge() -> None:
+                checked.wait()
+                judge(outcomes[0])
+
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sahelkg-write") as writing:
+                written = writing.submit(store.apply, change, verdict=wait_and_judge)
+                try:
+                    outcomes.append((check_change(store, change), time.monotonic() - started))
+                finally:
+                    outcomes.append(None)  # read only when the check raised
+                    checked.set()
+                    written.result()
+    except _CheckFailed:
+        return None
+    if progress:
+        progress(f"written ({duration(time.monotonic() - started)} in all)")
+    report, seconds = verdict[-1] or (ValidationReport(), 0.0)
+    return Receipt(added=len(change.additions), removed=len(change.removals), graphs=_graph_names(change.graphs()),
+                   report=report, check_seconds=seconds)
 
 
 def commit_files(store, files: loading.FilesToLoad, *, progress: Callable[[str], None] | None = None

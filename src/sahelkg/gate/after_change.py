@@ -16,7 +16,9 @@ checks it on random changes).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import compress
+from operator import itemgetter
 
 import pyoxigraph as ox
 from rdflib.namespace import RDFS, SKOS
@@ -33,6 +35,7 @@ _LABELS = (encoded.iri(str(SKOS.prefLabel)), encoded.iri(str(RDFS.label)))
 _ONTOLOGY_NODE = ox.NamedNode(ns.ONTOLOGY_GRAPH)
 # Below this many node lookups, the store is never scanned instead (each lookup is microseconds).
 SCAN_FROM_LOOKUPS = 20_000
+_NONE_ENTER: tuple[tuple[str, str], ...] = ()  # what a node the store never holds as an object is entered by
 
 
 class StoreReader:
@@ -45,20 +48,20 @@ class StoreReader:
         self._backward: dict[str, list[tuple[str, str]]] = {}
         # Every subject and object the store holds, when it holds fewer quads than the change has
         # nodes to look up: one scan then spares a lookup for each node the store has never seen.
-        self._subjects: set[str] | None = None
-        self._objects: set[str] | None = None
+        self.subject_terms: set[str] | None = None
+        self.object_terms: set[str] | None = None
 
     def expect_lookups(self, count: int) -> None:
         """Given how many nodes are about to be looked up, scan the embedded store's terms once if
         that is cheaper than looking each node up."""
         # Counting the store reads all of it: only worth asking when the lookups are many.
-        if self.embedded is None or self._subjects is not None or count < SCAN_FROM_LOOKUPS \
+        if self.embedded is None or self.subject_terms is not None or count < SCAN_FROM_LOOKUPS \
                 or len(self.embedded) > count:
             return
-        self._subjects, self._objects = set(), set()
+        self.subject_terms, self.object_terms = set(), set()
         for s, _p, o, _g in self.embedded.quads_for_pattern(None, None, None, None):
-            self._subjects.add(str(s))
-            self._objects.add(str(o))
+            self.subject_terms.add(str(s))
+            self.object_terms.add(str(o))
 
     def _quads(self, subject=None, obj=None) -> Iterable:
         if self.embedded is not None:
@@ -69,25 +72,37 @@ class StoreReader:
         """Given a node, return its triples in the store: predicate -> objects."""
         found = self.memo.get(node)
         if found is None:
+            if node[0] == '"' or (self.subject_terms is not None and node not in self.subject_terms):
+                return engine_native.EMPTY  # not memoised: an import asks this of a million new nodes
             found = {}
-            if node[0] != '"' and (self._subjects is None or node in self._subjects):
-                for _, p, o, g in self._quads(subject=encoded.decode(node)):
-                    if str(g) != ONTOLOGY:
-                        found.setdefault(str(p), []).append(str(o))
+            for _, p, o, g in self._quads(subject=encoded.decode(node)):
+                if str(g) != ONTOLOGY:
+                    found.setdefault(str(p), []).append(str(o))
             self.memo[node] = found
         return found
 
-    def backward(self, node: str) -> list[tuple[str, str]]:
+    def backward(self, node: str) -> Sequence[tuple[str, str]]:
         """Given a node, return the store's (subject, predicate) pairs of triples that enter it."""
         found = self._backward.get(node)
         if found is None:
+            if self.object_terms is not None and node not in self.object_terms:
+                return _NONE_ENTER
             found = []
-            unseen = self._objects is not None and node not in self._objects
-            for s, p, _, g in () if unseen else self._quads(obj=encoded.decode(node)):
+            for s, p, _, g in self._quads(obj=encoded.decode(node)):
                 if str(g) != ONTOLOGY:
                     found.append((str(s), str(p)))
             self._backward[node] = found
         return found
+
+    def held_subjects(self, nodes: set[str]) -> set[str]:
+        """Given nodes, return those that may be subjects in the store (all of them, unless its
+        terms were scanned)."""
+        return nodes if self.subject_terms is None else nodes & self.subject_terms
+
+    def held_objects(self, nodes: set[str]) -> set[str]:
+        """Given nodes, return those that may be objects in the store (all of them, unless its
+        terms were scanned)."""
+        return nodes if self.object_terms is None else nodes & self.object_terms
 
     def prefetch(self, nodes: Iterable[str], backward: bool = False) -> None:
         """Given nodes, read the store's triples leaving (entering) them in batches, for stores where
@@ -123,7 +138,7 @@ class AfterChange(engine_native.GraphView):
     def __init__(self, reader: StoreReader, additions: list[tuple], removals: list[tuple]):
         self.reader = reader
         self.subclass_pairs = tuple(subclass_pairs(reader.store))
-        self.added_graphs = {row[3] for row in additions}
+        self.added_graphs = set(map(_GRAPH, additions))
         self._added, self._added_backward = engine_native.index_quads(additions, skip_graph=ONTOLOGY)
         self._added_objects = {o for _p, o in self._added_backward}  # entered by an added inverse-read triple
         self._merged: dict[str, dict[str, list[str]]] = {}
@@ -152,14 +167,15 @@ class AfterChange(engine_native.GraphView):
         return gone, in_graph
 
     def node(self, node):
-        stored = self.reader.memo.get(node)
-        if stored is None:
-            stored = self.reader.forward(node)
-        added = self._added.get(node)
-        if not stored:
-            return added if added is not None else engine_native.EMPTY
+        held = self.reader.subject_terms
+        if held is not None and node not in held:  # the store has never heard of it: the change says all
+            return self._added.get(node, engine_native.EMPTY)
         merged = self._merged.get(node)
         if merged is None:
+            stored = self.reader.forward(node)
+            if not stored:
+                return self._added.get(node, engine_native.EMPTY)
+            added = self._added.get(node)
             merged = {}
             for predicate, objects in stored.items():
                 kept = [o for o in objects if (node, predicate, o) not in self.removed] if self.removed else objects
@@ -171,15 +187,22 @@ class AfterChange(engine_native.GraphView):
         return merged
 
     def subjects(self, predicate, node):
-        stored = [s for s, p in self.reader.backward(node) if p == predicate
+        entering = self.reader.backward(node)
+        if not entering:
+            return self._added_backward.get((predicate, node), [])
+        stored = [s for s, p in entering if p == predicate
                   and not (self.removed and (s, predicate, node) in self.removed)]
         values = stored + self._added_backward.get((predicate, node), [])
         return list(dict.fromkeys(values)) if len(values) > 1 else values
 
     def entered_by(self, node, predicates):
-        added = self._added_backward
-        if node in self._added_objects and any((p, node) in added for p in predicates):
-            return True
+        if node in self._added_objects:
+            added = self._added_backward
+            if any((p, node) in added for p in predicates):
+                return True
+        held = self.reader.object_terms
+        if held is not None and node not in held:
+            return False
         stored = self.reader.backward(node)
         return bool(stored) and any(p in predicates and (s, p, node) not in self.removed for s, p in stored)
 
@@ -205,10 +228,11 @@ def after_change(store, change: Change, reader: StoreReader | None = None) -> tu
     one made (and its terms scanned) before the change's graphs were staged in the store."""
     reader = reader or StoreReader(store)
     additions, removals = encoded.rows(change.additions), encoded.rows(change.removals)
-    focus = affected_focus_nodes(reader, additions, removals)
+    view = AfterChange(reader, additions, removals)
+    focus = affected_focus_nodes(reader, additions, removals, view)
     if not focus:
         return None, focus
-    return AfterChange(reader, additions, removals), focus
+    return view, focus
 
 
 def store_rows(store, graphs: Iterable[ox.NamedNode] | None = None) -> Iterator[tuple[str, str, str, str]]:
@@ -229,7 +253,8 @@ def store_rows(store, graphs: Iterable[ox.NamedNode] | None = None) -> Iterator[
             yield s, p, o, name
 
 
-def graph_texts(oxigraph: ox.Store, graphs: Iterable[ox.NamedNode] | None = None) -> Iterator[tuple[str, str]]:
+def graph_texts(oxigraph: ox.Store, graphs: Iterable[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None = None
+                ) -> Iterator[tuple[str, str]]:
     """Given a pyoxigraph store (and optionally some of its named graphs), yield each graph (every
     graph, the default one included) as (encoded name, its triples as N-Triples)."""
     for graph in [ox.DefaultGraph(), *oxigraph.named_graphs()] if graphs is None else graphs:
@@ -280,36 +305,79 @@ def _reads_by_predicate() -> tuple[list, dict]:
     return any_predicate, dict(by_predicate)
 
 
-def affected_focus_nodes(reader: StoreReader, additions: list[tuple], removals: list[tuple]) -> set[str]:
+def affected_focus_nodes(reader: StoreReader, additions: list[tuple], removals: list[tuple],
+                         view: AfterChange | None = None) -> set[str]:
     """Given the change's rows, return the encoded focus nodes whose results it can alter
     (a changed triple at step i of a path the shapes read affects every node reaching its near
-    end along steps 1..i-1, which are unchanged, so the store before the change answers)."""
+    end along steps 1..i-1, which are unchanged, so the store before the change answers).
+    `view`: the change's view, whose index of the additions is read instead of their rows (an
+    import's million subjects instead of its seven million rows)."""
     any_predicate, by_predicate = _reads_by_predicate()
     if any_predicate != [((), False)]:
         raise NotImplementedError("shapes.reads() has a '*' step below the root: affected_focus_nodes reads it at the root only")
+    entered_at_root = frozenset(p for p, steps in by_predicate.items() if ((), True) in steps)
+    deeper = {p: [(prefix, inverse) for prefix, inverse in steps if prefix] for p, steps in by_predicate.items()}
+    deeper = {p: steps for p, steps in deeper.items() if steps}
+    indexed = None if view is None else (view._added, view._added_backward)
+    if not entered_at_root <= engine_native.inverse_predicates():
+        indexed = None  # the index keeps only the inverse predicates' objects
     affected: set[str] = set()
     graphs: set[str] = set()
-    starts: dict[tuple, set] = defaultdict(set)
-    for rows in (removals, additions):
-        in_graphs = {row[3] for row in rows}
+    changed: list[tuple[list[tuple], tuple[dict, dict] | None]] = []
+    for rows, index in ((removals, None), (additions, indexed)):
+        in_graphs = set(map(_GRAPH, rows)) if index is None or view is None else set(view.added_graphs)
         if ONTOLOGY in in_graphs:
             rows = [row for row in rows if row[3] != ONTOLOGY]
             in_graphs.discard(ONTOLOGY)
         graphs |= in_graphs
-        affected.update({row[0] for row in rows})  # the root step: a changed triple's subject
-        for s, p, o, _g in rows:
-            steps = by_predicate.get(p)
-            if steps:
-                for prefix, inverse in steps:
-                    starts[prefix].add(o if inverse else s)
-    affected |= {g for g in graphs if g.startswith(SOURCE_PREFIX)}
-    reader.expect_lookups(len(affected) + sum(len(nodes) for nodes in starts.values()))
-    for prefix, nodes in starts.items():
-        if not prefix:
-            affected |= nodes
+        changed.append((rows, index))
+        # The root step: a changed triple's subject, and its object when the shapes read it backwards.
+        if index is not None:
+            affected.update(index[0])
+            affected.update(o for p, o in index[1] if p in entered_at_root)
         else:
-            affected |= _reverse_prefix(reader, nodes, list(prefix))
+            affected.update(map(_SUBJECT, rows))  # map and compress: through C, row by row
+            affected.update(compress(map(_OBJECT, rows), map(entered_at_root.__contains__, map(_PREDICATE, rows))))
+    affected |= {g for g in graphs if g.startswith(SOURCE_PREFIX)}
+    # The lookups to come, estimated: counted start by start, an ACLED import makes 3.0 per node
+    # (its own triples, then the deeper steps: every typed node, a claim's event and document).
+    reader.expect_lookups(3 * len(affected))
+    starts: dict[tuple, set] = defaultdict(set)
+    for rows, index in changed:
+        for s, p, o in _triples_near_the_store(reader, rows, index, deeper):
+            for prefix, inverse in deeper.get(p, ()):
+                starts[prefix].add(o if inverse else s)
+    for prefix, nodes in starts.items():
+        affected |= _reverse_prefix(reader, nodes, list(prefix))
     return affected
+
+
+_SUBJECT, _PREDICATE, _OBJECT, _GRAPH = (itemgetter(i) for i in range(4))
+_TRIPLE = itemgetter(0, 1, 2)
+
+
+def _triples_near_the_store(reader: StoreReader, rows: list[tuple], index: tuple[dict, dict] | None,
+                            deeper: dict[str, list]) -> Iterable[Sequence[str]]:
+    """Given rows (and their index), return the triples a path below the root can lead to from
+    the store: all of them, unless the store's terms were scanned; then only those whose end the
+    path leaves from is a node the store holds (a step back from a node it lacks reaches nothing)."""
+    subject_terms, object_terms = reader.subject_terms, reader.object_terms
+    if subject_terms is None or object_terms is None:
+        return map(_TRIPLE, rows)
+    from_object = {p for p, steps in deeper.items() if any(inverse for _prefix, inverse in steps)}
+    if index is None:
+        return [row[:3] for row in rows if row[0] in subject_terms or row[0] in object_terms
+                or (row[1] in from_object and (row[2] in subject_terms or row[2] in object_terms))]
+    forward, backward = index
+    held = (forward.keys() & subject_terms) | (forward.keys() & object_terms)
+    near = [(s, p, o) for s in held for p, objects in forward[s].items() for o in objects]
+    for p in from_object:
+        if p in engine_native.inverse_predicates():
+            near += [(s, p, o) for (q, o), subjects in backward.items() if q == p
+                     and (o in subject_terms or o in object_terms) for s in subjects]
+        else:
+            near += [(row[0], p, row[2]) for row in rows if row[1] == p]
+    return near
 
 
 def _reverse_prefix(reader: StoreReader, nodes: set[str], steps: list[tuple[str, bool]]) -> set[str]:
@@ -317,6 +385,8 @@ def _reverse_prefix(reader: StoreReader, nodes: set[str], steps: list[tuple[str,
     frontier = set(nodes)
     for predicate, inverse in reversed(steps):
         wanted = None if predicate == "*" else encoded.iri(predicate)
+        # Only nodes the store holds on the side read have triples there (most of an import's are new).
+        frontier = reader.held_subjects(frontier) if inverse else reader.held_objects(frontier)
         reader.prefetch(frontier, backward=not inverse)
         following: set[str] = set()
         for node in frontier:

@@ -160,6 +160,10 @@ class TripleView(GraphView):
         """Return every node that is the subject of a triple."""
         return set(self._forward)
 
+    def nodes_of_type(self, cls: str) -> list[str]:
+        """Given an encoded class, return the nodes typed with it (rdf:type, no subclass reasoning)."""
+        return [node for node, by_predicate in self._forward.items() if cls in by_predicate.get(RDF_TYPE, ())]
+
 
 def index_quads(quads: Iterable[tuple[str, str, str, str]], skip_graph: str | None = None) -> tuple[dict, dict]:
     """Given encoded quads, return their triples indexed (graphs merged, repeats dropped): subject ->
@@ -214,7 +218,7 @@ def ntriples_terms(text: str) -> Iterator[list[str]]:
     [['<http://a>', '<http://p>', '"x y ."']]
     """
     # A raw line break only ends a line (literals escape theirs): " .\n" ends a triple and nothing else.
-    lines = text.replace(" .\n", "\n").split("\n")
+    lines = text.split(" .\n")
     lines.pop()  # the empty text after the last line break
     return map(methodcaller("split", " ", 2), lines)
 
@@ -493,7 +497,9 @@ def _compile_property(g: rdflib.Graph, prop, src: _Source) -> None:
         elif p == SH.uniqueLang:
             if isinstance(o, rdflib.Literal) and o.toPython() is True:
                 c = check("UniqueLangConstraintComponent")
-                on_set.append(f"for _language in repeated_languages(v): add(({c}, node, None, None))")
+                # One value cannot repeat a language: most nodes skip the call.
+                on_set.append(f"for _language in (repeated_languages(v) if len(v) > 1 else NONE): "
+                              f"add(({c}, node, None, None))")
         elif p == SH.nodeKind:
             if o != SH.IRI:
                 raise NotImplementedError(f"{prop}: sh:nodeKind {o}")
@@ -769,23 +775,32 @@ def working_set(view: GraphView, nodes: Iterable[str], levels: Iterable[frozense
     lines: list[str] = []
     add = lines.append
     frontier = set(nodes)
+    types_asked: dict[frozenset[str], list[str]] = {}  # a node's classes -> the encoded types kept
+
+    def kept_types(node: str, direct: list[str]) -> list[str]:
+        found = classes_of(node)
+        kept = types_asked.get(found)
+        if kept is None:
+            kept = types_asked[found] = [f"<{c}>" for c in found if classes is None or c in classes]
+        return kept if kept or not any_type else direct[:1]
+
     for level in levels:
-        forward = {p for p, inverse in level if not inverse}
+        # The steps a node takes are few beside its predicates: look each one up.
+        forward = [p for p, inverse in level if not inverse]
         backward = [p for p, inverse in level if inverse]
         following: set[str] = set()
         for node in frontier:
             if node[0] != '"' and forward:
-                for p, objects in view.node(node).items():
-                    if p not in forward:
-                        continue
-                    if p == RDF_TYPE:
-                        direct = objects
-                        objects = [f"<{c}>" for c in classes_of(node) if classes is None or c in classes]
-                        if any_type and not objects:
-                            objects = direct[:1]
-                    for o in objects:
-                        add(f"{node} {p} {o} .\n")
-                    following.update(objects)
+                triples = view.node(node)
+                if triples:
+                    for p in forward:
+                        objects = triples.get(p)
+                        if objects:
+                            if p == RDF_TYPE:
+                                objects = kept_types(node, objects)
+                            for o in objects:
+                                add(f"{node} {p} {o} .\n")
+                            following.update(objects)
             for p in backward:
                 for subject in view.subjects(p, node):
                     add(f"{subject} {p} {node} .\n")
@@ -881,24 +896,24 @@ def validate(view: GraphView, focus_nodes: Iterable[str], *, subclass_pairs: Ite
     marked = set(source_graphs)
 
     @functools.lru_cache(maxsize=4096)
-    def closure(direct: tuple[str, ...]) -> frozenset[str]:
+    def closure(types: tuple[str, ...]) -> frozenset[str]:
+        """Given a node's rdf:type values (encoded), return its classes: IRIs, superclasses included."""
+        direct = [t[1:-1] for t in types if t[0] == "<"]
         classes = set(direct)
         for cls in direct:
             classes.update(superclasses.get(cls, ()))
         return frozenset(classes)
 
     type_cache: dict[str, frozenset[str]] = {}
-    source_graph_class = STORED_SOURCE_GRAPH[1:-1]
 
     def classes_of(node: str, triples: dict | None = None) -> frozenset[str]:
         found = type_cache.get(node)
         if found is None:
             if triples is None:
                 triples = view.node(node) if node[0] != '"' else EMPTY
-            direct = tuple(t[1:-1] for t in triples.get(RDF_TYPE, ()) if t[0] == "<")
-            if node in marked:
-                direct += (source_graph_class,)
-            found = type_cache[node] = closure(direct)
+            # Keyed by the type values as read: most nodes share a few lists of types.
+            types = tuple(triples.get(RDF_TYPE, ()))
+            found = type_cache[node] = closure(types + (STORED_SOURCE_GRAPH,) if node in marked else types)
         return found
 
     def is_a(node: str, cls: str) -> bool:
@@ -934,20 +949,33 @@ def validate(view: GraphView, focus_nodes: Iterable[str], *, subclass_pairs: Ite
     objects_of = {p for s in by_objects_of for p in s.target_objects_of}
     by_subjects_of = [s for s in shapes if s.target_subjects_of]
     subjects_of = frozenset(p for s in by_subjects_of for p in s.target_subjects_of)
+
+    @functools.lru_cache(maxsize=4096)
+    def plan(classes: frozenset[str], present: frozenset[str]) -> tuple[tuple[NodeShape, ...], Callable | None]:
+        """Given a node's classes and the sh:targetSubjectsOf predicates it has, return the shapes
+        that target it so far and their checker (None: none does)."""
+        chosen = shapes_for(classes)
+        if present:
+            chosen += tuple(s for s in by_subjects_of if s not in chosen and any(p in present for p in s.target_subjects_of))
+        return chosen, checker(chosen) if chosen else None
+
     # A view holding every triple answers "entered by a targeted predicate?" once for all nodes.
     entered = view.nodes_entered_by(objects_of) if objects_of else set()
     focus = list(dict.fromkeys(focus_nodes))
+    view_node = view.node
+    no_predicates: frozenset[str] = frozenset()
     for node in focus:
-        triples = view.node(node) if node[0] != '"' else EMPTY
-        chosen = shapes_for(classes_of(node, triples))
-        if triples and not subjects_of.isdisjoint(triples):
-            chosen += tuple(s for s in by_subjects_of if s not in chosen
-                            and any(p in triples for p in s.target_subjects_of))
+        triples = view_node(node) if node[0] != '"' else EMPTY
+        # One lookup of what a kind of node needs: a million focus nodes come in a few dozen kinds.
+        present = no_predicates if subjects_of.isdisjoint(triples) else subjects_of.intersection(triples)
+        chosen, check = plan(type_cache.get(node) or classes_of(node, triples), present)
         if objects_of and (node in entered if entered is not None else view.entered_by(node, objects_of)):
-            chosen += tuple(s for s in by_objects_of if s not in chosen
-                            and any(view.subjects(p, node) for p in s.target_objects_of))
-        if chosen:
-            checker(chosen)(node, triples)
+            more = tuple(s for s in by_objects_of if s not in chosen
+                         and any(view.subjects(p, node) for p in s.target_objects_of))
+            if more:
+                check = checker(chosen + more)
+        if check is not None:
+            check(node, triples)
     if wanted:
         out.extend(run_sparql(view, wanted, classes_of))
     # A term's report text is computed once: the same focus nodes and values recur across results.
@@ -1007,16 +1035,16 @@ def dataset_view(rows: Iterable[tuple[str, str, str, str]]) -> tuple[TripleView,
     by_graph: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
     for s, p, o, g in rows:
         by_graph[g].append((s, p, o))
-    return _dataset_view(by_graph.items())
+    return dataset_view_of_triples(by_graph.items())
 
 
 def dataset_view_of_graphs(graphs: Iterable[tuple[str, str]]) -> tuple[TripleView, list[str]]:
     """Given every graph of a dataset as (encoded graph name, its N-Triples as Oxigraph writes it),
     return what dataset_view returns; the text is split into terms in bulk (a store's full validation)."""
-    return _dataset_view((name, ntriples_terms(text)) for name, text in graphs if text)
+    return dataset_view_of_triples((name, ntriples_terms(text)) for name, text in graphs if text)
 
 
-def _dataset_view(graphs: Iterable[tuple[str, Iterable[Sequence[str]]]]) -> tuple[TripleView, list[str]]:
+def dataset_view_of_triples(graphs: Iterable[tuple[str, Iterable[Sequence[str]]]]) -> tuple[TripleView, list[str]]:
     """Given the non-empty graphs of a dataset as (encoded name, triples), return its view and focus nodes."""
     ontology = encoded.iri(ns.ONTOLOGY_GRAPH)
     subclass_of = encoded.iri(SUBCLASS_OF)

@@ -6,7 +6,8 @@ share. So a source graph (`graph/source/…`, `graph/import/…`):
     happening across sources is said by incident links in the curation graph (foreignReference);
   - never holds an skg:Incident or skg:IncidentLink: they live in the curation graph (curatedNode).
 The shapes validate the union of all graphs, so these checks run beside them, with results like
-theirs: in the gate (`check_after`) and in full validation (`check_rows`, `check_store`).
+theirs: in the gate (`check_after`) and in full validation (`GraphRules` graph by graph as the view
+reads them, `check_rows`; `check_store` asks the store the same with SPARQL).
 
 >>> e = "<https://w3id.org/sahelkg/id/event/a000-x>"
 >>> c = "<https://w3id.org/sahelkg/id/count/t002-x>"
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from operator import itemgetter
 
 import pyoxigraph as ox
@@ -145,10 +146,56 @@ def curated_in_sources(rows: Iterable[Row]) -> list[ValidationResult]:
             for s, p, o, g in rows if p == RDF_TYPE and o in CURATED_TYPES and g.startswith(_SOURCE_PREFIXES)]
 
 
+class GraphRules:
+    """These rules over a whole dataset, read one graph at a time (full validation hands it each
+    graph's triples as it indexes them): `add` every graph, then `results()`.
+
+    >>> e, c = "<https://w3id.org/sahelkg/id/event/a000-x>", "<https://w3id.org/sahelkg/id/count/t002-x>"
+    >>> rules = GraphRules()
+    >>> rules.add("<https://w3id.org/sahelkg/graph/source/a000>", [(e, RDF_TYPE, "<https://w3id.org/sahelkg/ontology#Event>")])
+    >>> rules.add("<https://w3id.org/sahelkg/graph/source/t002>", [(c, "<https://w3id.org/sahelkg/ontology#countOf>", e)])
+    >>> [(r.focus_node, r.value) for r in rules.results()]
+    [('https://w3id.org/sahelkg/id/count/t002-x', 'https://w3id.org/sahelkg/id/event/a000-x')]
+    """
+
+    def __init__(self) -> None:
+        self._typed_in: defaultdict[str, set[str]] = defaultdict(set)  # minted node -> source graphs typing it
+        self._kept: list[Row] = []  # rows of source graphs with a minted node their graph does not type
+        self._misplaced: list[ValidationResult] = []
+
+    def add(self, graph: str, triples: Sequence[Sequence[str]]) -> None:
+        """Given an encoded graph name and all its encoded triples (iterable twice), take them in."""
+        if not graph.startswith(_SOURCE_PREFIXES):
+            return  # only source graphs use, type (as far as these rules go) or own nodes
+        typing = [(s, o) for s, p, o in triples if p == RDF_TYPE]
+        own = set(map(itemgetter(0), typing))
+        for node in own:
+            if node.startswith(MINTED):
+                self._typed_in[node].add(graph)
+        curated = [(s, RDF_TYPE, o, graph) for s, o in typing if o in CURATED_TYPES]
+        if curated:
+            self._misplaced += curated_in_sources(curated)
+        # A superset of the nodes this graph uses but does not type (foreign_references sorts them out).
+        nodes = set(map(itemgetter(0), triples))
+        nodes.update(map(itemgetter(2), triples))
+        candidates = {node for node in nodes.difference(own) if node.startswith(MINTED)}
+        if candidates:
+            self._kept += [(s, p, o, graph) for s, p, o in triples if s in candidates or o in candidates]
+
+    def results(self) -> list[ValidationResult]:
+        """Return what breaks these rules in the graphs added so far."""
+        return self._misplaced + foreign_references(self._kept, lambda node: self._typed_in.get(node, set()))
+
+
 def check_rows(rows: Iterable[Row]) -> list[ValidationResult]:
     """Given every row of a dataset (encoded), return what breaks these rules."""
-    rows = list(rows)
-    return curated_in_sources(rows) + foreign_references_in_rows(rows)
+    by_graph: defaultdict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for s, p, o, g in rows:
+        by_graph[g].append((s, p, o))
+    rules = GraphRules()
+    for graph, triples in by_graph.items():
+        rules.add(graph, triples)
+    return rules.results()
 
 
 def check_store(store) -> list[ValidationResult]:
@@ -161,16 +208,6 @@ def check_store(store) -> list[ValidationResult]:
                                   message=CURATED_MESSAGE, path=RDF_TYPE[1:-1], value=t.value)
                  for s, t in curated.rows]
     return misplaced + foreign_references_in_store(store)
-
-
-def foreign_references_in_rows(rows: Iterable[Row]) -> list[ValidationResult]:
-    """Given every row of a dataset (encoded), return its foreign references."""
-    rows = list(rows)
-    typed: dict[str, set[str]] = defaultdict(set)
-    for s, p, _o, g in rows:
-        if p == RDF_TYPE and s.startswith(MINTED):
-            typed[s].add(g)
-    return foreign_references(rows, lambda node: typed.get(node, set()))
 
 
 def foreign_references_in_store(store) -> list[ValidationResult]:

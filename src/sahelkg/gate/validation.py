@@ -25,17 +25,18 @@ from __future__ import annotations
 
 import gc
 import os
-import pickle
 import queue
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any
+from operator import itemgetter
 
 import pyoxigraph as ox
 
-from sahelkg.gate import after_change, engine_native, engine_pyshacl, engine_sparql, source_integrity
+from sahelkg.gate import after_change, engine_native, engine_pyshacl, engine_sparql, forked, source_integrity
 from sahelkg.gate.engine_native import GraphView
 from sahelkg.gate.report import ValidationReport, ValidationResult, result_order
 from sahelkg.gate.shapes import RDF_TYPE, SUBCLASS_OF, shapes_graph, superclass_map
@@ -58,8 +59,14 @@ SPARQL_ENGINE_THRESHOLD = 1_000
 # From this many focus nodes on, a second process checks half of them (when the machine has two
 # cores and this process runs no other Python thread, so that forking it is safe).
 PARALLEL_FOCUS_NODES = 50_000
-# Full validation: a second thread dumps the graphs while this one indexes them (_view_beside).
+# Full validation: other threads dump the graphs while this one indexes them (_view_beside): two
+# when a core is idle (_dump_threads).
 DUMP_BESIDE = True
+DUMP_THREADS = 2
+# Meanwhile a thread whose dump has returned waits at most this long (seconds) for the GIL the
+# indexing thread holds (Python's default, 5 ms, is most of a graph's ~8 ms dump). Reading 1.45M
+# quads with two threads, 0.5 ms against 5 ms: 0.71–1.22× the time, median 0.86× (six pairs, load 2–5).
+DUMP_SWITCH_INTERVAL = 0.0005
 ENGINES = ("native", "sparql", "pyshacl")
 
 
@@ -92,15 +99,21 @@ def check_change(store, change: Change, *, reader: after_change.StoreReader | No
         # The class hierarchy changes what every type means: validate everything, after the change.
         return validate_quads(_quads_after(store, change))
     with _collector_paused():
-        # Rules the shapes cannot say (they read graphs): no source points into another, owns no incident.
-        foreign = source_integrity.check_after(
-            store, encoded.rows(change.additions), encoded.rows(change.removals))
-        view, focus = after_change.after_change(store, change, reader)
-        if view is None:
-            return with_graph_rules(ValidationReport(results=[], focus_nodes=0), foreign)
-        view.prefetch(focus)
-        big = len(change.additions) + len(change.removals) >= BULK_THRESHOLD
-        return with_graph_rules(validate(view, focus, engine="native" if big else None), foreign)
+        # The view dies when _check_incrementally returns, before the collector resumes: it would
+        # otherwise walk the view's millions of objects once more (2 s at 100k ACLED rows).
+        return _check_incrementally(store, change, reader)
+
+
+def _check_incrementally(store, change: Change, reader: after_change.StoreReader | None) -> ValidationReport:
+    """check_change of a change that leaves the class hierarchy alone."""
+    # Rules the shapes cannot say (they read graphs): no source points into another, owns no incident.
+    foreign = source_integrity.check_after(store, encoded.rows(change.additions), encoded.rows(change.removals))
+    view, focus = after_change.after_change(store, change, reader)
+    if view is None:
+        return with_graph_rules(ValidationReport(results=[], focus_nodes=0), foreign)
+    view.prefetch(focus)
+    big = len(change.additions) + len(change.removals) >= BULK_THRESHOLD
+    return with_graph_rules(validate(view, focus, engine="native" if big else None), foreign)
 
 
 def with_graph_rules(report: ValidationReport, results: list[ValidationResult]) -> ValidationReport:
@@ -143,34 +156,18 @@ def _native(view: GraphView, focus: list[str], sources: list[str]) -> Validation
     def check(nodes: list[str]) -> ValidationReport:
         return engine_native.validate(view, nodes, subclass_pairs=view.subclass_pairs, source_graphs=sources)
 
-    if len(focus) < PARALLEL_FOCUS_NODES or not _fork_is_safe():
+    if len(focus) < PARALLEL_FOCUS_NODES or not forked.fork_is_safe():
         return check(focus)
-    read_end, write_end = os.pipe()
-    child = os.fork()
-    if child == 0:
-        status = 1
-        try:
-            os.close(read_end)
-            with os.fdopen(write_end, "wb") as out:
-                pickle.dump(check(focus[1::2]).results, out)
-            status = 0
-        finally:
-            os._exit(status)  # never return into the parent's code
-    os.close(write_end)
+    theirs = forked.Forked(lambda: check(focus[1::2]).results)
     try:
-        mine = check(focus[0::2])  # Unsupported: the caller falls back, once the child is reaped
-    finally:
-        with os.fdopen(read_end, "rb") as pipe:
-            received = pipe.read()
-        _pid, status = os.waitpid(child, 0)
-    theirs = pickle.loads(received) if status == 0 else check(focus[1::2]).results  # the child failed: do its half here
-    return ValidationReport(results=sorted(mine.results + theirs, key=result_order), focus_nodes=len(focus))
-
-
-def _fork_is_safe() -> bool:
-    """Return True when a second process can help: two cores, fork, and no other Python thread
-    (a forked child has only the forking thread; locks held by others would stay held)."""
-    return (os.cpu_count() or 1) >= 2 and hasattr(os, "fork") and threading.active_count() == 1
+        mine = check(focus[0::2])  # Unsupported: the caller falls back, once the child is stopped
+    except BaseException:
+        theirs.cancel()
+        raise
+    their_results = theirs.result()
+    if their_results is None:  # the child failed: do its half here
+        their_results = check(focus[1::2]).results
+    return ValidationReport(results=sorted(mine.results + their_results, key=result_order), focus_nodes=len(focus))
 
 
 def _on_working_set(triples: set[tuple[str, str, str]], focus: list[str], pairs: Iterable[tuple[str, str]],
@@ -200,11 +197,14 @@ def touches_class_hierarchy(change: Change) -> bool:
     may be affected, and the change is validated in full)."""
     for quads in (change.additions, change.removals):
         if isinstance(quads, encoded.EncodedQuads):
-            if f"<{SUBCLASS_OF}>" in {row[1] for row in quads.rows}:
+            if f"<{SUBCLASS_OF}>" in map(_PREDICATE, quads.rows):  # in C: an import has millions of rows
                 return True
         elif any(q.predicate.value == SUBCLASS_OF for q in quads):
             return True
     return False
+
+
+_PREDICATE = itemgetter(1)
 
 
 def _quads_after(store, change: Change) -> Iterator[ox.Quad]:
@@ -248,11 +248,15 @@ def validate_store(store, view_checks: Iterable[Callable[[engine_native.TripleVi
     the view of the whole store too, their results added (the command's anchor check)."""
     with _collector_paused():
         oxigraph = getattr(store, "oxigraph", None)
-        if oxigraph is not None and DUMP_BESIDE:
-            view, focus, foreign = _view_beside(oxigraph, lambda: source_integrity.check_store(store))
-        elif oxigraph is not None:
-            foreign = source_integrity.check_store(store)
-            view, focus = engine_native.dataset_view_of_graphs(after_change.graph_texts(oxigraph))
+        if oxigraph is not None:
+            # The graph-level rules read each graph's triples as the view indexes them (no SPARQL).
+            rules = source_integrity.GraphRules()
+            if DUMP_BESIDE:
+                view, focus = _view_beside(oxigraph, rules.add)
+            else:
+                view, focus = engine_native.dataset_view_of_triples(
+                    _split_graphs(after_change.graph_texts(oxigraph), rules.add))
+            foreign = rules.results()
         else:
             foreign = source_integrity.check_store(store)
             view, focus = engine_native.dataset_view(after_change.store_rows(store))
@@ -265,57 +269,84 @@ def validate_store(store, view_checks: Iterable[Callable[[engine_native.TripleVi
         return report
 
 
-_DONE = None  # what the reading thread queues after the last graph
+def _split_graphs(graphs: Iterable[tuple[str, str]], each_graph: Callable[[str, list[list[str]]], None]
+                  ) -> Iterator[tuple[str, list[list[str]]]]:
+    """Given graphs as (encoded name, N-Triples as Oxigraph writes them), yield each non-empty one
+    as (name, its triples' terms), handed to `each_graph` first."""
+    for name, text in graphs:
+        if text:
+            triples = list(engine_native.ntriples_terms(text))
+            each_graph(name, triples)
+            yield name, triples
 
 
-def _view_beside(oxigraph: ox.Store, then: Callable[[], list[ValidationResult]]
-                 ) -> tuple[engine_native.TripleView, list[str], list[ValidationResult]]:
-    """Given a pyoxigraph store, return the view of every graph and its focus nodes, and what
-    `then` returns. A second thread has Oxigraph write each graph's N-Triples (it releases the GIL
-    meanwhile: the other core) while this one indexes the graphs already written; then it runs
-    `then` (SPARQL queries) while this one finishes."""
-    ready: queue.Queue = queue.Queue(maxsize=16)
+_DONE = None  # what a reading thread queues after its last graph
+
+
+def _dump_threads() -> int:
+    """Return how many threads dump graphs: DUMP_THREADS unless the machine is already busier than
+    its cores (one-minute load average), then one. Reading 1.45M quads from disk took 9.8 / 12.0 s
+    with two threads and 15.5 / 17.4 s with one at load ~2; at load ~4, 24.8 s with two and 18.3 s
+    with one (medians of two): there more runnable threads only slow the indexing one."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0  # not on Windows
+    return DUMP_THREADS if load <= (os.cpu_count() or 1) else 1
+
+
+def _view_beside(oxigraph: ox.Store, each_graph: Callable[[str, list[list[str]]], None]
+                 ) -> tuple[engine_native.TripleView, list[str]]:
+    """Given a pyoxigraph store, return the view of every graph and its focus nodes; each graph's
+    triples are handed to `each_graph` too. _dump_threads() threads have Oxigraph write the graphs'
+    N-Triples (taking turns: it releases the GIL meanwhile, so they use the other core) while this
+    one splits and indexes the graphs already written, in the store's order of graphs."""
+    graphs = [ox.DefaultGraph(), *oxigraph.named_graphs()]
+    readers = max(1, min(_dump_threads(), len(graphs)))
+    queues: list[queue.Queue] = [queue.Queue(maxsize=8) for _ in range(readers)]
     stop = threading.Event()
-    outcome: dict[str, Any] = {}
+    errors: list[BaseException] = []
 
-    def read() -> None:
+    def read(turn: int) -> None:
         try:
-            for item in after_change.graph_texts(oxigraph):
+            for item in after_change.graph_texts(oxigraph, graphs[turn::readers]):
                 if stop.is_set():
                     return
-                ready.put(item)
+                queues[turn].put(item)
         except BaseException as error:  # handed to the indexing thread, which raises it
-            outcome["error"] = error
-            return
+            errors.append(error)
         finally:
-            ready.put(_DONE)
-        if stop.is_set():
-            return
-        try:
-            outcome["then"] = then()
-        except BaseException as error:
-            outcome["error"] = error
+            queues[turn].put(_DONE)
 
     def written() -> Iterator[tuple[str, str]]:
-        while (item := ready.get()) is not _DONE:
+        for index in range(len(graphs)):
+            item = queues[index % readers].get()
+            if item is _DONE:  # that reader failed: stop the others (below) and raise its error
+                raise errors[0] if errors else RuntimeError("a graph dump ended early")
             yield item
 
-    reader = threading.Thread(target=read, name="sahelkg-graph-dump", daemon=True)
-    reader.start()
+    threads = [threading.Thread(target=read, args=(turn,), name="sahelkg-graph-dump", daemon=True)
+               for turn in range(readers)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, DUMP_SWITCH_INTERVAL))
+    for thread in threads:
+        thread.start()
     try:
-        view, focus = engine_native.dataset_view_of_graphs(written())
+        view, focus = engine_native.dataset_view_of_triples(_split_graphs(written(), each_graph))
     except BaseException:
         stop.set()
-        while reader.is_alive():  # unblock a reader waiting on a full queue
-            try:
-                ready.get(timeout=0.05)
-            except queue.Empty:
-                pass
+        while any(thread.is_alive() for thread in threads):  # unblock readers waiting on a full queue
+            for waiting in queues:
+                try:
+                    waiting.get_nowait()
+                except queue.Empty:
+                    pass
+            time.sleep(0.01)
         raise
-    reader.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return view, focus, outcome["then"]
+    finally:
+        sys.setswitchinterval(interval)
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return view, focus
 
 
 @contextmanager

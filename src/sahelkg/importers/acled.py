@@ -42,7 +42,7 @@ True
 from __future__ import annotations
 
 import datetime as _dt
-from functools import partial
+from functools import lru_cache, partial
 
 from sahelkg import namespaces as ns
 from sahelkg.importers.common import Context, Importer
@@ -56,9 +56,10 @@ from sahelkg.importers.describe import (
     is_unidentified,
 )
 from sahelkg.importers.names import normalise, resolve_actor, resolve_places, slug
-from sahelkg.importers.quads import SKG, A, dct, iri, lit, prov, skg, skos
+from sahelkg.importers.quads import SKG, A, dct, iri, lit_datetime, lit_en, prov, skg, skos
 from sahelkg.importers.report import ImportReport, RowError
 from sahelkg.importers.rows import month_end, parse_coordinate, parse_date, parse_int, split_names
+from sahelkg.store.encoded import literal
 
 COLUMNS = (
     "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
@@ -74,6 +75,20 @@ POPULATION = ("population_1km", "population_2km", "population_5km", "population_
 
 TIME_PRECISION = {"1": "day", "2": "week", "3": "month"}
 ACLED_RULE = "ACLED codes actor 1 of 'Violence against civilians' as the perpetrator."
+# Columns kept only as notes on the record.
+NOTE_COLUMNS = ("disorder_type", "interaction", "civilian_targeting", "source_scale", "admin2", "admin3")
+# (actor column, participation role, the column of its ACLED actor category): ACLED's order.
+SIDES = (("actor1", "acled-actor-1", "inter1"), ("assoc_actor_1", "acled-associated-actor-1", None),
+         ("actor2", "acled-actor-2", "inter2"), ("assoc_actor_2", "acled-associated-actor-2", None))
+
+# What every row of a kind writes the same way, encoded once.
+DATE_PRECISIONS = {p: iri(f"{ns.VOCAB}date-precision/{p}") for p in TIME_PRECISION.values()}
+DATE_RESOLUTIONS = {
+    "week": lit_en("ACLED time_precision 2: the source gives the week; the span is the coded date ± 3 days."),
+    "month": lit_en("ACLED time_precision 3: the source gives the month; the span is that month.")}
+AT_LEAST_NOTE = lit_en("ACLED's fatality count: conservative, so stored as 'at least'; not attributed to any actor.")
+UNKNOWN_NOTE = lit_en("ACLED codes 0 when no fatality is reported: the number is unknown, not 'at least 0'.")
+_WEEK_HALF = _dt.timedelta(days=3)
 
 
 class AcledImporter(Importer):
@@ -129,7 +144,7 @@ class AcledImporter(Importer):
         if geo is None:
             raise RowError(line, "geo_precision", f"{row['geo_precision']!r} is not an ACLED geo precision (1, 2 or 3)")
         fatalities = parse_int(row["fatalities"], line, "fatalities")
-        timestamp = int(self.row_version(line, row))
+        timestamp = parse_int(row["timestamp"], line, "timestamp")
         latitude = parse_coordinate(row.get("latitude", ""), line, "latitude", 90)
         longitude = parse_coordinate(row.get("longitude", ""), line, "longitude", 180)
         inter = {}
@@ -144,8 +159,8 @@ class AcledImporter(Importer):
             raise RowError(line, "actor1", "is empty; every ACLED event has an actor 1")
         coded_responsibility = normalise(row["event_type"]) == "violence against civilians"
 
-        event, record = iri(f"{ns.ID}event/{key}"), iri(f"{ns.ID}document/{key}")
-        timespan, count = iri(f"{ns.ID}timespan/{key}"), iri(f"{ns.ID}count/{key}-fatalities")
+        event, record = f"<{ns.ID}event/{key}>", f"<{ns.ID}document/{key}>"
+        timespan, count = f"<{ns.ID}timespan/{key}>", f"<{ns.ID}count/{key}-fatalities>"
         if not row["country"].strip():
             raise RowError(line, "country", "is empty; every ACLED event has a country")
         place, _, _ = resolve_places(ctx, country=row["country"], admin1=row.get("admin1", ""),
@@ -153,52 +168,55 @@ class AcledImporter(Importer):
                                      longitude=longitude, admin2=row.get("admin2", ""))
 
         # The record: the row itself, with its identity, version and hash.
+        g, rows = sink.graph, sink.rows
+        stamped = _dt.datetime.fromtimestamp(timestamp, _dt.UTC)
         describe_record(sink, row, record=record, label=f"ACLED record {event_id}", dataset="acled",
                         export=ctx.export, identifier=event_id, version=str(timestamp), digest=digest,
                         source_column="source", latitude=latitude, longitude=longitude,
-                        note_columns=("disorder_type", "interaction", "civilian_targeting", "source_scale",
-                                      "admin2", "admin3"))
-        sink.add(record, dct.modified, lit(_dt.datetime.fromtimestamp(timestamp, _dt.UTC)))
+                        note_columns=NOTE_COLUMNS)
+        rows.append((record, dct.modified, lit_datetime(stamped), g))
         for tag in split_names(row.get("tags", "")):  # free text, not a closed vocabulary; on the event
-            sink.add(event, skg.datasetTag, lit(tag))
+            rows.append((event, skg.datasetTag, literal(tag), g))
 
         # The event.
-        label = f"{row['sub_event_type']} in {row['location']}, {row['country']}, {date.day} {date:%B %Y} (ACLED {event_id})"
+        label = f"{row['sub_event_type']} in {row['location']}, {row['country']}, {_spelled(date)} (ACLED {event_id})"
         own_latitude, own_longitude = ref.own_point(place, latitude, longitude)
         describe_event(sink, event, label=label, identifier=event_id, event_type=sub_type, place=place,
                        precision=geo, timespan=timespan, record=record, description=row.get("notes"),
                        key=key, latitude=own_latitude, longitude=own_longitude)
 
-        start, end, resolution = date, date, None
+        dates = sink.dates
+        start = end = dates[date]
         if precision == "week":
-            start, end = date - _dt.timedelta(days=3), date + _dt.timedelta(days=3)
-            resolution = "ACLED time_precision 2: the source gives the week; the span is the coded date ± 3 days."
+            start, end = dates[date - _WEEK_HALF], dates[date + _WEEK_HALF]
         elif precision == "month":
-            start, end = date.replace(day=1), month_end(date)
-            resolution = "ACLED time_precision 3: the source gives the month; the span is that month."
-        dp = iri(f"{ns.VOCAB}date-precision/{precision}")
-        sink.add(timespan, A, skg.TimeSpan)
-        sink.add(timespan, skg.startDate, lit(start))
-        sink.add(timespan, skg.endDate, lit(end))
-        sink.add(timespan, skg.startPrecision, dp)
-        sink.add(timespan, skg.endPrecision, dp)
-        sink.add(timespan, skg.originalWording, lit(row["event_date"], lang="en"))
-        if resolution:
-            sink.add(timespan, skg.dateResolution, lit(resolution, lang="en"))
+            start, end = dates[date.replace(day=1)], dates[month_end(date)]
+        dp = DATE_PRECISIONS[precision]
+        rows += ((timespan, A, skg.TimeSpan, g),
+                 (timespan, skg.startDate, start, g),
+                 (timespan, skg.endDate, end, g),
+                 (timespan, skg.startPrecision, dp, g),
+                 (timespan, skg.endPrecision, dp, g),
+                 (timespan, skg.originalWording, sink.texts_en[row["event_date"]], g))
+        if precision in DATE_RESOLUTIONS:
+            rows.append((timespan, skg.dateResolution, DATE_RESOLUTIONS[precision], g))
 
         # Participants: ACLED's coded actors, in roles that carry no responsibility.
-        sides = [("actor1", "acled-actor-1", inter["inter1"]), ("assoc_actor_1", "acled-associated-actor-1", None),
-                 ("actor2", "acled-actor-2", inter["inter2"]), ("assoc_actor_2", "acled-associated-actor-2", None)]
         n = 0
         perpetrators: list[CodedPerpetrator] = []
-        for column, role, category in sides:
-            for name in split_names(row.get(column, "")):
-                klass = ref.inter_classes.get(category, SKG + "Actor") if category else SKG + "Actor"
-                category_code = row.get("inter1" if column == "actor1" else "inter2") if category else None
+        file_name = ctx.path.name
+        for column, role, inter_column in SIDES:
+            names = split_names(row.get(column, ""))
+            if not names:
+                continue
+            category = inter[inter_column] if inter_column else None
+            klass = ref.inter_classes.get(category, SKG + "Actor") if category else SKG + "Actor"
+            category_code = row.get(inter_column) if inter_column and category else None
+            for name in names:
                 actor = resolve_actor(ctx, name, klass, "acled",
-                                      partial(_new_actor_note, ctx.path.name, column, name, category_code))
+                                      partial(_new_actor_note, file_name, column, name, category_code))
                 n += 1
-                add_participation(sink, event, iri(f"{ns.ID}participation/{key}-{n}"), actor, role, name, category)
+                add_participation(sink, event, f"<{ns.ID}participation/{key}-{n}>", actor, role, name, category)
                 if coded_responsibility and column == "actor1":
                     perpetrators.append(CodedPerpetrator(name, None if is_unidentified(name) else actor))
 
@@ -207,17 +225,20 @@ class AcledImporter(Importer):
         if fatalities:
             add_fatality_count(sink, count, event, qualifier="at-least", minimum=fatalities,
                                wording=f"fatalities: {fatalities}")
-            sink.add(count, skos.note, lit("ACLED's fatality count: conservative, so stored as 'at least'; "
-                                           "not attributed to any actor.", lang="en"))
+            rows.append((count, skos.note, AT_LEAST_NOTE, g))
         else:
             add_fatality_count(sink, count, event, qualifier="unknown", minimum=None, wording="fatalities: 0")
-            sink.add(count, skos.note, lit("ACLED codes 0 when no fatality is reported: the number is unknown, "
-                                           "not 'at least 0'.", lang="en"))
-        stated = _dt.datetime.fromtimestamp(timestamp, _dt.UTC).date()
+            rows.append((count, skos.note, UNKNOWN_NOTE, g))
         claim = dataset_claim(sink, dataset="acled", row_id=event_id, event=event, record=record,
-                              export=ctx.export, line=line, stated=stated, counts=[count], key=key,
+                              export=ctx.export, line=line, stated=stamped.date(), counts=[count], key=key,
                               perpetrators=tuple(perpetrators), rule=ACLED_RULE)
-        sink.add(event, prov.wasDerivedFrom, claim)
+        rows.append((event, prov.wasDerivedFrom, claim, g))
+
+
+@lru_cache(maxsize=4096)  # a file's rows repeat a few thousand dates at most
+def _spelled(day: _dt.date) -> str:
+    """Given a date, return it as the event's label writes it: '2 January 2025'."""
+    return f"{day.day} {day:%B %Y}"
 
 
 def _new_actor_note(file_name: str, column: str, name: str, category_code: str | None) -> str:

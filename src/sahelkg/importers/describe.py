@@ -21,11 +21,14 @@ from sahelkg.importers.quads import (
     ROLE,
     SKG,
     A,
+    Encoded,
     QuadSink,
     dct,
     geo,
     iri,
     lit,
+    lit_en,
+    lit_int,
     oa,
     prov,
     rdf,
@@ -35,6 +38,7 @@ from sahelkg.importers.quads import (
     skos,
     wkt_point,
 )
+from sahelkg.store.encoded import literal
 
 
 @dataclass(frozen=True)
@@ -134,26 +138,39 @@ def describe_import(sink: QuadSink, *, dataset: str, path: Path, sha256: str, ve
     return out
 
 
+# Nodes every row of a dataset points at, encoded once.
+_PUBLISHERS = {dataset: iri(publisher) for dataset, publisher in DATASET_PUBLISHERS.items()}
+_ATTRIBUTIONS = {dataset: f"<{ns.ID}attribution/{dataset}-dataset>" for dataset in DATASET_PUBLISHERS}
+_OUTCOME_FATALITIES, _UNIT_PERSONS = iri(ns.VOCAB + "outcome/fatalities"), iri(ns.VOCAB + "unit/persons")
+_QUALIFIERS: Encoded[str] = Encoded(lambda qualifier: iri(f"{ns.VOCAB}count-qualifier/{qualifier}"))
+_STANCE_ACCUSES, _STANCE_REPORTS = iri(ns.VOCAB + "stance/accuses"), iri(ns.VOCAB + "stance/reports")
+_PERPETRATOR, _UNIDENTIFIED = iri(ROLE + "perpetrator"), iri(ns.VOCAB + "identification-certainty/unidentified")
+_RFC7111 = iri(RFC7111)
+
+
 def describe_record(sink: QuadSink, row: dict[str, str], *, record: str, label: str, dataset: str,
                     export: str, identifier: str, version: str, digest: str, source_column: str,
                     latitude: str | None, longitude: str | None, note_columns: tuple[str, ...]) -> None:
     """Write the record document of one dataset row: identity, version, hash, source, coordinates,
     and the columns we keep only as notes."""
-    sink.add(record, A, skg.Document)
-    sink.add(record, rdfs.label, lit(label, lang="en"))
-    sink.add(record, skg.publisher, iri(ns.ID + f"actor/{dataset}"))
-    sink.add(record, skg.partOfDocument, export)
-    sink.add(record, dct.identifier, lit(identifier))
-    sink.add(record, dct.hasVersion, lit(version))
-    sink.add(record, skg.sha256, lit(digest))
+    g, rows = sink.graph, sink.rows
+    rows += ((record, A, skg.Document, g),
+             (record, rdfs.label, lit_en(label), g),
+             (record, skg.publisher, _PUBLISHERS[dataset], g),
+             (record, skg.partOfDocument, export, g),
+             (record, dct.identifier, literal(identifier), g),
+             (record, dct.hasVersion, literal(version), g),
+             (record, skg.sha256, f'"{digest}"', g))  # hexadecimal: nothing to escape
     if row.get(source_column):
-        sink.add(record, dct.source, lit(row[source_column]))
+        rows.append((record, dct.source, literal(row[source_column]), g))
     if latitude and longitude:
-        sink.add(record, schema.latitude, lit(latitude, "decimal"))
-        sink.add(record, schema.longitude, lit(longitude, "decimal"))
+        rows += ((record, schema.latitude, sink.decimals[latitude], g),
+                 (record, schema.longitude, sink.decimals[longitude], g))
+    note = skos.note
     for column in note_columns:
-        if row.get(column):
-            sink.add(record, skos.note, lit(f"{column}: {row[column]}"))
+        value = row.get(column)
+        if value:
+            rows.append((record, note, literal(f"{column}: {value}"), g))
 
 
 def describe_event(sink: QuadSink, event: str, *, label: str, identifier: str, event_type: str,
@@ -164,54 +181,59 @@ def describe_event(sink: QuadSink, event: str, *, label: str, identifier: str, e
     from, and its own point (geometry/{key}) when given (rows whose place lacks their point)."""
     if latitude and longitude:
         add_geometry(sink, event, f"{ns.ID}geometry/{key}", latitude=latitude, longitude=longitude)
-    sink.add(event, A, skg.Event)
-    sink.add(event, rdfs.label, lit(label, lang="en"))
-    sink.add(event, dct.identifier, lit(identifier))
-    sink.add(event, skg.eventType, iri(event_type))
-    sink.add(event, skg.location, iri(place))
-    sink.add(event, skg.locationPrecision, iri(precision))
-    sink.add(event, skg.timeSpan, timespan)
-    sink.add(event, prov.wasDerivedFrom, record)
+    g, iris = sink.graph, sink.iris
+    sink.rows += ((event, A, skg.Event, g),
+                  (event, rdfs.label, lit_en(label), g),
+                  (event, dct.identifier, literal(identifier), g),
+                  (event, skg.eventType, iris[event_type], g),
+                  (event, skg.location, iris[place], g),
+                  (event, skg.locationPrecision, iris[precision], g),
+                  (event, skg.timeSpan, timespan, g),
+                  (event, prov.wasDerivedFrom, record, g))
     if description:
-        sink.add(event, dct.description, lit(description, lang="en"))
+        sink.rows.append((event, dct.description, lit_en(description), g))
 
 
 def add_geometry(sink: QuadSink, node: str, geometry: str, *, latitude: str, longitude: str) -> None:
     """Write a GeoSPARQL point for a place or an event: node geo:hasGeometry geometry, its WKT."""
-    sink.add(node, geo.hasGeometry, iri(geometry))
-    sink.add(iri(geometry), A, geo.Geometry)
-    sink.add(iri(geometry), geo.asWKT, wkt_point(longitude, latitude))
+    geometry, g = iri(geometry), sink.graph
+    sink.rows += ((node, geo.hasGeometry, geometry, g),
+                  (geometry, A, geo.Geometry, g),
+                  (geometry, geo.asWKT, wkt_point(longitude, latitude), g))
 
 
 def add_participation(sink: QuadSink, event: str, participation: str, actor: str, role: str,
                       wording: str, category: str | None = None) -> None:
     """Write a dataset-coded actor's part in an event: a participant in a dataset role, never a perpetrator."""
-    sink.add(event, skg.qualifiedParticipation, participation)
-    sink.add(event, skg.hadParticipant, iri(actor))
-    sink.add(participation, A, skg.Participation)
-    sink.add(participation, skg.participant, iri(actor))
-    sink.add(participation, skg.participantRole, iri(ROLE + role))
-    sink.add(participation, skg.originalWording, lit(wording, lang="en"))
+    g, iris = sink.graph, sink.iris
+    actor = iris[actor]
+    sink.rows += ((event, skg.qualifiedParticipation, participation, g),
+                  (event, skg.hadParticipant, actor, g),
+                  (participation, A, skg.Participation, g),
+                  (participation, skg.participant, actor, g),
+                  (participation, skg.participantRole, iris[ROLE + role], g),
+                  (participation, skg.originalWording, sink.texts_en[wording], g))
     if category:
-        sink.add(participation, dct.type, iri(category))
+        sink.rows.append((participation, dct.type, iris[category], g))
 
 
 def add_fatality_count(sink: QuadSink, count: str, event: str, *, qualifier: str, minimum: int | None,
                        wording: str, maximum: int | None = None, best: int | None = None) -> None:
     """Write a dataset's fatality count of an event (outcome 'fatalities', in persons); qualifier
     'unknown' has no bounds."""
-    sink.add(count, A, skg.Count)
-    sink.add(count, skg.countOf, event)
-    sink.add(count, skg.outcome, iri(ns.VOCAB + "outcome/fatalities"))
-    sink.add(count, skg.unit, iri(ns.VOCAB + "unit/persons"))
-    sink.add(count, skg.qualifier, iri(ns.VOCAB + f"count-qualifier/{qualifier}"))
+    g, rows = sink.graph, sink.rows
+    rows += ((count, A, skg.Count, g),
+             (count, skg.countOf, event, g),
+             (count, skg.outcome, _OUTCOME_FATALITIES, g),
+             (count, skg.unit, _UNIT_PERSONS, g),
+             (count, skg.qualifier, _QUALIFIERS[qualifier], g))
     if minimum is not None:
-        sink.add(count, skg.minimum, lit(minimum))
+        rows.append((count, skg.minimum, lit_int(minimum), g))
     if maximum is not None:
-        sink.add(count, skg.maximum, lit(maximum))
+        rows.append((count, skg.maximum, lit_int(maximum), g))
     if best is not None:
-        sink.add(count, skg.bestEstimate, lit(best))
-    sink.add(count, skg.originalWording, lit(wording, lang="en"))
+        rows.append((count, skg.bestEstimate, lit_int(best), g))
+    rows.append((count, skg.originalWording, sink.texts_en[wording], g))
 
 
 @dataclass(frozen=True)
@@ -243,49 +265,45 @@ def dataset_claim(sink: QuadSink, *, dataset: str, row_id: str, event: str, reco
     a note); otherwise it is an skg:Claim that reports. The claim is anchored in the export file by
     an RFC 7111 row fragment (`row=N`).
     """
-    claim = iri(f"{ns.ID}claim/{key}")
-    attribution = iri(f"{ns.ID}attribution/{dataset}-dataset")
-    anchor = iri(f"{ns.ID}anchor/{key}")
-    selector = iri(f"{ns.ID}anchor/{key}-row")
-    publisher = iri(DATASET_PUBLISHERS[dataset])
+    claim, attribution = f"<{ns.ID}claim/{key}>", _ATTRIBUTIONS[dataset]
+    anchor, selector = f"<{ns.ID}anchor/{key}>", f"<{ns.ID}anchor/{key}-row>"
+    publisher = _PUBLISHERS[dataset]
+    g, rows = sink.graph, sink.rows
     if perpetrators:
-        sink.add(claim, A, skg.Allegation)
-        sink.add(claim, skg.stance, iri(ns.VOCAB + "stance/accuses"))
+        rows += ((claim, A, skg.Allegation, g), (claim, skg.stance, _STANCE_ACCUSES, g))
         for n, perpetrator in enumerate(perpetrators, 1):
-            accusation = iri(f"{ns.ID}accusation/{key}-perpetrator-{n}")
-            sink.add(claim, skg.qualifiedAccusation, accusation)
-            sink.add(accusation, A, skg.Accusation)
-            sink.add(accusation, skg.allegedRole, iri(ROLE + "perpetrator"))
+            accusation = f"<{ns.ID}accusation/{key}-perpetrator-{n}>"
+            rows += ((claim, skg.qualifiedAccusation, accusation, g),
+                     (accusation, A, skg.Accusation, g),
+                     (accusation, skg.allegedRole, _PERPETRATOR, g))
             if perpetrator.actor is None:  # described only: no skg:accused shortcut
-                sink.add(accusation, skg.accusedDescription, lit(perpetrator.wording, lang="en"))
-                sink.add(accusation, skg.identificationCertainty,
-                         iri(ns.VOCAB + "identification-certainty/unidentified"))
+                rows += ((accusation, skg.accusedDescription, sink.texts_en[perpetrator.wording], g),
+                         (accusation, skg.identificationCertainty, _UNIDENTIFIED, g))
             else:
-                sink.add(claim, skg.accused, iri(perpetrator.actor))
-                sink.add(accusation, skg.accusedActor, iri(perpetrator.actor))
+                accused = sink.iris[perpetrator.actor]
+                rows += ((claim, skg.accused, accused, g), (accusation, skg.accusedActor, accused, g))
         if rule:
-            sink.add(claim, skos.note, lit(rule, lang="en"))
+            rows.append((claim, skos.note, sink.texts_en[rule], g))
     else:
-        sink.add(claim, A, skg.Claim)
-        sink.add(claim, skg.stance, iri(ns.VOCAB + "stance/reports"))
-    sink.add(claim, skg.claimant, publisher)
-    sink.add(claim, skg.qualifiedClaimAttribution, attribution)
-    sink.add(claim, skg.about, event)
-    sink.add(claim, skg.statedOn, lit(stated))
-    sink.add(claim, skg.reportedIn, record)
-    sink.add(claim, skg.originallyStatedIn, export)
-    sink.add(claim, skg.anchor, anchor)
+        rows += ((claim, A, skg.Claim, g), (claim, skg.stance, _STANCE_REPORTS, g))
+    rows += ((claim, skg.claimant, publisher, g),
+             (claim, skg.qualifiedClaimAttribution, attribution, g),
+             (claim, skg.about, event, g),
+             (claim, skg.statedOn, sink.dates[stated], g),
+             (claim, skg.reportedIn, record, g),
+             (claim, skg.originallyStatedIn, export, g),
+             (claim, skg.anchor, anchor, g))
     for count in counts:
-        sink.add(claim, skg.assertsCount, count)
+        rows.append((claim, skg.assertsCount, count, g))
     if sink.first_time(attribution):  # every claim of the dataset shares it
-        sink.add(attribution, A, skg.ClaimAttribution)
-        sink.add(attribution, prov.agent, publisher)
-        sink.add(attribution, prov.hadRole, iri(ROLE + "organisation-voice"))
-        sink.add(attribution, skg.attributionCertainty, iri(ns.VOCAB + "attribution-certainty/explicit"))
-    sink.add(anchor, A, oa.SpecificResource)
-    sink.add(anchor, oa.hasSource, export)
-    sink.add(anchor, oa.hasSelector, selector)
-    sink.add(selector, A, oa.FragmentSelector)
-    sink.add(selector, dct.conformsTo, iri(RFC7111))
-    sink.add(selector, rdf.value, lit(f"row={line}"))
+        rows += ((attribution, A, skg.ClaimAttribution, g),
+                 (attribution, prov.agent, publisher, g),
+                 (attribution, prov.hadRole, iri(ROLE + "organisation-voice"), g),
+                 (attribution, skg.attributionCertainty, iri(ns.VOCAB + "attribution-certainty/explicit"), g))
+    rows += ((anchor, A, oa.SpecificResource, g),
+             (anchor, oa.hasSource, export, g),
+             (anchor, oa.hasSelector, selector, g),
+             (selector, A, oa.FragmentSelector, g),
+             (selector, dct.conformsTo, _RFC7111, g),
+             (selector, rdf.value, f'"row={line}"', g))
     return claim

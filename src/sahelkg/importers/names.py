@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -43,6 +43,8 @@ _POINT = re.compile(r"POINT\s*\(\s*(\S+)\s+(\S+)\s*\)", re.I)
 
 def slug(text: str) -> str:
     """Given a name, return an IRI-safe slug."""
+    if text.isascii() and text.isalnum():  # a row ID ('MLI1234'): one word, and not worth a place in normalise's cache
+        return text.lower()[:80]
     return normalise(text).replace(" ", "-")[:80] or "unnamed"
 
 
@@ -70,6 +72,8 @@ class Reference:
     # Names resolved without creating anything, kept until the next actor or place is created
     # (a new node can change what a name matches). Rows repeat the same names thousands of times.
     resolved: dict[tuple, object] = field(default_factory=dict)
+    # ACLED inter cells read so far, and their concepts.
+    inter_by_cell: dict[str, str | None] = field(default_factory=dict)
 
     @classmethod
     def load(cls, store) -> Reference:
@@ -125,12 +129,14 @@ class Reference:
 
     def inter(self, value: str) -> str | None:
         """Given an ACLED inter cell, as a number or as text ('State forces'), return its concept."""
-        value = value.strip()
-        if not value:
+        if value in self.inter_by_cell:  # a file repeats a dozen cells
+            return self.inter_by_cell[value]
+        cell = value.strip()
+        if not cell:
             return None
-        if value.isdigit():
-            return self.inter_labels.get(str(int(value)))
-        return self.inter_labels.get(normalise(value).rstrip("s"))
+        concept = self.inter_labels.get(str(int(cell)) if cell.isdigit() else normalise(cell).rstrip("s"))
+        self.inter_by_cell[value] = concept
+        return concept
 
     def match_actor(self, *names: str) -> tuple[str | None, bool]:
         """Given candidate names, return (actor IRI, ambiguous): the first name matching exactly one actor."""
@@ -166,13 +172,14 @@ class Reference:
             return None, None
         return latitude, longitude
 
-    def remember(self, key: tuple, resolve: Callable[[], object]):
-        """Given a key and a function that matches names (creating nodes when none matches), return
-        its result, from memory when the same key was resolved since the last node was created."""
+    def remember(self, key: tuple, resolve: Callable[..., Any], *arguments: Any) -> Any:
+        """Given a key and a function that matches names (creating nodes when none matches) with its
+        arguments, return its result, from memory when the same key was resolved since the last
+        node was created."""
         if key in self.resolved:
             return self.resolved[key]
         before = len(self.used_iris)
-        result = resolve()
+        result = resolve(*arguments)
         if len(self.used_iris) == before:
             self.resolved[key] = result
         return result
@@ -258,7 +265,7 @@ def actor_candidates(name: str, ref: Reference) -> tuple[list[str], str | None]:
 def resolve_actor(ctx: Context, name: str, klass: str, dataset: str, note: Callable[[], str]) -> str:
     """Given a dataset's actor name, return the matching actor, creating it when none matches
     (with the note `note()` returns: built only then, most rows name known actors)."""
-    return ctx.ref.remember(("actor", name), lambda: _resolve_actor(ctx, name, klass, dataset, note))
+    return ctx.ref.remember(("actor", name), _resolve_actor, ctx, name, klass, dataset, note)
 
 
 def _resolve_actor(ctx: Context, name: str, klass: str, dataset: str, note: Callable[[], str]) -> str:
@@ -278,12 +285,11 @@ def resolve_places(ctx: Context, *, country: str, admin1: str, location: str, da
                    latitude: str | None, longitude: str | None, admin2: str = "") -> tuple[str, str | None, str | None]:
     """Given a row's place names, return (place of the event, its region, its country), creating
     the ones the gazetteer lacks (country, then first-order region, then the named location)."""
-    return ctx.ref.remember(("places", country, admin1, location), lambda: _resolve_places(
-        ctx, country=country, admin1=admin1, location=location, dataset=dataset, latitude=latitude,
-        longitude=longitude, admin2=admin2))
+    return ctx.ref.remember(("places", country, admin1, location), _resolve_places, ctx, country, admin1, location,
+                            dataset, latitude, longitude, admin2)
 
 
-def _resolve_places(ctx: Context, *, country: str, admin1: str, location: str, dataset: str,
+def _resolve_places(ctx: Context, country: str, admin1: str, location: str, dataset: str,
                     latitude: str | None, longitude: str | None, admin2: str) -> tuple[str, str | None, str | None]:
     ref = ctx.ref
     pt = ns.VOCAB + "place-type/"

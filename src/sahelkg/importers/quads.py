@@ -12,6 +12,9 @@ would cost more than the rest of the import.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable
+from types import ModuleType
+from typing import TypeVar
 
 from sahelkg import namespaces as ns
 from sahelkg.store import encoded
@@ -28,24 +31,31 @@ GEO = "http://www.opengis.net/ont/geosparql#"
 SKG = ns.SKG
 
 iri = encoded.iri
+_Value = TypeVar("_Value")
 
 
-class Namespace:
-    """The encoded IRIs of one namespace by local name, each built once: `skg.about`."""
+def namespace(base: str) -> ModuleType:
+    """Given a namespace IRI, return its encoded IRIs by local name, each built once: `skg.about`.
 
-    def __init__(self, base: str):
-        self._base = base
+    A module object, not an instance of a class with __getattr__: Python reads a module's
+    attributes by a fast path (a mapping reads these millions of times), and a module's own
+    __getattr__ (PEP 562) builds a name the first time it is read.
+    """
+    space = ModuleType(f"{__name__}:{base}")
 
-    def __getattr__(self, name: str) -> str:
+    def build(name: str) -> str:
         if name.startswith("__"):
             raise AttributeError(name)
-        term = self.__dict__[name] = encoded.iri(self._base + name)  # found directly next time
+        term = space.__dict__[name] = encoded.iri(base + name)  # found directly next time
         return term
 
+    space.__dict__["__getattr__"] = build
+    return space
 
-skg, prov, dct, skos, rdfs, rdf = (Namespace(SKG), Namespace(PROV), Namespace(DCT), Namespace(SKOS),
-                                   Namespace(RDFS), Namespace(RDF))
-oa, schema, geo = Namespace(OA), Namespace(SCHEMA), Namespace(GEO)
+
+skg, prov, dct, skos, rdfs, rdf = (namespace(SKG), namespace(PROV), namespace(DCT), namespace(SKOS),
+                                   namespace(RDFS), namespace(RDF))
+oa, schema, geo = namespace(OA), namespace(SCHEMA), namespace(GEO)
 A = rdf.type
 
 
@@ -63,12 +73,33 @@ def lit(value, datatype: str | None = None, lang: str | None = None) -> str:
     if isinstance(value, bool):
         return ('"true"' if value else '"false"') + _XSD_BOOLEAN
     if isinstance(value, int):
-        return f'"{value}"{_XSD_INTEGER}'
+        return lit_int(value)
     if isinstance(value, _dt.datetime):
-        return f'"{value.isoformat()}"{_XSD_DATETIME}'
+        return lit_datetime(value)
     if isinstance(value, _dt.date):
-        return f'"{value.isoformat()}"{_XSD_DATE}'
+        return lit_date(value)
     return encoded.literal(str(value))
+
+
+# The literals a mapping writes most (millions in a big import), without lit's dispatch on the type.
+def lit_en(text: str) -> str:
+    """Given English text, return it as a literal tagged @en, encoded: what `lit(text, lang="en")` returns."""
+    return encoded.literal(text) + "@en"
+
+
+def lit_date(day: _dt.date) -> str:
+    """Given a date (not a datetime), return its xsd:date literal, encoded."""
+    return '"' + day.isoformat() + '"' + _XSD_DATE
+
+
+def lit_datetime(moment: _dt.datetime) -> str:
+    """Given a datetime, return its xsd:dateTime literal, encoded."""
+    return '"' + moment.isoformat() + '"' + _XSD_DATETIME
+
+
+def lit_int(number: int) -> str:
+    """Given an int (not a bool), return its xsd:integer literal, encoded."""
+    return f'"{number}"{_XSD_INTEGER}'
 
 
 def wkt_point(longitude: str, latitude: str) -> str:
@@ -85,13 +116,35 @@ DATASET_PUBLISHERS = {"acled": ns.ID + "actor/acled", "ucdp": ns.ID + "actor/ucd
 RFC7111 = "http://tools.ietf.org/rfc/rfc7111"
 
 
+class Encoded(dict[_Value, str]):
+    """Encoded terms by value, each encoded on first use: `iris[actor]`. For values many rows
+    repeat (actors, places, concepts, names, dates): one string for all of them, encoded once."""
+
+    def __init__(self, encode: Callable[[_Value], str]):
+        super().__init__()
+        self._encode = encode
+
+    def __missing__(self, value: _Value) -> str:
+        term = self[value] = self._encode(value)
+        return term
+
+
 class QuadSink:
-    """Collects the quads of one graph as encoded terms (sahelkg.store.encoded): `add(subject, predicate, object)`."""
+    """Collects the quads of one graph as encoded terms (sahelkg.store.encoded): `add(subject, predicate, object)`.
+
+    The mappers of big files append to `rows` directly, several (s, p, o, `graph`) rows at a time
+    (`sink.rows += (…)`): a call per quad costs more than the tuple. `iris`, `texts_en`, `dates` and
+    `decimals` (coordinates) encode the values rows repeat, once per import.
+    """
 
     def __init__(self, graph: str):
         self.graph = iri(graph)
         self.rows: list[tuple[str, str, str, str]] = []
         self._written: set[str] = set()
+        self.iris: Encoded[str] = Encoded(iri)
+        self.texts_en: Encoded[str] = Encoded(lit_en)
+        self.dates: Encoded[_dt.date] = Encoded(lit_date)
+        self.decimals: Encoded[str] = Encoded(lambda number: encoded.literal(number, XSD + "decimal"))
         rows, graph_term = self.rows, self.graph
 
         def add(subject: str, predicate: str, obj: str) -> None:

@@ -40,7 +40,7 @@ from sahelkg.importers.describe import (
     is_unidentified,
 )
 from sahelkg.importers.names import resolve_actor, resolve_places, slug
-from sahelkg.importers.quads import SKG, A, iri, lit, prov, skg, skos
+from sahelkg.importers.quads import SKG, A, iri, lit, lit_en, prov, skg, skos
 from sahelkg.importers.report import ImportReport, RowError
 from sahelkg.importers.rows import parse_coordinate, parse_date, parse_int
 
@@ -131,8 +131,8 @@ class UcdpImporter(Importer):
             if not row[column]:
                 raise RowError(line, column, "is empty; every GED event has two sides")
 
-        event, record = iri(f"{ns.ID}event/{key}"), iri(f"{ns.ID}document/{key}")
-        timespan, total = iri(f"{ns.ID}timespan/{key}"), iri(f"{ns.ID}count/{key}-deaths")
+        event, record = f"<{ns.ID}event/{key}>", f"<{ns.ID}document/{key}>"
+        timespan, total = f"<{ns.ID}timespan/{key}>", f"<{ns.ID}count/{key}-deaths>"
         where_prec = int(row["where_prec"])
         location = _PLACE_SUFFIX.sub("", row.get("where_coordinates", "").split(";")[0].strip())
         admin1 = row.get("adm_1", "").strip()
@@ -151,10 +151,11 @@ class UcdpImporter(Importer):
                         source_column="source_article", latitude=latitude, longitude=longitude,
                         note_columns=("id", "conflict_name", "dyad_name", "number_of_sources", "source_headline",
                                       "source_original", "where_description", "adm_2", "priogrid_gid"))
+        g, rows, iris = sink.graph, sink.rows, sink.iris
         for flag in flags:  # on the event, as the ontology's example has it
-            sink.add(event, skg.datasetFlag, iri(flag))
+            rows.append((event, skg.datasetFlag, iris[flag], g))
         if flags and flags[0].endswith("-check"):  # which check the flag does not say
-            sink.add(record, skos.note, lit(f"code_status: {row['code_status']}"))
+            rows.append((record, skos.note, lit(f"code_status: {row['code_status']}"), g))
 
         label = (f"{row.get('dyad_name') or row['side_a'] + ' – ' + row['side_b']} in {location or row['country']}, "
                  f"{start.isoformat()}{'' if end == start else ' to ' + end.isoformat()} (UCDP {relid})")
@@ -165,12 +166,12 @@ class UcdpImporter(Importer):
                        description=row.get("where_description"), key=key, latitude=own_latitude,
                        longitude=own_longitude)
 
-        sink.add(timespan, A, skg.TimeSpan)
-        sink.add(timespan, skg.startDate, lit(start))
-        sink.add(timespan, skg.endDate, lit(end))
-        sink.add(timespan, skg.startPrecision, iri(when))
-        sink.add(timespan, skg.endPrecision, iri(when))
-        sink.add(timespan, skg.originalWording, lit(f"{row['date_start']} – {row['date_end']}", lang="en"))
+        rows += ((timespan, A, skg.TimeSpan, g),
+                 (timespan, skg.startDate, sink.dates[start], g),
+                 (timespan, skg.endDate, sink.dates[end], g),
+                 (timespan, skg.startPrecision, iris[when], g),
+                 (timespan, skg.endPrecision, iris[when], g),
+                 (timespan, skg.originalWording, lit_en(f"{row['date_start']} – {row['date_end']}"), g))
 
         sides = {}
         for n, (column, role) in enumerate((("side_a", "ucdp-side-a"), ("side_b", "ucdp-side-b")), 1):
@@ -178,7 +179,7 @@ class UcdpImporter(Importer):
             klass = _side_class(name, violence, column)
             actor = resolve_actor(ctx, name, klass, "ucdp", partial(_new_actor_note, ctx.path.name, column, name))
             sides[column] = actor
-            add_participation(sink, event, iri(f"{ns.ID}participation/{key}-{n}"), actor, role, name)
+            add_participation(sink, event, f"<{ns.ID}participation/{key}-{n}>", actor, role, name)
 
         counts = [total]
         add_fatality_count(sink, total, event, qualifier="range", minimum=low, maximum=high, best=best,

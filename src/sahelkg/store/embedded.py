@@ -44,8 +44,10 @@ import json
 import logging
 import mmap
 import os
+import queue
 import re
-from collections.abc import Iterable, Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from operator import itemgetter, not_
 from pathlib import Path
@@ -67,6 +69,8 @@ JOURNAL_NAME = "sahelkg-journal"
 BULK_MINIMUM = 10_000
 #: Rows whose text is built at a time while one bulk_load call reads it (about 15 MB).
 _TEXT_PIECE = 100_000
+#: Pieces built ahead of the loader (bounds the text held at once).
+_PIECES_AHEAD = 3
 
 Row = tuple[str, str, str, str]
 
@@ -153,7 +157,11 @@ class EmbeddedStore(Store):
             **dataset_arguments(default_graph_uris, named_graph_uris, union_default_graph, sparql))
 
     # -- writing ------------------------------------------------------------------------------
-    def apply(self, change: Change) -> None:
+    def apply(self, change: Change, *, verdict: Callable[[], None] | None = None) -> None:
+        """Given a change, apply it all or nothing (see the module's description). `verdict`, when
+        given, is called once the quads in new graphs are bulk-loaded and before anything else is
+        written: if it raises, those graphs are removed and the exception passes on (the gate
+        decides while the store loads: sahelkg.gate.commit)."""
         store = self.oxigraph
         texts: list[tuple[bytes | IO[bytes], ox.NamedNode | None]] = []
         new_graphs: set[str] = set()
@@ -178,9 +186,15 @@ class EmbeddedStore(Store):
         else:
             additions = list(change.additions)
         if texts:
-            self._bulk_load(store, texts, new_graphs, lenient)
+            try:
+                self._bulk_load(store, texts, new_graphs, lenient)
+            finally:
+                if rows_text is not None:
+                    rows_text.close()
         journaled = self._journal is not None and bool(removals or texts)
         try:
+            if verdict is not None:
+                verdict()
             if rows_text is not None and rows_text.held_back:
                 additions += _parsed(EncodedQuads(rows_text.held_back))
             if journaled:  # after a bulk load, this is what publishes the new graphs
@@ -188,6 +202,9 @@ class EmbeddedStore(Store):
         except BaseException:
             if texts:  # they did not exist before the change
                 _drop_graphs(store, new_graphs)
+                if self._journal is not None:  # its "loading" entry: nothing is left to undo
+                    store.flush()
+                    self._journal.clear()
             raise
         if journaled:
             try:
@@ -564,10 +581,12 @@ def _has_blank_node(row: Row) -> bool:
 class _RowsText(io.RawIOBase):
     """The text to bulk-load of rows in graphs new to the store — N-Triples when they are all in one
     graph (an import: a third less text than N-Quads to build and parse, 15 % faster on 1.4 million
-    quads), else N-Quads — built a piece at a time while one bulk_load call reads it. The whole text
-    never exists at once (about 1 GB at 100k ACLED rows), and building a piece (Python, holding the
-    GIL) overlaps the loader's sorting and writing (Rust, without it). Rows with blank nodes are
-    left out (loading would rename the nodes) and collected in `held_back` as the text is read."""
+    quads), else N-Quads — built a piece at a time while one load call reads it. The whole text
+    never exists at once (about 1 GB at 100k ACLED rows). A second thread builds the pieces
+    (Python, holding the GIL) while the loader parses and writes the previous ones (Rust, without
+    it): in memory the write of 100k ACLED rows was a third text building. Rows with blank nodes
+    are left out (loading would rename the nodes) and collected in `held_back` as the text is built.
+    `close` stops the builder (a load that failed half-way)."""
 
     def __init__(self, rows: list[Row]) -> None:
         super().__init__()
@@ -576,20 +595,58 @@ class _RowsText(io.RawIOBase):
         self.held_back: list[Row] = []
         self._rows = rows
         self._serialise = nquads if self.graph is None else ntriples
-        self._next = 0
         self._piece = memoryview(b"")
+        self._ended = False
+        self._pieces: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=_PIECES_AHEAD)
+        self._stop = threading.Event()
+        self._builder = threading.Thread(target=self._build_all, name="sahelkg-rows-text", daemon=True)
+        self._builder.start()
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        while not self._piece and self._next < len(self._rows):
-            self._piece = memoryview(self._build(self._rows[self._next:self._next + _TEXT_PIECE]))
-            self._next += _TEXT_PIECE
+        while not self._piece:
+            if self._ended:
+                return 0
+            piece = self._pieces.get()
+            if piece is None:
+                self._ended = True  # a reader may ask again after the end
+                return 0
+            if isinstance(piece, BaseException):
+                raise piece
+            self._piece = memoryview(piece)
         size = min(len(buffer), len(self._piece))
         buffer[:size] = self._piece[:size]
         self._piece = self._piece[size:]
         return size
+
+    def close(self) -> None:
+        self._stop.set()
+        while self._builder.is_alive():  # a builder waiting on a full queue
+            try:
+                self._pieces.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        super().close()
+
+    def _build_all(self) -> None:
+        try:
+            for start in range(0, len(self._rows), _TEXT_PIECE):
+                if not self._put(self._build(self._rows[start:start + _TEXT_PIECE])):
+                    return
+            self._put(None)
+        except BaseException as error:  # raised again in the reading thread
+            self._put(error)
+
+    def _put(self, item: bytes | BaseException | None) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._pieces.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                pass
+        return False
 
     def _build(self, rows: list[Row]) -> bytes:
         text = self._serialise(rows)
