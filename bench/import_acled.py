@@ -114,14 +114,14 @@ def import_rows(rows: int, *, gate: bool = True, engine: str | None = None, disk
         print(f"[{label}] mapped {report.rows:,} rows to {len(change.additions):,} quads in {mapped - started:.1f} s",
               flush=True)
         if gate and not engine and hasattr(write_gate, "BESIDE_MINIMUM"):
-            # As an import commits: the gate checks while the store writes (gate.BESIDE_MINIMUM);
+            # As an import commits: in memory the gate checks while the store writes (gate.BESIDE_MINIMUM);
             # `--sequential` times the check, then the write. Code older than the seventh session
             # (bench/import_budget.py) goes the other way: the check, then EmbeddedStore.apply.
             receipt = write_gate.commit(store, change)
             done, cpu_done = time.perf_counter(), time.process_time()
             figures.update(gate=receipt.check_seconds, commit=done - mapped, commit_cpu=cpu_done - cpu_mapped,
                            focus_nodes=receipt.report.focus_nodes)
-            overlapped = write_gate.BESIDE_MINIMUM <= len(change.additions)
+            overlapped = write_gate.BESIDE_MINIMUM <= len(change.additions) and not disk
             if not overlapped:
                 figures["write"] = done - mapped - receipt.check_seconds
             print(f"[{label}] gate: {receipt.report.focus_nodes:,} focus nodes, conforms, checked in "
@@ -130,7 +130,8 @@ def import_rows(rows: int, *, gate: bool = True, engine: str | None = None, disk
         else:
             if gate:
                 saved = validation.SPARQL_ENGINE_THRESHOLD, validation.BULK_THRESHOLD
-                validation.SPARQL_ENGINE_THRESHOLD, validation.BULK_THRESHOLD = ENGINES[engine]
+                if engine:
+                    validation.SPARQL_ENGINE_THRESHOLD, validation.BULK_THRESHOLD = ENGINES[engine]
                 try:
                     verdict = validation.check_change(store, change)
                 finally:
