@@ -157,7 +157,10 @@ def _commit_beside(store: EmbeddedStore, change: Change, progress: Callable[[str
         if progress:
             progress(f"conforms (checked in {duration(outcome[1])}); finishing the write")
 
-    checking = forked.Forked(lambda: (check_change(store, change), time.monotonic() - started))
+    try:
+        checking = forked.Forked(lambda: (check_change(store, change), time.monotonic() - started))
+    except OSError:
+        return None
     try:
         store.apply(change, verdict=lambda: judge(checking.result()))
     except _CheckFailed:

@@ -31,11 +31,16 @@ class Forked(Generic[T]):
     """`work()` run in a forked child from the moment this is made. `result()` waits for it and
     returns its value, or None when the child failed (the caller then does the work itself, where
     the error shows); `cancel()` stops a child whose result is no longer wanted. Only call it when
-    `fork_is_safe()`."""
+    `fork_is_safe()`. Raises OSError when no child can be forked."""
 
     def __init__(self, work: Callable[[], T]) -> None:
         read_end, write_end = os.pipe()
-        self._pid: int | None = os.fork()
+        try:
+            self._pid: int | None = os.fork()
+        except OSError:  # no process to spare (memory, process limits): the caller does the work itself
+            os.close(read_end)
+            os.close(write_end)
+            raise
         if self._pid == 0:
             status = 1
             try:

@@ -158,7 +158,10 @@ def _native(view: GraphView, focus: list[str], sources: list[str]) -> Validation
 
     if len(focus) < PARALLEL_FOCUS_NODES or not forked.fork_is_safe():
         return check(focus)
-    theirs = forked.Forked(lambda: check(focus[1::2]).results)
+    try:
+        theirs = forked.Forked(lambda: check(focus[1::2]).results)
+    except OSError:  # no second process to be had: all of it here
+        return check(focus)
     try:
         mine = check(focus[0::2])  # Unsupported: the caller falls back, once the child is stopped
     except BaseException:
