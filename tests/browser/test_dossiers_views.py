@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.test_workbench import assert_accessible, sparql_rows
 
@@ -160,9 +161,14 @@ def test_the_map_clusters_every_located_event_with_counts_that_split_on_click(vi
     largest = counts.index(max(counts))
     clusters.nth(largest).click()
     page.wait_for_function(f"document.querySelectorAll('#view-canvas .map-marker').length > {singles}")
-    page.locator("#view-canvas .map-marker").last.click(force=True)  # spread markers may still be moving
     link = page.locator(".leaflet-popup-content a[href^='/id/']")
-    link.wait_for()
+    for _attempt in range(10):  # spread markers may still be moving: a click can miss until they settle
+        page.locator("#view-canvas .map-marker").last.click(force=True)
+        try:
+            link.wait_for(timeout=3000)
+            break
+        except PlaywrightTimeout:
+            continue
     assert link.inner_text()
     # Past 5,000 events the page draws points weighing the events there (the JSON's places):
     # drawn from this server's places alone, the clusters and points still count every event.
