@@ -5,7 +5,7 @@ The gate uses it twice: the compiled engine checks half of many focus nodes in a
 process writes it (gate.commit). A forked child sees this process's memory as it was at the fork
 (copy on write): the store before the change, the view, without copying either up front.
 
->>> Forked(lambda: 6 * 7).result() if fork_is_safe() else 42
+>>> Forked(lambda: 6 * 7).result()
 42
 """
 

@@ -69,7 +69,7 @@ JOURNAL_NAME = "sahelkg-journal"
 BULK_MINIMUM = 10_000
 #: Rows whose text is built at a time while one bulk_load call reads it (about 15 MB).
 _TEXT_PIECE = 100_000
-#: Pieces built ahead of the loader (bounds the text held at once).
+#: Pieces built ahead of the loader (bounds the text held at once; at least 2: one piece and the end).
 _PIECES_AHEAD = 3
 
 Row = tuple[str, str, str, str]
@@ -600,7 +600,10 @@ class _RowsText(io.RawIOBase):
         self._pieces: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=_PIECES_AHEAD)
         self._stop = threading.Event()
         self._builder = threading.Thread(target=self._build_all, name="sahelkg-rows-text", daemon=True)
-        self._builder.start()
+        if len(rows) > _TEXT_PIECE:
+            self._builder.start()
+        else:  # one piece and the end fit the queue: no thread for a small write
+            self._build_all()
 
     def readable(self) -> bool:
         return True
