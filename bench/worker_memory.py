@@ -41,6 +41,9 @@ import run as bench  # noqa: E402
 import synthetic  # noqa: E402
 
 DESIGNS = ("forked", "shared-shm", "shared-disk")
+# `--baseline-src DIR`: the forked design as another tree's src/ runs it, beside this one's.
+BASELINE = "forked (baseline)"
+BASELINE_SRC: list[str] = []
 RESULTS = ROOT / "bench" / "results" / "worker_memory.json"
 # This run's own tmpfs folder: what is in it is this run's store, nobody else's.
 SHM = Path("/dev/shm") / f"worker-memory-{os.getpid()}"
@@ -120,8 +123,10 @@ def start_service(data: Path, design: str, workers: int, scratch: Path) -> tuple
     port = bench.free_port()
     # No result cache: the fixed list repeats queries, and every one must reach a worker.
     env = dict(os.environ, SAHELKG_QUERY_TIMEOUT="600", SAHELKG_MAX_RESULT_ROWS="1000000", SAHELKG_RESULT_CACHE_BYTES="0",
-               SAHELKG_WORKERS=str(workers), SAHELKG_WORKER_STORE="forked" if design == "forked" else "shared",
+               SAHELKG_WORKERS=str(workers), SAHELKG_WORKER_STORE="shared" if design.startswith("shared") else "forked",
                SAHELKG_SHARED_MEMORY_DIR=str(SHM))
+    if design == BASELINE:
+        env["PYTHONPATH"] = os.pathsep.join([BASELINE_SRC[0], env.get("PYTHONPATH", "")])
     args = [sys.executable, "-m", "sahelkg.web.app", "--port", str(port)]
     store_dir = None
     if design == "shared-disk":
@@ -257,9 +262,14 @@ def main() -> None:
     parser.add_argument("--designs", nargs="+", choices=DESIGNS, default=list(DESIGNS))
     parser.add_argument("--queries", type=int, default=0, help="queries in the fixed mix (default: by size)")
     parser.add_argument("--output", default=str(RESULTS))
+    parser.add_argument("--baseline-src", default=None,
+                        help="another tree's src/ (e.g. git archive HEAD src): its forked design runs beside")
+    parser.add_argument("--no-engines", action="store_true", help="skip the in-process engine comparison")
     parser.add_argument("--engines-only", action="store_true",
                         help="only the in-process engine comparison (in-memory vs RocksDB vs read-only checkpoint)")
     args = parser.parse_args()
+    if args.baseline_src:
+        BASELINE_SRC.append(str(Path(args.baseline_src).resolve()))
     results: dict = {"machine": bench.machine(), "command": " ".join([Path(sys.executable).name, *sys.argv]),
                      "sizes": []}
     scratch = Path(tempfile.mkdtemp(prefix="worker-memory-", dir=str(ROOT / "bench" / "out")))
@@ -274,7 +284,8 @@ def main() -> None:
             size: dict = {"events": n, "triples": triples, "queries": count, "runs": []}
             print(f"{n} events, {triples} triples, {count} queries; load {load_average()}", flush=True)
             # Past the block cache a heavy query takes a minute on RocksDB: one measured round there.
-            size["engines"] = measure_engines(data, n, repeats=3 if triples < 1_000_000 else 1)
+            if not args.no_engines:
+                size["engines"] = measure_engines(data, n, repeats=3 if triples < 1_000_000 else 1)
             if args.engines_only:
                 results["sizes"].append(size)
                 Path(args.output).write_text(json.dumps(results, indent=2))
@@ -282,8 +293,9 @@ def main() -> None:
             size["runs"].append(measure_oxigraph(data, n, queries))
             print("  oxigraph serve", json.dumps(size["runs"][-1]), flush=True)
             # Worker counts outermost: each design's runs fall in the same stretch of machine load.
+            designs = [*args.designs, *([BASELINE] if args.baseline_src else [])]
             for workers in args.workers:
-                for design in args.designs:
+                for design in designs:
                     size["runs"].append(measure_service(data, n, design, workers, queries, workers == 6, scratch))
                     print(f"  {design} {workers}", json.dumps(size["runs"][-1]), flush=True)
             size["writes"] = [measure_writes(data, design, scratch) for design in args.designs]

@@ -57,6 +57,9 @@ class Settings:
     # How query workers see the embedded store: "forked" (copy-on-write in-memory snapshots, re-forked
     # on every write) or "shared" (one RocksDB store, read-only snapshots; sahelkg.store.workers).
     worker_store: str = "forked"
+    # Forked workers: MiB of pages a worker may touch (un-share from the store, or allocate) before
+    # it retires after answering and a fresh fork replaces it (sahelkg.store.workers.PRIVATE_MIB).
+    worker_private_mib: float = 32.0
 
     @property
     def writes_enabled(self) -> bool:
@@ -78,6 +81,7 @@ class Settings:
             "SAHELKG_MAX_CONNECTIONS": ("max_connections", int),
             "SAHELKG_HEADER_TIMEOUT": ("header_timeout", float),
             "SAHELKG_BODY_TIMEOUT": ("body_timeout", float),
+            "SAHELKG_WORKER_PRIVATE_MIB": ("worker_private_mib", float),
         }
         for var, (name, kind) in numeric.items():
             if env.get(var):

@@ -172,6 +172,15 @@ _NONBLOCKING_SEND_BYTES = 16 * 1024
 # A worker that spent longer than this on a request gives its freed heap back to the system after
 # answering (malloc_trim), or idle workers hoard it.
 _TRIM_AFTER_SECONDS = 0.05
+# Forked design: a write whose N-Quads (removals + additions) fit in this many bytes is replayed by
+# each worker before its next request; a bigger one (and every load) forks new workers instead.
+REPLAY_BYTES = 1 << 20
+# Replayed writes the app keeps for workers that have not caught up; a worker further behind retires.
+REPLAY_LOG_LENGTH = 256
+# Forked design: a worker whose requests have touched more than this many MiB of pages since its
+# fork (page faults: copy-on-write un-sharing and its own heap) retires after answering, and the
+# keeper forks a fresh one. Keeps the service's memory near one store, whatever the worker count.
+PRIVATE_MIB = 32
 
 
 class _ReplyReader:
@@ -261,7 +270,8 @@ class IsolatedStore(Store):
 
     def __init__(self, *, path: str | os.PathLike | None = None, load_paths: tuple = (),
                  source: EmbeddedStore | None = None, workers: int = 3, start_timeout: float = 600.0,
-                 prepare_writes: bool = False, worker_store: str = "forked") -> None:
+                 prepare_writes: bool = False, worker_store: str = "forked",
+                 private_mib: float = PRIVATE_MIB) -> None:
         if worker_store not in WORKER_STORES:
             raise StoreError(f"unknown worker store {worker_store!r}; use one of {', '.join(WORKER_STORES)}")
         self.path = Path(path) if path is not None else None
@@ -271,6 +281,13 @@ class IsolatedStore(Store):
         self._idle: list[_Worker] = []
         self._busy: set[int] = set()
         self._generation = 0
+        # Forked design: the oldest generation a worker may hold (raised when the keeper re-forks),
+        # and the replayed writes since then, by generation (N-Quads removals, additions).
+        self._floor = 0
+        self._log: dict[int, tuple[bytes, bytes]] = {}
+        # Requests other than writes use at most `workers` workers: with writes on, the keeper forks
+        # one more, so a write never waits behind readers.
+        self._reading = 0
         self._control: Connection | None = None
         self._control_lock = threading.Lock()
         self._closed = False
@@ -293,7 +310,7 @@ class IsolatedStore(Store):
             self._root = tempfile.mkdtemp(prefix="sahelkg-store-", dir=_shared_root_parent(self.path))
         spec = {"address": address, "path": str(self.path) if self.path else None,
                 "load": [str(p) for p in load_paths], "dump": dump, "workers": self.workers,
-                "writes": prepare_writes, "root": self._root}
+                "writes": prepare_writes, "root": self._root, "private_mib": private_mib}
         env = dict(os.environ, SAHELKG_POOL_AUTHKEY=authkey.hex())
         self._keeper = subprocess.Popen([sys.executable, "-m", "sahelkg.store.workers", json.dumps(spec)], env=env)
         self._acceptor = threading.Thread(target=self._accept_loop, name="sahelkg-pool-accept", daemon=True)
@@ -331,29 +348,35 @@ class IsolatedStore(Store):
                 else:
                     _, pid, generation = hello
                     # A worker forked right after a write may say hello before the keeper's reply
-                    # to that write is read here: keep it, it is newer, not stale. Shared workers
-                    # catch up themselves, so none is ever stale.
-                    if self.shared or generation >= self._generation:
+                    # to that write is read here: keep it, it is newer, not stale. Forked workers
+                    # from the floor on replay the writes they missed; shared workers catch up
+                    # themselves, so none is ever stale.
+                    if self.shared or generation >= self._floor:
                         self._idle.append(_Worker(pid, generation, conn))
                     else:
                         conn.close()
                 self._cond.notify_all()
 
-    def _acquire(self, deadline: float) -> _Worker:
+    def _acquire(self, deadline: float, *, writing: bool = False) -> tuple[_Worker, tuple]:
+        """Given a deadline, return an idle worker and what to send it first: the newest acknowledged
+        generation and the writes it has to replay to reach it. Raises ServiceBusy after the deadline."""
         with self._cond:
             while True:
                 if self._closed:
                     raise StoreError("the store is closed")
-                stale = [] if self.shared else [w for w in self._idle if w.generation < self._generation]
+                stale = [] if self.shared else [w for w in self._idle if w.generation < self._floor]
                 for w in stale:
                     self._idle.remove(w)
                     w.conn.close()
-                if self._idle:
+                if self._idle and (writing or self._reading < self.workers):
                     # Most recently used first: its caches are warm (a round trip to a worker idle
                     # for a while took ~2× as long), and workers left idle keep their pages shared.
                     worker = self._idle.pop()
                     self._busy.add(worker.pid)
-                    return worker
+                    self._reading += not writing
+                    missed = [] if self.shared else [self._log[g] for g in range(worker.generation + 1,
+                                                                                 self._generation + 1)]
+                    return worker, (self._generation, missed)
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise ServiceBusy("every query worker is busy; try again shortly")
@@ -361,20 +384,24 @@ class IsolatedStore(Store):
                     raise StoreError("the store keeper has stopped")
                 self._cond.wait(min(remaining, 0.5))
 
-    def _release(self, worker: _Worker, reusable: bool) -> None:
+    def _release(self, worker: _Worker, *, writing: bool, caught_up: int | None) -> None:
+        """Given a worker back from a request, and the generation it reached (None: it failed,
+        was killed or retires), make it idle again or let it go."""
         with self._cond:
             self._busy.discard(worker.pid)
-            if reusable and (self.shared or worker.generation >= self._generation) and not self._closed:
+            self._reading -= not writing
+            if caught_up is not None and (self.shared or caught_up >= self._floor) and not self._closed:
                 # Next in line even while it trims its heap (~1 ms): the few workers in use stay the
-                # same few, and each one a query reads from un-shares the copy-on-write store pages
-                # it touches (~50 MB a worker at 150k triples).
+                # same few, and workers left idle keep the copy-on-write store pages shared.
+                # A worker forked after a write it has not been told of yet holds it already.
+                worker.generation = max(worker.generation, caught_up)
                 self._idle.append(worker)
-                self._cond.notify()
             else:
                 try:
                     worker.conn.close()
                 except OSError:
                     pass
+            self._cond.notify_all()
 
     def _kill(self, worker: _Worker) -> None:
         try:
@@ -389,23 +416,22 @@ class IsolatedStore(Store):
         """
         timeout = 3600.0 if timeout is None else timeout
         deadline = time.monotonic() + timeout
-        worker = self._acquire(deadline)
-        reusable = False
+        writing = message[0] in _ONE_SHOT
+        worker, catch_up = self._acquire(deadline, writing=writing)
+        caught_up = None
         try:
-            # The newest acknowledged write goes with the request: a shared worker holding an older
-            # snapshot reopens first (read-your-writes); a forked worker is of that generation.
             worker.set_nonblocking(False)
-            worker.conn.send((self._generation, message))
+            worker.conn.send((*catch_up, message))
             if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
                 self._kill(worker)
                 raise _timed_out(timeout)
-            reply = worker.conn.recv()
-            reusable = message[0] not in _ONE_SHOT
+            reply, retiring = worker.conn.recv()
+            caught_up = None if retiring else catch_up[0]
         except (EOFError, OSError) as error:
             self._kill(worker)
             raise StoreError(f"a query worker failed: {error}") from error
         finally:
-            self._release(worker, reusable)
+            self._release(worker, writing=writing, caught_up=caught_up)
         return _decoded(reply)
 
     async def call_async(self, message: tuple, timeout: float | None = None):
@@ -413,16 +439,18 @@ class IsolatedStore(Store):
         to `call` on a thread when every worker is busy)."""
         loop = asyncio.get_running_loop()
         timeout = 3600.0 if timeout is None else timeout
+        writing = message[0] in _ONE_SHOT
         try:
-            worker = self._acquire(time.monotonic())  # an idle worker now, or ServiceBusy at once
+            # An idle worker now, or ServiceBusy at once.
+            worker, catch_up = self._acquire(time.monotonic(), writing=writing)
         except ServiceBusy:
             return await loop.run_in_executor(None, self.call, message, timeout)
-        reusable = False
+        caught_up = None
         fd = worker.conn.fileno()
         done: asyncio.Future = loop.create_future()
         reader = _ReplyReader(fd, done)
         try:
-            request = pickle.dumps((self._generation, message))  # what `Connection.send` would write
+            request = pickle.dumps((*catch_up, message))  # what `Connection.send` would write
             # A small request fits the socket's empty buffer in one write, non-blocking or not.
             worker.set_nonblocking(len(request) <= _NONBLOCKING_SEND_BYTES)
             worker.conn.send_bytes(request)
@@ -435,10 +463,10 @@ class IsolatedStore(Store):
                 expiry.cancel()
                 loop.remove_reader(fd)
             if len(pickled) > _INLINE_REPLY_BYTES:
-                reply = await loop.run_in_executor(None, pickle.loads, pickled)
+                reply, retiring = await loop.run_in_executor(None, pickle.loads, pickled)
             else:
-                reply = pickle.loads(pickled)
-            reusable = message[0] not in _ONE_SHOT
+                reply, retiring = pickle.loads(pickled)
+            caught_up = None if retiring else catch_up[0]
         except (asyncio.CancelledError, QueryTimeout):
             self._kill(worker)  # overran, or the client went away: its query must not run on unseen
             raise
@@ -446,7 +474,7 @@ class IsolatedStore(Store):
             self._kill(worker)
             raise StoreError(f"a query worker failed: {error}") from error
         finally:
-            self._release(worker, reusable)
+            self._release(worker, writing=writing, caught_up=caught_up)
         return _decoded(reply)
 
     def _keeper_call(self, message: tuple):
@@ -458,8 +486,18 @@ class IsolatedStore(Store):
         if reply[0] == "error":
             raise StoreError(reply[1])
         with self._cond:
-            self._generation = max(self._generation, reply[1])
-            for worker in [] if self.shared else [w for w in self._idle if w.generation < self._generation]:
+            generation = reply[1]
+            if reply[0] == "applied" and reply[2]:  # the workers replay it
+                self._log[generation] = (message[1], message[2])
+                while len(self._log) > REPLAY_LOG_LENGTH:  # workers still before the oldest kept retire
+                    oldest = next(iter(self._log))
+                    del self._log[oldest]
+                    self._floor = max(self._floor, oldest)
+            else:  # the keeper forked workers of this generation: the others retire
+                self._floor = max(self._floor, generation)
+                self._log.clear()
+            self._generation = max(self._generation, generation)
+            for worker in [] if self.shared else [w for w in self._idle if w.generation < self._floor]:
                 self._idle.remove(worker)
                 worker.conn.close()
             self._cond.notify_all()
@@ -606,11 +644,16 @@ def _keeper_main(spec: dict) -> None:
         from sahelkg.sparql import write_plans
 
         write_plans.warm_up(store)  # imports and caches once here, inherited by every forked worker
+    from sahelkg.sparql import protocol  # noqa: F401  imported once here: its pages stay shared
+
     _trim_heap()  # the bulk loader's scratch memory would otherwise be inherited by every worker
     address = spec["address"]
     control = Client(address, family="AF_UNIX", authkey=authkey)
     control.send(("keeper", os.getpid()))
+    # One more worker than readers may use when writes are on: a write never waits behind reads.
+    wanted = spec["workers"] + (1 if spec.get("writes") else 0)
     generation = 0
+    floor = 0  # workers forked before this generation are being retired by the app
     children: dict[int, int] = {}
 
     def fork_worker() -> None:
@@ -619,10 +662,14 @@ def _keeper_main(spec: dict) -> None:
             try:
                 control.close()
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
-                _worker_main(store, address, authkey, generation)
+                _worker_main(store, address, authkey, generation, spec.get("private_mib", PRIVATE_MIB))
             finally:
                 os._exit(0)
         children[pid] = generation
+
+    def fork_missing() -> None:
+        while sum(1 for g in children.values() if g >= floor) < wanted:
+            fork_worker()
 
     while True:
         while children:
@@ -633,8 +680,7 @@ def _keeper_main(spec: dict) -> None:
             if pid == 0:
                 break
             children.pop(pid, None)
-        while sum(1 for g in children.values() if g == generation) < spec["workers"]:
-            fork_worker()
+        fork_missing()  # in place of workers that retired, failed or were killed
         if not control.poll(0.02):
             continue
         try:
@@ -649,15 +695,19 @@ def _keeper_main(spec: dict) -> None:
                 for target in targets:  # disk first: acknowledged means durable
                     target.apply(change)
                 generation += 1
-                # Fork the new generation before acknowledging: by the time the app retires the old
-                # workers, new ones are (nearly) ready, so the queries right after a write do not
-                # wait for forks.
-                while sum(1 for g in children.values() if g == generation) < spec["workers"]:
-                    fork_worker()
-                control.send(("applied", generation))
+                replayed = len(message[1]) + len(message[2]) <= REPLAY_BYTES
+                if not replayed:
+                    # Fork the new generation before acknowledging: by the time the app retires the
+                    # old workers, new ones are (nearly) ready, so the queries right after a big
+                    # write do not wait for forks.
+                    floor = generation
+                    fork_missing()
+                control.send(("applied", generation, replayed))
             elif message[0] == "load":
                 n = [target.load_file(message[1]) for target in targets][0]
                 generation += 1
+                floor = generation
+                fork_missing()
                 control.send(("loaded", generation, n))
             else:
                 control.send(("error", f"unknown keeper message {message[0]!r}"))
@@ -732,7 +782,7 @@ def _shared_keeper_main(spec: dict, authkey: bytes) -> None:
                     store.apply(_change_of(message))
                     generation += 1
                     _publish_snapshot(store, snapshots, generation)  # before the acknowledgement
-                    control.send(("applied", generation))
+                    control.send(("applied", generation, False))  # workers reopen, not replay
                 elif message[0] == "load":
                     n = store.load_file(message[1])
                     generation += 1
@@ -894,7 +944,7 @@ def _shared_worker_main(spec: dict, authkey: bytes) -> None:
                 if snapshot is not None and _newest_generation(snapshots) > snapshot.generation:
                     snapshot = _reopened(snapshot, snapshots)
                 continue
-            acknowledged, message = conn.recv()
+            acknowledged, _, message = conn.recv()  # shared workers reopen instead of replaying
         except (EOFError, OSError):
             return
         started = time.monotonic()
@@ -907,7 +957,7 @@ def _shared_worker_main(spec: dict, authkey: bytes) -> None:
                 return _prepare_in_scratch(snapshot, Path(spec["root"]), message)
             return _handle(snapshot.store, message, protocol)
 
-        conn.send(_reply(answer))
+        conn.send((_reply(answer), message[0] in _ONE_SHOT))
         if message[0] in _ONE_SHOT:
             return  # the app never reuses it (the same rule as forked workers)
         if time.monotonic() - started > _TRIM_AFTER_SECONDS:
@@ -980,24 +1030,59 @@ def _predicate_arg(text: str | None) -> ox.NamedNode | None:
     return predicate
 
 
-def _worker_main(store: EmbeddedStore, address: str, authkey: bytes, generation: int) -> None:
+def _worker_main(store: EmbeddedStore, address: str, authkey: bytes, generation: int,
+                 private_mib: float = PRIVATE_MIB) -> None:
     from sahelkg.sparql import protocol
 
     _keep_inherited_heap_shared()
+    touched = _PagesTouched(private_mib)
 
     conn = Client(address, family="AF_UNIX", authkey=authkey)
     conn.send(("hello", os.getpid(), generation))
     while True:
         try:
-            _, message = conn.recv()
+            _, missed, message = conn.recv()
         except (EOFError, OSError):
             return
         started = time.monotonic()
-        conn.send(_reply(_handle, store, message, protocol))
-        if message[0] in _ONE_SHOT:
-            return  # this worker's store copy may now hold the update: never reuse it
+        try:
+            for removals, additions in missed:  # the writes acknowledged since, in order
+                store.apply(_change_of(("apply", removals, additions)))
+        except Exception as error:  # this copy is no longer the keeper's: answer and retire
+            conn.send((("error", "store", f"a query worker could not catch up: {error}"), True))
+            return
+        reply = _reply(_handle, store, message, protocol)
+        # A prepared write may have left this copy changed: never reuse it. A worker that has
+        # un-shared much of the store makes way for a fresh fork.
+        retiring = message[0] in _ONE_SHOT or touched.too_many()
+        conn.send((reply, retiring))
+        if retiring:
+            return
         if time.monotonic() - started > _TRIM_AFTER_SECONDS:
             _trim_heap()  # give a big query's freed heap back, or idle workers hoard it
+
+
+class _PagesTouched:
+    """Counts the pages a forked worker has touched since its fork, by its minor page faults: each
+    is a copy-on-write page un-shared from the keeper, or a new page of its own heap. Reading
+    Oxigraph's in-memory store writes to it (a scan of 1.5M triples un-shares ~420 of its ~530
+    MiB), so without a limit every worker tends to a whole copy of the store."""
+
+    def __init__(self, limit_mib: float):
+        self.limit = limit_mib * (1 << 20) / _PAGE_BYTES
+        self.start = _minor_faults()
+
+    def too_many(self) -> bool:
+        return _minor_faults() - self.start > self.limit
+
+
+_PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def _minor_faults() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 def _reply(answer: Callable[..., tuple], *args) -> tuple:

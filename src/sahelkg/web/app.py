@@ -207,7 +207,8 @@ def open_store(*, store_dir: str | os.PathLike | None = None, load_paths: Iterab
         return RemoteStore(options.pop("query_url"), options.pop("update_url", None),
                            options.pop("graph_store_url", None), **options)
     isolated = IsolatedStore(path=store_dir, load_paths=tuple(load_paths), source=source, workers=settings.workers,
-                             prepare_writes=settings.writes_enabled, worker_store=settings.worker_store)
+                             prepare_writes=settings.writes_enabled, worker_store=settings.worker_store,
+                             private_mib=settings.worker_private_mib)
     if source is not None and source.path is None:
         source.close()  # moved into the keeper: the web process must not hold a second copy while serving
     return isolated

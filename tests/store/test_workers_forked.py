@@ -1,0 +1,148 @@
+"""The forked worker design (issue 15): a small write is replayed by the workers instead of
+re-forking them, read-your-writes on every worker; a big write forks new ones; a worker that has
+un-shared more than its share of the store retires and a fresh fork takes its place; a write is
+never queued behind readers (one worker is kept for writes)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from sahelkg.store.change import Change
+from sahelkg.store.workers import REPLAY_BYTES, REPLAY_LOG_LENGTH, IsolatedStore
+
+GRAPH = ox.NamedNode("urn:test:forked")
+PROBE = "SELECT ?o WHERE { GRAPH <urn:test:forked> { <urn:test:s> <urn:test:p> ?o } } ORDER BY ?o"
+# Holds a worker for about a second without allocating much.
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"VALUES ?v{i} {{ 1 2 3 4 5 6 7 8 9 10 }}" for i in range(7)) + " }"
+
+
+def _quad(value: int, subject: str = "urn:test:s") -> ox.Quad:
+    return ox.Quad(ox.NamedNode(subject), ox.NamedNode("urn:test:p"), ox.Literal(value), GRAPH)
+
+
+def _values(store: IsolatedStore) -> list[int]:
+    return [int(row[0].value) for row in store.query(PROBE, timeout=30).rows]
+
+
+def _on_every_worker(store: IsolatedStore, count: int) -> list[list[int]]:
+    """Return PROBE's values as answered by `count` requests at once, each held in its worker for
+    a while by a slow subquery, so that `count` different workers answer."""
+    slow_probe = PROBE.replace("} } ORDER BY", "} { " + SLOW + " } } ORDER BY")
+    with ThreadPoolExecutor(count) as pool:
+        answers = [pool.submit(store.query, slow_probe, timeout=60) for _ in range(count)]
+        most_busy = 0
+        while not all(a.done() for a in answers):
+            with store._cond:
+                most_busy = max(most_busy, len(store._busy))
+                store._cond.wait(0.01)
+        assert most_busy == count, f"only {most_busy} workers answered at once"
+        return [[int(row[0].value) for row in a.result().rows] for a in answers]
+
+
+def _idle_pids(store: IsolatedStore) -> set[int]:
+    with store._cond:
+        return {w.pid for w in store._idle}
+
+
+def _wait_for_idle(store: IsolatedStore, count: int) -> set[int]:
+    with store._cond:
+        assert store._cond.wait_for(lambda: len(store._idle) >= count, timeout=30), "workers were not replaced"
+        return {w.pid for w in store._idle}
+
+
+@pytest.fixture()
+def store():
+    pool = IsolatedStore(workers=3)
+    yield pool
+    pool.close()
+
+
+def test_a_small_write_is_replayed_by_the_same_workers_and_read_by_each(store):
+    store.apply(Change(additions=(_quad(1),)))
+    before = _wait_for_idle(store, 3)
+    store.apply(Change(additions=(_quad(2), _quad(3)), removals=(_quad(1),)))
+    assert _idle_pids(store) == before, "a small write re-forked the workers"
+    assert _on_every_worker(store, 3) == [[2, 3]] * 3
+    assert _wait_for_idle(store, 3) == before
+    assert all(w.generation == store.generation for w in store._idle)
+
+
+def test_a_write_after_another_is_replayed_in_order_by_a_worker_far_behind(store):
+    workers = _wait_for_idle(store, 3)
+    for value in range(40):  # each write removes the previous value: order matters
+        store.apply(Change(additions=(_quad(value),), removals=(_quad(value - 1),) if value else ()))
+    assert _idle_pids(store) == workers
+    assert _on_every_worker(store, 3) == [[39]] * 3
+
+
+def test_a_big_write_forks_new_workers_that_hold_it(store):
+    before = _wait_for_idle(store, 3)
+    big = tuple(_quad(i, f"urn:test:big-{'x' * 200}-{i}") for i in range(REPLAY_BYTES // 200))
+    store.apply(Change(additions=big))
+    after = _wait_for_idle(store, 3)
+    assert not after & before, "a big write was replayed, not forked"
+    count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <urn:test:forked> { ?s ?p ?o } }"
+    assert int(store.query(count, timeout=30).rows[0][0].value) == len(big)
+
+
+def test_workers_behind_the_kept_log_retire_and_fresh_ones_serve():
+    pool = IsolatedStore(workers=2)
+    try:
+        first = _wait_for_idle(pool, 2)
+        for value in range(REPLAY_LOG_LENGTH + 5):
+            pool.apply(Change(additions=(_quad(value),), removals=(_quad(value - 1),) if value else ()))
+        assert len(pool._log) == REPLAY_LOG_LENGTH
+        assert _values(pool) == [REPLAY_LOG_LENGTH + 4]
+        assert not _wait_for_idle(pool, 2) & first, "workers too far behind were kept"
+    finally:
+        pool.close()
+
+
+def _private_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Private_Dirty:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no Private_Dirty line")
+
+
+@pytest.mark.parametrize("limit", [8, 100_000])
+def test_a_worker_that_unshared_the_store_retires_so_memory_stays_near_one_store(limit):
+    pool = IsolatedStore(workers=2, private_mib=limit)
+    try:
+        pool.load_quads([_quad(i, f"urn:test:row-{i}-{'y' * 60}") for i in range(150_000)])
+        workers = _wait_for_idle(pool, 2)
+        scan = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+        for _ in range(2):
+            assert int(pool.query(scan, timeout=60).rows[0][0].value) == 150_000
+        after = _wait_for_idle(pool, 2)
+        largest = max(_private_mib(pid) for pid in after)
+        if limit == 8:
+            assert after != workers, "the worker that scanned the store was kept"
+            assert largest < 16, f"a worker holds {largest:.0f} MiB of its own"
+        else:  # the contrast: without the limit the scanning worker keeps its un-shared pages
+            assert after == workers and largest > 16
+    finally:
+        pool.close()
+
+
+def test_a_write_gets_a_worker_while_every_reader_is_busy():
+    pool = IsolatedStore(workers=2, prepare_writes=True)
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(
+        f"VALUES ?v{i} {{ 1 2 3 4 5 6 7 8 9 10 }}" for i in range(10)) + " }"
+    try:
+        _wait_for_idle(pool, 3)  # two for readers, one kept for writes
+        with ThreadPoolExecutor(2) as readers:
+            held = [readers.submit(pool.query, runaway, timeout=8) for _ in range(2)]
+            with pool._cond:
+                assert pool._cond.wait_for(lambda: pool._reading == 2, timeout=10)
+            prepared = pool.prepare_write({"kind": "update", "text": "INSERT DATA { GRAPH <urn:test:forked> "
+                                           "{ <urn:test:s> <urn:test:p> 7 } }"}, 30)
+            assert not any(f.done() for f in held), "the write waited for a reader"
+            pool.apply_prepared(prepared)
+            assert _values(pool) == [7]
+    finally:
+        pool.close()
