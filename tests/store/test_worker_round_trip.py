@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pyoxigraph as ox
 import pytest
 
+from sahelkg.store import workers
 from sahelkg.store.workers import IsolatedStore
 
 MEDIA = {"solutions": "text/tab-separated-values", "boolean": "application/sparql-results+json", "graph": None}
@@ -20,12 +21,15 @@ SLOW = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"VALUES ?v{i} {{ 1 2 3 4 5
 
 @pytest.fixture(scope="module")
 def store():
-    pool = IsolatedStore(workers=3)
+    # Workers that retire (test_workers_forked.py) would blur which worker answered: not here.
+    lower_after, workers.LOWER_PRIORITY_AFTER = workers.LOWER_PRIORITY_AFTER, 60.0
+    pool = IsolatedStore(workers=3, private_mib=100_000)
     graph = ox.NamedNode("urn:test:round-trip")
     pool.load_quads([ox.Quad(ox.NamedNode(f"urn:test:s{i}"), ox.NamedNode("urn:test:p"),
                              ox.Literal("x" * 100 + str(i)), graph) for i in range(ROWS)])
     yield pool
     pool.close()
+    workers.LOWER_PRIORITY_AFTER = lower_after
 
 
 def _in_a_loop(coroutine):

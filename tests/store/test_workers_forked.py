@@ -5,12 +5,15 @@ never queued behind readers (one worker is kept for writes)."""
 
 from __future__ import annotations
 
+import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
+from sahelkg.store import workers
 from sahelkg.store.change import Change
 from sahelkg.store.workers import REPLAY_BYTES, REPLAY_LOG_LENGTH, IsolatedStore
 
@@ -55,7 +58,9 @@ def _wait_for_idle(store: IsolatedStore, count: int) -> set[int]:
 
 
 @pytest.fixture()
-def store():
+def store(monkeypatch):
+    # The slow probes must not count as long requests here (their workers would retire).
+    monkeypatch.setattr(workers, "LOWER_PRIORITY_AFTER", 60.0)
     pool = IsolatedStore(workers=3)
     yield pool
     pool.close()
@@ -144,5 +149,44 @@ def test_a_write_gets_a_worker_while_every_reader_is_busy():
             assert not any(f.done() for f in held), "the write waited for a reader"
             pool.apply_prepared(prepared)
             assert _values(pool) == [7]
+    finally:
+        pool.close()
+
+
+def test_a_long_request_runs_at_a_lower_priority_and_its_worker_retires(monkeypatch, store):
+    monkeypatch.setattr(workers, "LOWER_PRIORITY_AFTER", 0.2)
+    before = _wait_for_idle(store, 3)
+    with ThreadPoolExecutor(1) as pool:
+        slow = pool.submit(store.query, SLOW, timeout=60)
+        with store._cond:
+            assert store._cond.wait_for(lambda: len(store._busy) == 1, timeout=10)
+            (pid,) = store._busy
+        time.sleep(0.5)
+        niceness = os.getpriority(os.PRIO_PROCESS, pid)
+        assert slow.result().rows[0][0].value == "10000000"
+    assert niceness == os.getpriority(os.PRIO_PROCESS, os.getpid()) + workers.LOWER_PRIORITY_BY
+    assert pid not in _wait_for_idle(store, 3), "the lowered worker was kept"
+    assert len(before - {pid}) == 2  # the others were not touched
+    quick = store.query("ASK {}", timeout=10)
+    assert quick.boolean is True
+
+
+def _minor_fault_mib(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[7]) * os.sysconf("SC_PAGE_SIZE") / (1 << 20)  # minflt, the stat file's 10th field
+
+
+def test_a_worker_whose_request_only_allocated_and_freed_memory_stays(monkeypatch):
+    monkeypatch.setattr(workers, "LOWER_PRIORITY_AFTER", 60.0)  # a long request retires its worker too
+    pool = IsolatedStore(workers=1, private_mib=24)
+    try:
+        (worker,) = _wait_for_idle(pool, 1)
+        # Sorting a million generated rows faults in far more than 24 MiB of heap, all freed after.
+        sort = "SELECT ?x WHERE { " + " ".join(f"VALUES ?v{i} {{ 1 2 3 4 5 6 7 8 9 10 }}" for i in range(6)) + \
+               " BIND(?v0 * 100000 + ?v1 * 10000 + ?v2 * 1000 + ?v3 * 100 + ?v4 * 10 + ?v5 AS ?x) } ORDER BY DESC(?x) LIMIT 1"
+        assert pool.query(sort, timeout=60).rows[0][0].value == "1111110"
+        assert _minor_fault_mib(worker) > 24, "the request did not go past the fault count"
+        assert _wait_for_idle(pool, 1) == {worker}, "a worker holding little of its own retired"
+        assert _private_mib(worker) < 24
     finally:
         pool.close()

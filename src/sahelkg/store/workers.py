@@ -12,22 +12,32 @@ SAHELKG_WORKER_STORE); measured side by side by bench/worker_memory.py, bench/RE
         |                                      | os.fork() x N  (copy-on-write snapshot)
         +------------- unix socket ------------+-> worker processes: one query at a time
 
-- The keeper applies every write (one at a time, so writes are serialised) and then bumps a
-  generation number and forks N fresh workers; workers of older generations finish the query
-  they are running on their snapshot and are then retired. A query always goes to a worker of
-  the newest generation, so an acknowledged write is visible to the next query.
+- The keeper applies every write (one at a time, so writes are serialised) and bumps a generation
+  number. A small write (≤ REPLAY_BYTES of N-Quads) is then *replayed*: the app keeps it, and a
+  worker behind the newest acknowledged generation applies the writes it missed, in order, before
+  answering its next request (read-your-writes; replaying a write twice is harmless, each is a set
+  of additions and removals). No fork, no copy. A big write or a load forks N new workers instead
+  (the old ones finish their query and retire), as does a worker more than REPLAY_LOG_LENGTH
+  writes behind.
 - With an on-disk store (RocksDB) the keeper writes every change to disk first and then to an
   in-memory mirror; workers fork from the mirror only, because a forked child must never touch
   RocksDB files its parent is writing (cost: the data is held in memory a second time).
-- On timeout the app SIGKILLs the worker; the keeper reaps it and forks a replacement.
+- On timeout the app SIGKILLs the worker; the keeper reaps it and forks a replacement. A request
+  still running after LOWER_PRIORITY_AFTER has its worker reniced (+10), so the lookups beside a
+  runaway keep their core; that worker retires after answering.
+- Memory: reading Oxigraph's in-memory store writes to it, so a worker un-shares the pages it
+  reads (a scan of 1.5M triples: ~420 of ~530 MB). A worker counts the pages it has touched since
+  its fork (its minor page faults, one getrusage call) and retires after answering once they pass
+  PRIVATE_MIB (SAHELKG_WORKER_PRIVATE_MIB); the keeper forks a fresh one. The service so holds
+  about one store whatever the number of workers. The price: a query that scans much of the store
+  pays the copy-on-write faults again in each fresh worker (+0.25–0.4 s for a full scan at 1.5M).
 - The most recently used idle worker takes the next query: its caches are warm, and the workers
   left idle keep their copy-on-write pages shared (bench/lookup_memory.py).
 - Writes are prepared in a worker (its copy-on-write store is private): it turns the request into
   the exact Change (dry-running an update), runs the SHACL gate on it and exits; the keeper then
   applies the Change (`prepare_write`, `apply_prepared`; the code is sahelkg.sparql.write_plans).
-- Cost: reading un-shares the copy-on-write pages (Oxigraph's in-memory store writes as it reads;
-  running the queries on another thread, so that they allocate from another malloc arena, un-shares
-  as much), so memory tends to (1 + workers) × store; every write re-forks every worker.
+  With writes on, the keeper forks one worker more than readers may use, so a write never waits
+  for a reader to finish.
 
 "shared": one RocksDB store, read through snapshots by long-lived workers:
 
@@ -58,14 +68,18 @@ SAHELKG_WORKER_STORE); measured side by side by bench/worker_memory.py, bench/RE
   again. Nothing on this side of pyoxigraph closes that gap.
 
 Measured (bench/worker_memory.py, 1.5M triples, PSS of the service's process tree after a fixed list
-of standard-mix queries from 4 clients, + the /dev/shm files; `oxigraph serve`: 537 MB; load 8–18):
+of 48 standard-mix queries from 4 clients, result cache off; `oxigraph serve` in memory: 686 MB):
 
   workers                          2          6          12
-  forked                      1,618 MB   3,486 MB   4,891 MB   (3.0× → 9.1× oxigraph serve)
-  shared, store in /dev/shm   1,331 MB   1,564 MB   1,278 MB   (2.4–2.9×; 498 MB of it RocksDB files)
-  one-quad write: forked 886 ms (re-forks 6 workers), shared 9 ms; first read after it 16 / 44 ms
-  heavy queries, shared vs forked: 10.8× (sum per actor and month), 13.5× (optional-heavy);
-  at 150k 2.3–4.4×
+  forked, workers retire           662 MB     689 MB     710 MB   (0.97–1.04× oxigraph serve)
+  forked, before (no retiring)   1,626 MB   2,584 MB   3,088 MB   (2.4–4.5×; same run, load 1.7–3.4)
+  one-quad write: replayed 0.5 ms, first read after it 1.3 ms (re-forking 6 workers: 886 ms)
+  heavy queries, one client, median: sum per actor and month 1.27 s (before 0.89), optional-heavy
+  0.75 s (0.34): each ran in a fresh worker and paid its copy-on-write faults
+
+Earlier (session 6, load 8–18), the shared design: 1,331 / 1,564 / 1,278 MB at 2 / 6 / 12 workers,
+a one-quad write 9 ms, heavy queries 10.8× (sum per actor and month) and 13.5× (optional-heavy)
+the forked design's.
 
 >>> store = IsolatedStore(workers=2)
 >>> store.query("ASK {}", timeout=5).boolean
@@ -88,6 +102,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Client, Connection, Listener
@@ -181,6 +196,16 @@ REPLAY_LOG_LENGTH = 256
 # fork (page faults: copy-on-write un-sharing and its own heap) retires after answering, and the
 # keeper forks a fresh one. Keeps the service's memory near one store, whatever the worker count.
 PRIVATE_MIB = 32
+# A request still running after this many seconds has its worker's priority lowered (nice 10), so
+# that the short queries beside it keep their core; that worker retires once it has answered.
+LOWER_PRIORITY_AFTER = 1.0
+LOWER_PRIORITY_BY = 10
+# A query that took longer than this has the predicates it reads worked out by its worker
+# (sahelkg.sparql.footprint; rdflib's parser, 2–70 ms): its cached answer then outlives writes to
+# other predicates (`read_generation`). Cheaper queries are simply run again after any write.
+FOOTPRINT_AFTER = 0.05
+# Query texts whose footprint the app remembers.
+FOOTPRINTS_KEPT = 4096
 
 
 class _ReplyReader:
@@ -254,6 +279,8 @@ class _Worker:
     conn: Connection
     # The event loop reads its socket non-blocking, `call` blocking: switched only when the caller changes.
     nonblocking: bool = False
+    # Set once its priority was lowered during a long request: it retires after answering.
+    lowered: bool = False
 
     def set_nonblocking(self, on: bool) -> None:
         if self.nonblocking != on:
@@ -288,6 +315,11 @@ class IsolatedStore(Store):
         # Requests other than writes use at most `workers` workers: with writes on, the keeper forks
         # one more, so a write never waits behind readers.
         self._reading = 0
+        # For read_generation: the last generation that wrote each predicate, the last one whose
+        # predicates are not known (a load, a big write), and the predicates each query text reads.
+        self._predicate_written: dict[str, int] = {}
+        self._everything_written = 0
+        self._footprints: OrderedDict[str, frozenset[str] | None] = OrderedDict()
         self._control: Connection | None = None
         self._control_lock = threading.Lock()
         self._closed = False
@@ -390,7 +422,8 @@ class IsolatedStore(Store):
         with self._cond:
             self._busy.discard(worker.pid)
             self._reading -= not writing
-            if caught_up is not None and (self.shared or caught_up >= self._floor) and not self._closed:
+            if (caught_up is not None and not worker.lowered and (self.shared or caught_up >= self._floor)
+                    and not self._closed):
                 # Next in line even while it trims its heap (~1 ms): the few workers in use stay the
                 # same few, and workers left idle keep the copy-on-write store pages shared.
                 # A worker forked after a write it has not been told of yet holds it already.
@@ -409,6 +442,15 @@ class IsolatedStore(Store):
         except ProcessLookupError:
             pass
 
+    @staticmethod
+    def _lower_priority(worker: _Worker) -> None:
+        """Given a worker on a long request, lower its priority (it retires after answering)."""
+        worker.lowered = True
+        try:
+            os.setpriority(os.PRIO_PROCESS, worker.pid, os.getpriority(os.PRIO_PROCESS, worker.pid) + LOWER_PRIORITY_BY)
+        except (ProcessLookupError, PermissionError, AttributeError):  # gone, or not on this system
+            pass
+
     def call(self, message: tuple, timeout: float | None = None):
         """Given a worker request, run it on a free worker and return its reply (blocking).
 
@@ -422,9 +464,11 @@ class IsolatedStore(Store):
         try:
             worker.set_nonblocking(False)
             worker.conn.send((*catch_up, message))
-            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
-                self._kill(worker)
-                raise _timed_out(timeout)
+            if not worker.conn.poll(min(LOWER_PRIORITY_AFTER, max(0.0, deadline - time.monotonic()))):
+                self._lower_priority(worker)
+                if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                    self._kill(worker)
+                    raise _timed_out(timeout)
             reply, retiring = worker.conn.recv()
             caught_up = None if retiring else catch_up[0]
         except (EOFError, OSError) as error:
@@ -457,10 +501,12 @@ class IsolatedStore(Store):
             worker.set_nonblocking(True)
             loop.add_reader(fd, reader.readable)
             expiry = loop.call_later(timeout, _expire, done, timeout)
+            lowering = loop.call_later(LOWER_PRIORITY_AFTER, self._lower_priority, worker)
             try:
                 pickled = await done
             finally:
                 expiry.cancel()
+                lowering.cancel()
                 loop.remove_reader(fd)
             if len(pickled) > _INLINE_REPLY_BYTES:
                 reply, retiring = await loop.run_in_executor(None, pickle.loads, pickled)
@@ -487,6 +533,11 @@ class IsolatedStore(Store):
             raise StoreError(reply[1])
         with self._cond:
             generation = reply[1]
+            predicates = reply[3] if reply[0] == "applied" else None
+            if predicates is None:
+                self._everything_written = generation
+            else:
+                self._predicate_written.update(dict.fromkeys(predicates, generation))
             if reply[0] == "applied" and reply[2]:  # the workers replay it
                 self._log[generation] = (message[1], message[2])
                 while len(self._log) > REPLAY_LOG_LENGTH:  # workers still before the oldest kept retire
@@ -508,14 +559,38 @@ class IsolatedStore(Store):
         """Return the number of writes applied since start (VoID caches key on it)."""
         return self._generation
 
+    def read_generation(self, sparql: str) -> int:
+        """Given a query text, return the generation of the last write that may have changed its
+        answer: the last one to a predicate it reads (sahelkg.sparql.footprint), or to one not
+        known; `generation` while its footprint is not known (before its first slow run)."""
+        with self._cond:
+            footprint = self._footprints.get(sparql)
+            if footprint is None:
+                return self._generation
+            written = self._predicate_written
+            return max(self._everything_written, max((written.get(p, 0) for p in footprint), default=0))
+
+    def _footprint_options(self, sparql: str) -> dict:
+        # Ask the worker for the query's footprint while it is not known.
+        return {} if self.shared or sparql in self._footprints else {"footprint": True}
+
+    def _remember_footprint(self, sparql: str, rest: tuple) -> None:
+        if rest and rest[0] is not None:
+            with self._cond:
+                self._footprints[sparql] = rest[0]
+                while len(self._footprints) > FOOTPRINTS_KEPT:
+                    self._footprints.popitem(last=False)
+
     # -- Store interface ------------------------------------------------------------------------
     def query_serialized(self, sparql: str, media_types: dict[str, str | None], *, default_graph_uris=None,
                          named_graph_uris=None, union_default_graph=True, timeout=None, base_iri=None,
                          max_rows=None) -> tuple[str, str, bytes]:
         """Given a query and the negotiated media type per result kind, return (kind, media type, body)."""
         options = {"default_graph_uris": default_graph_uris, "named_graph_uris": named_graph_uris,
-                   "union_default_graph": union_default_graph, "base_iri": base_iri, "max_rows": max_rows}
-        kind, media_type, body = self.call(("query", sparql, options, media_types), timeout)
+                   "union_default_graph": union_default_graph, "base_iri": base_iri, "max_rows": max_rows,
+                   **self._footprint_options(sparql)}
+        kind, media_type, body, *rest = self.call(("query", sparql, options, media_types), timeout)
+        self._remember_footprint(sparql, tuple(rest))
         return kind, media_type, body
 
     async def query_serialized_async(self, sparql: str, media_types: dict[str, str | None], *,
@@ -523,8 +598,10 @@ class IsolatedStore(Store):
                                      timeout=None, base_iri=None, max_rows=None) -> tuple[str, str, bytes]:
         """`query_serialized` for an event loop (no thread hop while a worker is free)."""
         options = {"default_graph_uris": default_graph_uris, "named_graph_uris": named_graph_uris,
-                   "union_default_graph": union_default_graph, "base_iri": base_iri, "max_rows": max_rows}
-        kind, media_type, body = await self.call_async(("query", sparql, options, media_types), timeout)
+                   "union_default_graph": union_default_graph, "base_iri": base_iri, "max_rows": max_rows,
+                   **self._footprint_options(sparql)}
+        kind, media_type, body, *rest = await self.call_async(("query", sparql, options, media_types), timeout)
+        self._remember_footprint(sparql, tuple(rest))
         return kind, media_type, body
 
     def query(self, sparql, *, default_graph_uris=None, named_graph_uris=None, union_default_graph=True,
@@ -644,7 +721,7 @@ def _keeper_main(spec: dict) -> None:
         from sahelkg.sparql import write_plans
 
         write_plans.warm_up(store)  # imports and caches once here, inherited by every forked worker
-    from sahelkg.sparql import protocol  # noqa: F401  imported once here: its pages stay shared
+    from sahelkg.sparql import footprint, protocol  # noqa: F401  imported once here: its pages stay shared
 
     _trim_heap()  # the bulk loader's scratch memory would otherwise be inherited by every worker
     address = spec["address"]
@@ -696,13 +773,16 @@ def _keeper_main(spec: dict) -> None:
                     target.apply(change)
                 generation += 1
                 replayed = len(message[1]) + len(message[2]) <= REPLAY_BYTES
+                # The predicates a small write touched: cached answers that read none of them stay.
+                predicates = sorted({q.predicate.value for q in (*change.additions, *change.removals)}) \
+                    if replayed else None
                 if not replayed:
                     # Fork the new generation before acknowledging: by the time the app retires the
                     # old workers, new ones are (nearly) ready, so the queries right after a big
                     # write do not wait for forks.
                     floor = generation
                     fork_missing()
-                control.send(("applied", generation, replayed))
+                control.send(("applied", generation, replayed, predicates))
             elif message[0] == "load":
                 n = [target.load_file(message[1]) for target in targets][0]
                 generation += 1
@@ -782,7 +862,7 @@ def _shared_keeper_main(spec: dict, authkey: bytes) -> None:
                     store.apply(_change_of(message))
                     generation += 1
                     _publish_snapshot(store, snapshots, generation)  # before the acknowledgement
-                    control.send(("applied", generation, False))  # workers reopen, not replay
+                    control.send(("applied", generation, False, None))  # workers reopen, not replay
                 elif message[0] == "load":
                     n = store.load_file(message[1])
                     generation += 1
@@ -1063,20 +1143,41 @@ def _worker_main(store: EmbeddedStore, address: str, authkey: bytes, generation:
 
 
 class _PagesTouched:
-    """Counts the pages a forked worker has touched since its fork, by its minor page faults: each
-    is a copy-on-write page un-shared from the keeper, or a new page of its own heap. Reading
-    Oxigraph's in-memory store writes to it (a scan of 1.5M triples un-shares ~420 of its ~530
-    MiB), so without a limit every worker tends to a whole copy of the store."""
+    """Counts the pages a forked worker holds of its own: reading Oxigraph's in-memory store writes
+    to it (a scan of 1.5M triples un-shares ~420 of its ~530 MiB), so without a limit every worker
+    tends to a whole copy of the store. Its minor page faults since the fork (one getrusage call)
+    bound that from above: each is a copy-on-write page un-shared from the keeper or a new page of
+    its heap, perhaps freed since. Past the limit, the kernel's count of its private dirty pages
+    after giving the freed heap back (smaps_rollup, ~12 ms at 550 MiB, so only then) decides."""
 
     def __init__(self, limit_mib: float):
         self.limit = limit_mib * (1 << 20) / _PAGE_BYTES
         self.start = _minor_faults()
 
     def too_many(self) -> bool:
-        return _minor_faults() - self.start > self.limit
+        faults = _minor_faults()
+        if faults - self.start <= self.limit:
+            return False
+        _trim_heap()  # what the request freed is not held
+        private = _private_dirty_pages()
+        if private is None or private > self.limit:
+            return True
+        self.start = faults - private  # count on from the pages really held
+        return False
 
 
 _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def _private_dirty_pages() -> int | None:
+    try:
+        with open("/proc/self/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Private_Dirty:"):
+                    return int(line.split()[1]) * 1024 // _PAGE_BYTES
+    except OSError:
+        pass
+    return None
 
 
 def _minor_faults() -> int:
@@ -1105,10 +1206,16 @@ def _handle(store: EmbeddedStore, message: tuple, protocol):
     if kind == "query":
         _, sparql, options, media_types = message
         max_rows = options.pop("max_rows", None)
+        wants_footprint = options.pop("footprint", False)
+        started = time.monotonic()
         result_kind, media_type, body = protocol.write_answer(lambda: store.evaluate(sparql, **options),
                                                               media_types, max_rows)
         if media_type is None:
             raise NotAcceptable(result_kind)
+        if wants_footprint and time.monotonic() - started > FOOTPRINT_AFTER:
+            from sahelkg.sparql.footprint import predicates_read
+
+            return ("ok", result_kind, media_type, body, predicates_read(sparql, options.get("base_iri")))
         return ("ok", result_kind, media_type, body)
     if kind == "call":
         _, name, args = message
