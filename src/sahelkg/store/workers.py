@@ -256,6 +256,28 @@ def _expire(done: asyncio.Future, timeout: float) -> None:
         done.set_exception(_timed_out(timeout))
 
 
+class _RequestTimer:
+    """One timer per request on the event loop (each one costs the hot path): after
+    LOWER_PRIORITY_AFTER it lowers the worker's priority, then it waits out the rest of the timeout
+    and expires the request."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, worker: _Worker, done: asyncio.Future, timeout: float,
+                 lower: Callable[[_Worker], None]) -> None:
+        self.loop, self.worker, self.done, self.timeout, self.lower = loop, worker, done, timeout, lower
+        self.lower_after = LOWER_PRIORITY_AFTER
+        self.handle = loop.call_later(min(self.lower_after, timeout), self._first)
+
+    def _first(self) -> None:
+        if self.timeout <= self.lower_after:
+            _expire(self.done, self.timeout)
+            return
+        self.lower(self.worker)
+        self.handle = self.loop.call_later(self.timeout - self.lower_after, _expire, self.done, self.timeout)
+
+    def cancel(self) -> None:
+        self.handle.cancel()
+
+
 def _decoded(reply: tuple) -> tuple:
     """Given a worker's reply, return its values or raise the error it reports."""
     if reply[0] == "error":
@@ -500,13 +522,11 @@ class IsolatedStore(Store):
             worker.conn.send_bytes(request)
             worker.set_nonblocking(True)
             loop.add_reader(fd, reader.readable)
-            expiry = loop.call_later(timeout, _expire, done, timeout)
-            lowering = loop.call_later(LOWER_PRIORITY_AFTER, self._lower_priority, worker)
+            timer = _RequestTimer(loop, worker, done, timeout, self._lower_priority)
             try:
                 pickled = await done
             finally:
-                expiry.cancel()
-                lowering.cancel()
+                timer.cancel()
                 loop.remove_reader(fd)
             if len(pickled) > _INLINE_REPLY_BYTES:
                 reply, retiring = await loop.run_in_executor(None, pickle.loads, pickled)
@@ -575,7 +595,7 @@ class IsolatedStore(Store):
         return {} if self.shared or sparql in self._footprints else {"footprint": True}
 
     def _remember_footprint(self, sparql: str, rest: tuple) -> None:
-        if rest and rest[0] is not None:
+        if rest:  # the worker worked it out (None: reads everything; not asked again either)
             with self._cond:
                 self._footprints[sparql] = rest[0]
                 while len(self._footprints) > FOOTPRINTS_KEPT:
