@@ -190,8 +190,10 @@ _TRIM_AFTER_SECONDS = 0.05
 # Forked design: a write whose N-Quads (removals + additions) fit in this many bytes is replayed by
 # each worker before its next request; a bigger one (and every load) forks new workers instead.
 REPLAY_BYTES = 1 << 20
-# Replayed writes the app keeps for workers that have not caught up; a worker further behind retires.
+# Replayed writes the app keeps for workers that have not caught up (at most this many, and this
+# many bytes of N-Quads); a worker further behind retires.
 REPLAY_LOG_LENGTH = 256
+REPLAY_LOG_BYTES = 32 << 20
 # Forked design: a worker whose requests have touched more than this many MiB of pages since its
 # fork (page faults: copy-on-write un-sharing and its own heap) retires after answering, and the
 # keeper forks a fresh one. Keeps the service's memory near one store, whatever the worker count.
@@ -334,6 +336,7 @@ class IsolatedStore(Store):
         # and the replayed writes since then, by generation (N-Quads removals, additions).
         self._floor = 0
         self._log: dict[int, tuple[bytes, bytes]] = {}
+        self._log_bytes = 0
         # Requests other than writes use at most `workers` workers: with writes on, the keeper forks
         # one more, so a write never waits behind readers.
         self._reading = 0
@@ -560,13 +563,15 @@ class IsolatedStore(Store):
                 self._predicate_written.update(dict.fromkeys(predicates, generation))
             if reply[0] == "applied" and reply[2]:  # the workers replay it
                 self._log[generation] = (message[1], message[2])
-                while len(self._log) > REPLAY_LOG_LENGTH:  # workers still before the oldest kept retire
-                    oldest = next(iter(self._log))
-                    del self._log[oldest]
+                self._log_bytes += len(message[1]) + len(message[2])
+                while len(self._log) > REPLAY_LOG_LENGTH or self._log_bytes > REPLAY_LOG_BYTES:
+                    oldest = next(iter(self._log))  # workers still before it retire
+                    self._log_bytes -= sum(map(len, self._log.pop(oldest)))
                     self._floor = max(self._floor, oldest)
             else:  # the keeper forked workers of this generation: the others retire
                 self._floor = max(self._floor, generation)
                 self._log.clear()
+                self._log_bytes = 0
             self._generation = max(self._generation, generation)
             for worker in [] if self.shared else [w for w in self._idle if w.generation < self._floor]:
                 self._idle.remove(worker)
