@@ -7,7 +7,9 @@ import pytest
 from sahelkg.problems import Problem
 from sahelkg.sparql.protocol import (
     GRAPH_TYPES,
+    MAX_NESTING,
     RESULT_TYPES,
+    check_nesting,
     check_query_safety,
     check_update_safety,
     has_dataset_clause,
@@ -51,6 +53,7 @@ def test_safety_scan_ignores_names_strings_and_comments(text):
     "SELECT * { ?s ?p ?o .SERVICE <http://evil/> { ?s ?p ?o } }",
     "SELECT * { SERVICE<http://evil/> { ?s ?p ?o } }",
     "SELECT * { \\u0053ERVICE <http://evil/> { ?s ?p ?o } }",
+    "SELECT * { \u017fervice <http://evil/> { ?s ?p ?o } }",  # long s: the same letter to (?i)
     "SELECT * { SERVICE $endpoint { ?s ?p ?o } }",
     "PREFIX : <http://evil/> SELECT * { SERVICE :sparql { ?s ?p ?o } }",
 ])
@@ -58,6 +61,14 @@ def test_safety_scan_refuses_every_spelling_of_service(text):
     with pytest.raises(Problem) as error:
         check_query_safety(text, ("http://allowed/sparql",))
     assert error.value.status == 403
+
+
+def test_nesting_counts_depth_not_brackets():
+    check_nesting("ASK {" + "{ }" * 100 + "}")  # 101 brackets, two deep
+    check_nesting("ASK " + "{" * MAX_NESTING + "}" * MAX_NESTING)
+    with pytest.raises(Problem) as error:
+        check_nesting("ASK " + "{" * (MAX_NESTING + 1) + "}" * (MAX_NESTING + 1))
+    assert error.value.kind == "too-deeply-nested"
 
 
 def test_allow_listed_service_passes_and_load_never_does():

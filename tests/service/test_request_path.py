@@ -1,13 +1,16 @@
-"""Issue 15, per-request overhead: the hot endpoints are dispatched by plain Starlette routes, HTTP
-is parsed by httptools with the connection guard, negotiation is memoised, a cache hit skips the
-checks its first answer passed. Behaviour must not change: these tests pin what could."""
+"""Issue 15, per-request overhead: the hot endpoints are answered in front of the middleware stack
+(sahelkg.web.hot_paths) with the headers the middlewares would add, HTTP is parsed by httptools with
+the connection guard, negotiation is memoised, a cache hit skips the checks its first answer passed.
+Behaviour must not change: these tests pin what could."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from urllib.parse import quote
 
+import httpx
 import pytest
 from starlette.routing import Route
 
@@ -42,6 +45,58 @@ def test_the_hot_endpoints_come_first_as_starlette_routes_and_stay_documented():
     paths = app.openapi()["paths"]
     assert {paths["/sparql"][m]["operationId"] for m in ("get", "post")} == {"sparql_sparql_get", "sparql_sparql_post"}
     assert "/id/{path}" in paths and all(f"/queries/{name}" in paths for name in QUERIES)
+
+
+def test_the_hot_paths_take_only_their_own_methods_and_paths():
+    app = create_app(Settings(), EmbeddedStore())
+    assert app.hot_paths is not None
+
+    def scope(method: str, path: str, root_path: str = "") -> dict:
+        return {"type": "http", "method": method, "path": path, "root_path": root_path, "query_string": b"",
+                "headers": []}
+
+    assert app.hot_paths.match(scope("GET", "/sparql")) is not None
+    assert app.hot_paths.match(scope("POST", "/sparql")) is not None
+    assert app.hot_paths.match(scope("GET", "/queries/cq2-disputed-allegations")) is not None
+    assert app.hot_paths.match(scope("HEAD", "/id/actor/fama"))["path_params"] == {"path": "actor/fama"}
+    # Other methods and paths, and a service behind a proxy's root path, go through the whole app.
+    for method, path, root in [("PUT", "/sparql", ""), ("OPTIONS", "/sparql", ""), ("GET", "/sparql/", ""),
+                               ("GET", "/queries", ""), ("POST", "/id/actor/fama", ""), ("GET", "/update", ""),
+                               ("GET", "/sparql", "/kg")]:
+        assert app.hot_paths.match(scope(method, path, root)) is None, (method, path, root)
+
+
+@pytest.mark.parametrize("query", ["ASK {}", "ASK {", "SELECT * { SERVICE <http://evil/> { ?s ?p ?o } }"],
+                         ids=["answer", "syntax-error", "refused"])
+@pytest.mark.parametrize("origin", [None, "https://example.org"])
+def test_a_hot_answer_has_the_headers_of_the_whole_app(read_only_server, query, origin):
+    # /sparql/ is not a hot path: the same endpoint behind every middleware (CORS, security headers).
+    headers = {**JSON, "Cache-Control": "no-cache", **({"Origin": origin} if origin else {})}
+    with read_only_server.client() as client:
+        hot = client.get("/sparql", params={"query": query}, headers=headers)
+        whole = client.get("/sparql/", params={"query": query}, headers=headers)
+    assert hot.status_code == whole.status_code and hot.content == whole.content
+    assert [(k, v) for k, v in hot.headers.multi_items() if k != "date"] == \
+        [(k, v) for k, v in whole.headers.multi_items() if k != "date"]
+    assert hot.headers["x-content-type-options"] == "nosniff" and "Origin" in hot.headers["vary"]
+    assert ("access-control-allow-origin" in hot.headers) == (origin is not None)
+
+
+def test_an_unexpected_error_on_a_hot_path_is_a_bare_500_as_elsewhere():
+    class Broken(EmbeddedStore):
+        @property
+        def generation(self) -> int:
+            raise RuntimeError("broken on purpose")
+
+    async def ask_both() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=create_app(Settings(), Broken()), raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
+            return [await client.get(path, params={"query": "ASK {}"}, headers=JSON) for path in ("/sparql", "/sparql/")]
+
+    hot, whole = asyncio.run(ask_both())
+    assert (hot.status_code, hot.text, hot.headers["content-type"]) == \
+        (whole.status_code, whole.text, whole.headers["content-type"]) == \
+        (500, "Internal Server Error", "text/plain; charset=utf-8")
 
 
 def test_a_request_head_over_the_cap_is_refused_with_431_and_closed(read_only_server):

@@ -25,9 +25,9 @@ def count(response) -> int:
     return int(response.json()["results"]["bindings"][0]["n"]["value"])
 
 
-def insert(client, server, subject: str) -> None:
+def insert(client, server, subject: str, predicate: str = "http://www.w3.org/2000/01/rdf-schema#label") -> None:
     update = f"INSERT DATA {{ GRAPH <http://example.org/cache> {{ <http://example.org/{subject}> " \
-             f"<http://www.w3.org/2000/01/rdf-schema#label> \"{subject}\" }} }}"
+             f"<{predicate}> \"{subject}\" }} }}"
     response = client.post("/update", content=update, headers={**server.auth(), "Content-Type": "application/sparql-update"})
     assert response.status_code in (200, 204), response.text
 
@@ -90,3 +90,40 @@ def test_post_queries_share_the_cache_and_saved_queries_use_it(server):
         assert [r.status_code for r in runs] == [200, 200]
         assert [r.headers["x-cache"] for r in runs] == ["miss", "hit"]
         assert runs[0].content == runs[1].content
+
+
+# Slow enough (well over workers.FOOTPRINT_AFTER) that its worker works out the predicates it reads.
+SLOW_LABELS = ("SELECT (COUNT(*) AS ?n) WHERE { GRAPH <http://example.org/cache> { ?s "
+               "<http://www.w3.org/2000/01/rdf-schema#label> ?o } "
+               + " ".join(f"VALUES ?v{i} {{ 1 2 3 4 5 6 7 8 9 10 }}" for i in range(5)) + " }")
+
+
+def write_other(client, server, subject: str) -> None:
+    insert(client, server, subject, "http://example.org/other")
+
+
+def test_an_answer_outlives_writes_to_predicates_it_does_not_read_and_no_others(server):
+    with server.client() as client:
+        url = "/sparql?query=" + quote(SLOW_LABELS)
+        first = client.get(url, headers=JSON)  # its worker reports the predicates it reads
+        second = client.get(url, headers=JSON)  # stored under the generation of the last label write
+        assert second.headers["x-cache"] in ("miss", "hit")
+        assert client.get(url, headers=JSON).headers["x-cache"] == "hit"
+        write_other(client, server, "unrelated-1")
+        kept = client.get(url, headers=JSON)
+        assert kept.headers["x-cache"] == "hit", "a write to another predicate dropped the answer"
+        assert kept.content == second.content == first.content
+        assert client.get(url, headers={**JSON, "If-None-Match": kept.headers["etag"]}).status_code == 304
+        insert(client, server, "label-after")  # a write to rdfs:label: the answer must change
+        after = client.get(url, headers=JSON)
+        assert after.headers["x-cache"] == "miss"
+        assert count(after) == count(kept) + 10 ** 5
+        assert client.get(url, headers={**JSON, "If-None-Match": kept.headers["etag"]}).status_code == 200
+        # A query that reads every predicate is dropped by any write.
+        every = "/sparql?query=" + quote(SLOW_LABELS.replace("<http://www.w3.org/2000/01/rdf-schema#label>", "?p"))
+        for _ in range(3):
+            before = client.get(every, headers=JSON)
+        assert before.headers["x-cache"] == "hit"
+        write_other(client, server, "unrelated-2")
+        changed = client.get(every, headers=JSON)
+        assert changed.headers["x-cache"] == "miss" and count(changed) == count(before) + 10 ** 5

@@ -510,6 +510,9 @@ _IRIREF = re.compile(r'<([^<>"{}|^`\\\x00-\x20]*)>')
 _PREFIX_DECL = re.compile(r"(?i)(?<![\w:?$\-])PREFIX\s+([A-Za-z][\w.\-]*)?:\s*<([^>]*)>")
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _KEYWORDS = ("SERVICE", "LOAD", "DEFINE")
+# Every keyword match of safety_scan is also a match of this, in the raw text (the scan only blanks
+# characters and adds conditions): a text without one has nothing to report (most queries).
+_ANY_KEYWORD = re.compile("(?i)" + "|".join(_KEYWORDS))
 
 
 @dataclass
@@ -569,6 +572,8 @@ def safety_scan(text: str) -> Scan:
     keywords: set[str] = set()
     services: list[str] = []
     problems: list[str] = []
+    if _ANY_KEYWORD.search(text) is None and _ESCAPE.search(text) is None:
+        return Scan(keywords=keywords, services=services, problems=problems)  # nothing below could match
     for variant in {text, _unescape(text)}:
         code = _code_regions(variant)
         bare = _code_regions(variant, keep_iris=False)  # same positions, IRIs blanked
@@ -619,6 +624,8 @@ def check_nesting(text: str, what: str = "query", limit: int = MAX_NESTING) -> N
     sahelkg.problems.Problem: 400 Too deeply nested: ...
     """
     code = _code_regions(text, keep_iris=False)
+    if code.count("{") + code.count("(") + code.count("[") <= limit:
+        return  # nesting deeper than `limit` needs more than `limit` opening brackets
     depth = 0
     for position, char in enumerate(code):
         if char in "{([":

@@ -17,21 +17,18 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import inspect
 import os
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from contextlib import asynccontextmanager
 
 import anyio
 import pyoxigraph as ox
 from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from sahelkg import rdf_formats
 from sahelkg.config import Settings
@@ -40,7 +37,8 @@ from sahelkg.problems import Problem
 from sahelkg.sparql import protocol
 from sahelkg.store import EmbeddedStore, Store
 from sahelkg.web import openapi
-from sahelkg.web.guards import HostGuard, SecurityHeaders
+from sahelkg.web.guards import CORS_OPTIONS, HostGuard, Receive, Scope, SecurityHeaders, Send
+from sahelkg.web.hot_paths import HotPaths, direct_routes
 from sahelkg.web.result_cache import ResultCache
 from sahelkg.web.routes import graph_store, sparql, update
 from sahelkg.web.routes.common import run_blocking, store_of, store_problem
@@ -79,18 +77,15 @@ def create_app(settings: Settings | None = None, store: Store | None = None, *,
         app.state.write_lock = asyncio.Lock()
         yield
 
-    app = FastAPI(title="sahelkg", summary="Conflict actors in the Sahel and the allegations made about them",
-                  lifespan=lifespan, docs_url=None, redoc_url=None)  # /docs: the workbench's offline Swagger UI
+    app = ServiceApp(title="sahelkg", summary="Conflict actors in the Sahel and the allegations made about them",
+                     lifespan=lifespan, docs_url=None, redoc_url=None)  # /docs: the workbench's offline Swagger UI
     app.state.settings = settings
     app.state.store = store
     app.state.write_lock = asyncio.Lock()
     app.state.void_cache = None
     app.state.result_cache = ResultCache(settings.result_cache_bytes)
     app.state.thread_limiter = anyio.CapacityLimiter(max(8, settings.workers * 4))
-    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=False,
-                       allow_methods=["GET", "HEAD", "POST"],
-                       allow_headers=["Accept", "Content-Type", "If-None-Match", "Cache-Control"],
-                       expose_headers=["Content-Type", "Location", "ETag", "X-Cache"])
+    app.add_middleware(CORSMiddleware, **CORS_OPTIONS)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(HostGuard, allowed_hosts=settings.allowed_hosts)  # outermost: every URL built sees it
 
@@ -113,49 +108,25 @@ def create_app(settings: Settings | None = None, store: Store | None = None, *,
                 *(importlib.import_module(module).router for module in ROUTER_MODULES), *routers]
     for router in included:
         app.include_router(router)
-    app.router.routes[0:0] = direct_routes(included)
+    hot = direct_routes(included)
+    app.router.routes[0:0] = hot
+    app.hot_paths = HotPaths(hot, settings.allowed_hosts)
     return app
 
 
-# Paths asked again and again (queries, saved queries, lookups): dispatched by a plain Starlette
-# route, which skips FastAPI's router and dependency solving (~40% of a cached answer's CPU time).
-DIRECT_PATHS = ("/sparql", "/queries/", "/id/")
+class ServiceApp(FastAPI):
+    """The FastAPI app, with the hot paths (sahelkg.web.hot_paths) answered before its middleware stack."""
 
+    hot_paths: HotPaths | None = None
 
-def direct_routes(routers: Iterable[APIRouter], paths: tuple[str, ...] = DIRECT_PATHS) -> list[Route]:
-    """Given the app's routers, return Starlette routes serving their hot endpoints directly.
-
-    Only endpoints that take the request and `str` path parameters qualify (FastAPI would do
-    nothing for them but call them). The FastAPI routes stay: they document the endpoints in the
-    OpenAPI document and serve the methods the direct route leaves out.
-    """
-    direct = []
-    for router in routers:
-        for route in router.routes:
-            if not isinstance(route, APIRoute) or not route.include_in_schema:
-                continue
-            hot = any(route.path == p or (p.endswith("/") and route.path.startswith(p)) for p in paths)
-            if not hot or not _takes_request_and_path(route):
-                continue
-            methods = set(route.methods or ())
-            served = Route(route.path, _calling_with_path_params(route.endpoint), methods=list(methods),
-                           name=route.name)
-            served.methods = methods  # Starlette would add HEAD; FastAPI's route does not
-            direct.append(served)
-    return direct
-
-
-def _takes_request_and_path(route: APIRoute) -> bool:
-    parameters = list(inspect.signature(route.endpoint).parameters.values())
-    return (bool(parameters) and parameters[0].annotation in (Request, "Request")
-            and all(p.name in route.param_convertors and p.annotation in (str, "str") for p in parameters[1:]))
-
-
-def _calling_with_path_params(endpoint: Callable[..., Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
-    async def call(request: Request) -> Response:
-        return await endpoint(request, **request.path_params)
-
-    return call
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        hot = self.hot_paths
+        if hot is not None and scope["type"] == "http" and not self.root_path:
+            routing = hot.match(scope)
+            if routing is not None:
+                await hot.serve(self, scope, receive, send, routing)
+                return
+        await super().__call__(scope, receive, send)
 
 
 void_router = APIRouter()

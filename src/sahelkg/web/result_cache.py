@@ -24,12 +24,13 @@ True
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Largest share of the cache one result may take: a single huge result must not flush the rest.
 ENTRY_SHARE = 8
@@ -46,8 +47,7 @@ def cacheable(text: str) -> bool:
     return _VOLATILE.search(text) is None
 
 
-@dataclass(frozen=True)
-class CachedResult:
+class CachedResult(NamedTuple):
     """One stored answer: result kind, media type, body, and its entity tag."""
 
     kind: str
@@ -70,10 +70,11 @@ class ResultCache:
     @staticmethod
     def key(text: str, media_types: Mapping[str, str | None], dataset: tuple) -> str:
         """Given a query text, its negotiated media types and its dataset description, return the cache key."""
-        digest = hashlib.sha256()
-        for part in (text, repr(sorted(media_types.items())), repr(dataset)):
-            digest.update(part.encode())
-            digest.update(b"\x00")
+        digest = hashlib.sha256(text.encode())
+        digest.update(b"\x00")
+        digest.update(_media_part(tuple(media_types.items())))
+        digest.update(repr(dataset).encode())
+        digest.update(b"\x00")
         return digest.hexdigest()
 
     def etag(self, key: str, generation: int) -> str:
@@ -112,6 +113,12 @@ class ResultCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+@functools.lru_cache(maxsize=256)
+def _media_part(media_types: tuple[tuple[str, str | None], ...]) -> bytes:
+    # Clients send the same few Accept headers: the negotiated types' part of the key is memoised.
+    return repr(sorted(media_types)).encode() + b"\x00"
 
 
 def etag_matches(if_none_match: str | None, etag: str) -> bool:

@@ -6,6 +6,7 @@ import asyncio
 import functools
 import hmac
 import json
+import re
 from collections.abc import Callable
 
 import anyio
@@ -20,6 +21,22 @@ from sahelkg.sparql import protocol
 from sahelkg.store import QuerySyntaxError, QueryTimeout, ResultTooLarge, ServiceBusy, Store, StoreError
 from sahelkg.store.change import Change
 from sahelkg.web.result_cache import CachedResult, ResultCache, asks_fresh, cacheable, etag_matches
+
+# Bytes after which Starlette's `request.url.query` is not the raw query string: urlsplit cuts at
+# "#" and drops tabs and line breaks, and only ASCII is decoded alike.
+_QUERY_NOT_VERBATIM = re.compile(rb"[#\t\r\n]|[^\x00-\x7f]")
+
+
+def url_query(request: Request) -> str:
+    """Given a request, return `request.url.query` without building the URL (~5 µs a request).
+
+    >>> url_query(Request({"type": "http", "query_string": b"query=ASK+%7B%7D", "headers": []}))
+    'query=ASK+%7B%7D'
+    """
+    raw = request.scope.get("query_string", b"")
+    if _QUERY_NOT_VERBATIM.search(raw) is None:
+        return raw.decode("ascii")
+    return request.url.query
 
 
 def settings_of(request: Request) -> Settings:
@@ -190,17 +207,22 @@ async def answer_query(request: Request, text: str, *, format_param: str | None,
     it) when it was first asked for, with the same text and settings, so a hit skips the checks.
     """
     check = check or _check_nesting
-    settings = settings_of(request)
-    media_types = negotiated(request.headers.get("accept"), format_param)
-    store = store_of(request)
+    state = request.app.state
+    settings: Settings = state.settings
+    headers = request.headers
+    media_types = negotiated(headers.get("accept"), format_param)
+    store: Store = state.store
     # Only a store that counts its writes can say when a stored result went stale.
-    generation: int | None = getattr(store, "generation", None) if cacheable(text) else None
-    cache: ResultCache = request.app.state.result_cache
+    # An IsolatedStore says which write last touched what this query reads (its predicates).
+    reads_since = getattr(store, "read_generation", None)
+    generation: int | None = (reads_since(text) if reads_since else getattr(store, "generation", None)) \
+        if cacheable(text) else None
+    cache: ResultCache = state.result_cache
     key = ""
     if generation is not None and any(media_types.values()):
         key = cache.key(text, media_types, (default_graph_uris, named_graph_uris, settings.union_default_graph,
                                             settings.base_iri, settings.max_result_rows, check.__qualname__))
-        fresh = asks_fresh(request.headers.get("cache-control"), request.headers.get("pragma"))
+        fresh = asks_fresh(headers.get("cache-control"), headers.get("pragma"))
         stored = None if fresh else cache.get(key, generation)
         if stored is not None:
             request_timeout(timeout_param, settings)  # 400 for a bad value, as on a miss
@@ -274,10 +296,18 @@ _memo_negotiate_kinds = functools.lru_cache(maxsize=256)(_negotiate_kinds)
 
 def _cached_response(request: Request, result: CachedResult, *, hit: bool) -> Response:
     """Given a result and the request, answer it: 304 when the client already holds this version."""
-    headers = {"Vary": "Accept", "ETag": result.etag, "X-Cache": "hit" if hit else "miss",
-               # Stored copies must be revalidated: a write may change the answer at any moment.
-               "Cache-Control": "no-cache"}
     if request.method in ("GET", "HEAD") and etag_matches(request.headers.get("if-none-match"), result.etag):
-        return Response(status_code=304, headers=headers)
-    return Response(result.body, media_type=protocol.content_type_header(result.media_type), headers=headers)
+        response = Response(status_code=304)
+    else:
+        response = Response(result.body, media_type=protocol.content_type_header(result.media_type))
+    # Before Content-Length and -Type, as Response(headers=...) would put them; encoded once, not per request.
+    response.raw_headers[0:0] = [_VARY_ACCEPT, (b"etag", result.etag.encode("latin-1")),
+                                 _X_CACHE_HIT if hit else _X_CACHE_MISS, _REVALIDATE]
+    return response
+
+
+_VARY_ACCEPT = (b"vary", b"Accept")
+_X_CACHE_HIT, _X_CACHE_MISS = (b"x-cache", b"hit"), (b"x-cache", b"miss")
+# Stored copies must be revalidated: a write may change the answer at any moment.
+_REVALIDATE = (b"cache-control", b"no-cache")
 

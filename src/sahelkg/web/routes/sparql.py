@@ -19,6 +19,7 @@ from sahelkg.web.routes.common import (
     run_blocking,
     settings_of,
     store_of,
+    url_query,
 )
 
 router = APIRouter()
@@ -38,11 +39,11 @@ async def sparql(request: Request) -> Response:
     settings = settings_of(request)
     body = await read_body(request, settings) if request.method == "POST" else b""
     operation = protocol.read_operation(
-        method=request.method, url_query=request.url.query, content_type=request.headers.get("content-type"),
+        method=request.method, url_query=url_query(request), content_type=request.headers.get("content-type"),
         body=body, field_name="query", direct_type="application/sparql-query",
         dataset_names=("default-graph-uri", "named-graph-uri"))
     if operation is None:
-        request_timeout(protocol.parse_params(request.url.query).get("timeout", [None])[0], settings)  # 400 if bad
+        request_timeout(protocol.parse_params(url_query(request)).get("timeout", [None])[0], settings)  # 400 if bad
         if request.method == "GET" and workbench.wants_html(request):  # a browser: the query editor
             return await workbench.query_editor(request)
         return await service_description(request)
