@@ -202,11 +202,12 @@ PRIVATE_MIB = 32
 # that the short queries beside it keep their core; that worker retires once it has answered.
 LOWER_PRIORITY_AFTER = 1.0
 LOWER_PRIORITY_BY = 10
-# A query that took longer than this has the predicates it reads worked out by its worker
-# (sahelkg.sparql.footprint; rdflib's parser, 2–70 ms): its cached answer then outlives writes to
-# other predicates (`read_generation`). Cheaper queries are simply run again after any write.
+# A query asked a second time that took longer than this has the predicates it reads worked out by
+# its worker (sahelkg.sparql.footprint; rdflib's parser, 2–70 ms): its cached answer then outlives
+# writes to other predicates (`read_generation`). Cheaper queries, and texts seen once (lookups of
+# ever new IRIs), are simply run again after any write.
 FOOTPRINT_AFTER = 0.05
-# Query texts whose footprint the app remembers.
+# Query texts whose footprint the app remembers, and texts it has seen once.
 FOOTPRINTS_KEPT = 4096
 
 
@@ -345,6 +346,7 @@ class IsolatedStore(Store):
         self._predicate_written: dict[str, int] = {}
         self._everything_written = 0
         self._footprints: OrderedDict[str, frozenset[str] | None] = OrderedDict()
+        self._seen_once: OrderedDict[str, None] = OrderedDict()
         self._control: Connection | None = None
         self._control_lock = threading.Lock()
         self._closed = False
@@ -587,7 +589,7 @@ class IsolatedStore(Store):
     def read_generation(self, sparql: str) -> int:
         """Given a query text, return the generation of the last write that may have changed its
         answer: the last one to a predicate it reads (sahelkg.sparql.footprint), or to one not
-        known; `generation` while its footprint is not known (before its first slow run)."""
+        known; `generation` while its footprint is not known (before its second slow run)."""
         with self._cond:
             footprint = self._footprints.get(sparql)
             if footprint is None:
@@ -596,8 +598,16 @@ class IsolatedStore(Store):
             return max(self._everything_written, max((written.get(p, 0) for p in footprint), default=0))
 
     def _footprint_options(self, sparql: str) -> dict:
-        # Ask the worker for the query's footprint while it is not known.
-        return {} if self.shared or sparql in self._footprints else {"footprint": True}
+        # Ask the worker for the footprint of a query asked again, while it is not known.
+        if self.shared or sparql in self._footprints:
+            return {}
+        with self._cond:
+            if sparql in self._seen_once:
+                return {"footprint": True}
+            self._seen_once[sparql] = None
+            if len(self._seen_once) > FOOTPRINTS_KEPT:
+                self._seen_once.popitem(last=False)
+        return {}
 
     def _remember_footprint(self, sparql: str, rest: tuple) -> None:
         if rest:  # the worker worked it out (None: reads everything; not asked again either)
