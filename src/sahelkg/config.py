@@ -57,9 +57,10 @@ class Settings:
     # How query workers see the embedded store: "forked" (copy-on-write in-memory snapshots, re-forked
     # on every write) or "shared" (one RocksDB store, read-only snapshots; sahelkg.store.workers).
     worker_store: str = "forked"
-    # Forked workers: MiB of pages a worker may touch (un-share from the store, or allocate) before
-    # it retires after answering and a fresh fork replaces it (sahelkg.store.workers.PRIVATE_MIB).
-    worker_private_mib: float = 32.0
+    # Forked workers: MiB of pages the workers together may hold of their own (un-shared from the
+    # store, or allocated); past it, workers retire and fresh forks replace them
+    # (sahelkg.store.workers.PRIVATE_MIB).
+    worker_private_mib: float = 96.0
 
     @property
     def writes_enabled(self) -> bool:

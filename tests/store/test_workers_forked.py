@@ -207,3 +207,26 @@ def test_a_worker_whose_request_only_allocated_and_freed_memory_stays(monkeypatc
         assert _private_mib(worker) < 24
     finally:
         pool.close()
+
+
+@pytest.mark.parametrize("budget", [60, 100])
+def test_workers_share_one_budget_of_private_memory(budget):
+    # Two workers that scan a store at once each un-share ~40 MiB of it: within a budget of 100
+    # both stay warm; with 60, the one that answers second retires.
+    pool = IsolatedStore(workers=2, private_mib=budget)
+    try:
+        pool.load_quads([_quad(i, f"urn:test:row-{i}-{'y' * 60}") for i in range(150_000)])
+        before = _wait_for_idle(pool, 2)
+        scan = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+        with ThreadPoolExecutor(2) as clients:
+            answers = list(clients.map(lambda n: pool.query(f"{scan} # client {n}", timeout=60), range(2)))
+        assert [a.rows[0][0].value for a in answers] == ["150000"] * 2
+        after = _wait_for_idle(pool, 2)
+        held = {pid: _private_mib(pid) for pid in after}
+        if budget == 100:
+            assert after == before and all(mib > 30 for mib in held.values()), held
+        else:
+            assert len(after & before) == 1, "not exactly one of the two scanning workers retired"
+            assert sum(held.values()) < budget, held
+    finally:
+        pool.close()

@@ -26,11 +26,14 @@ SAHELKG_WORKER_STORE); measured side by side by bench/worker_memory.py, bench/RE
   still running after LOWER_PRIORITY_AFTER has its worker reniced (+10), so the lookups beside a
   runaway keep their core; that worker retires after answering.
 - Memory: reading Oxigraph's in-memory store writes to it, so a worker un-shares the pages it
-  reads (a scan of 1.5M triples: ~420 of ~530 MB). A worker counts the pages it has touched since
-  its fork (its minor page faults, one getrusage call) and retires after answering once they pass
-  PRIVATE_MIB (SAHELKG_WORKER_PRIVATE_MIB); the keeper forks a fresh one. The service so holds
-  about one store whatever the number of workers. The price: a query that scans much of the store
-  pays the copy-on-write faults again in each fresh worker (+0.25–0.4 s for a full scan at 1.5M).
+  reads (a scan of 1.5M triples: ~420 of ~530 MB). Each worker measures the pages it holds of its
+  own (its minor page faults, one getrusage call; past PRIVATE_FLOOR_MIB of growth the kernel's
+  exact count) and reports it with its answer; the workers together may hold PRIVATE_MIB
+  (SAHELKG_WORKER_PRIVATE_MIB). Past it, the worker that just answered retires (at once when it
+  alone holds more) and the keeper forks a fresh one. The service so holds about one store
+  whatever the number of workers, and on a small store a worker or two stay warm. The price: a
+  query that scans much of a big store pays the copy-on-write faults again in each fresh worker
+  (+0.25–0.4 s for a full scan at 1.5M).
 - The most recently used idle worker takes the next query: its caches are warm, and the workers
   left idle keep their copy-on-write pages shared (bench/lookup_memory.py).
 - Writes are prepared in a worker (its copy-on-write store is private): it turns the request into
@@ -194,10 +197,13 @@ REPLAY_BYTES = 1 << 20
 # many bytes of N-Quads); a worker further behind retires.
 REPLAY_LOG_LENGTH = 256
 REPLAY_LOG_BYTES = 32 << 20
-# Forked design: a worker whose requests have touched more than this many MiB of pages since its
-# fork (page faults: copy-on-write un-sharing and its own heap) retires after answering, and the
-# keeper forks a fresh one. Keeps the service's memory near one store, whatever the worker count.
-PRIVATE_MIB = 32
+# Forked design: MiB of pages the workers together may hold of their own (copy-on-write pages
+# un-shared from the keeper's store, and their heaps). Past it, a worker that has just answered and
+# holds more than PRIVATE_FLOOR_MIB retires, and the keeper forks a fresh one. Keeps the service's
+# memory near one store whatever the number of workers, while a few workers that have read a small
+# store stay warm (bench/lookup_memory.py).
+PRIVATE_MIB = 96
+PRIVATE_FLOOR_MIB = 8
 # A request still running after this many seconds has its worker's priority lowered (nice 10), so
 # that the short queries beside it keep their core; that worker retires once it has answered.
 LOWER_PRIORITY_AFTER = 1.0
@@ -306,6 +312,8 @@ class _Worker:
     nonblocking: bool = False
     # Set once its priority was lowered during a long request: it retires after answering.
     lowered: bool = False
+    # MiB of pages it holds of its own, as it last reported (forked design).
+    private_mib: float = 0.0
 
     def set_nonblocking(self, on: bool) -> None:
         if self.nonblocking != on:
@@ -328,6 +336,9 @@ class IsolatedStore(Store):
             raise StoreError(f"unknown worker store {worker_store!r}; use one of {', '.join(WORKER_STORES)}")
         self.path = Path(path) if path is not None else None
         self.workers = max(1, workers)
+        self.private_mib = private_mib
+        # Every live worker's last reported private MiB, by pid (PRIVATE_MIB).
+        self._private: dict[int, float] = {}
         self.shared = worker_store == "shared"
         self._cond = threading.Condition()
         self._idle: list[_Worker] = []
@@ -426,6 +437,7 @@ class IsolatedStore(Store):
                 stale = [] if self.shared else [w for w in self._idle if w.generation < self._floor]
                 for w in stale:
                     self._idle.remove(w)
+                    self._private.pop(w.pid, None)
                     w.conn.close()
                 if self._idle and (writing or self._reading < self.workers):
                     # Most recently used first: its caches are warm (a round trip to a worker idle
@@ -443,20 +455,26 @@ class IsolatedStore(Store):
                     raise StoreError("the store keeper has stopped")
                 self._cond.wait(min(remaining, 0.5))
 
-    def _release(self, worker: _Worker, *, writing: bool, caught_up: int | None) -> None:
-        """Given a worker back from a request, and the generation it reached (None: it failed,
-        was killed or retires), make it idle again or let it go."""
+    def _release(self, worker: _Worker, *, writing: bool, caught_up: int | None, private: float | None = None) -> None:
+        """Given a worker back from a request, the generation it reached (None: it failed, was
+        killed or retires) and the MiB it holds of its own (None: not measured), make it idle again
+        or let it go."""
         with self._cond:
             self._busy.discard(worker.pid)
             self._reading -= not writing
-            if (caught_up is not None and not worker.lowered and (self.shared or caught_up >= self._floor)
-                    and not self._closed):
+            if private is not None:
+                self._private[worker.pid] = private
+            over_budget = (self._private.get(worker.pid, 0.0) > PRIVATE_FLOOR_MIB
+                           and sum(self._private.values()) > self.private_mib)
+            if (caught_up is not None and not worker.lowered and not over_budget
+                    and (self.shared or caught_up >= self._floor) and not self._closed):
                 # Next in line even while it trims its heap (~1 ms): the few workers in use stay the
                 # same few, and workers left idle keep the copy-on-write store pages shared.
                 # A worker forked after a write it has not been told of yet holds it already.
                 worker.generation = max(worker.generation, caught_up)
                 self._idle.append(worker)
             else:
+                self._private.pop(worker.pid, None)
                 try:
                     worker.conn.close()
                 except OSError:
@@ -487,7 +505,7 @@ class IsolatedStore(Store):
         deadline = time.monotonic() + timeout
         writing = message[0] in _ONE_SHOT
         worker, catch_up = self._acquire(deadline, writing=writing)
-        caught_up = None
+        caught_up = private = None
         try:
             worker.set_nonblocking(False)
             worker.conn.send((*catch_up, message))
@@ -496,13 +514,13 @@ class IsolatedStore(Store):
                 if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
                     self._kill(worker)
                     raise _timed_out(timeout)
-            reply, retiring = worker.conn.recv()
+            reply, retiring, private = worker.conn.recv()
             caught_up = None if retiring else catch_up[0]
         except (EOFError, OSError) as error:
             self._kill(worker)
             raise StoreError(f"a query worker failed: {error}") from error
         finally:
-            self._release(worker, writing=writing, caught_up=caught_up)
+            self._release(worker, writing=writing, caught_up=caught_up, private=private)
         return _decoded(reply)
 
     async def call_async(self, message: tuple, timeout: float | None = None):
@@ -516,7 +534,7 @@ class IsolatedStore(Store):
             worker, catch_up = self._acquire(time.monotonic(), writing=writing)
         except ServiceBusy:
             return await loop.run_in_executor(None, self.call, message, timeout)
-        caught_up = None
+        caught_up = private = None
         fd = worker.conn.fileno()
         done: asyncio.Future = loop.create_future()
         reader = _ReplyReader(fd, done)
@@ -534,9 +552,9 @@ class IsolatedStore(Store):
                 timer.cancel()
                 loop.remove_reader(fd)
             if len(pickled) > _INLINE_REPLY_BYTES:
-                reply, retiring = await loop.run_in_executor(None, pickle.loads, pickled)
+                reply, retiring, private = await loop.run_in_executor(None, pickle.loads, pickled)
             else:
-                reply, retiring = pickle.loads(pickled)
+                reply, retiring, private = pickle.loads(pickled)
             caught_up = None if retiring else catch_up[0]
         except (asyncio.CancelledError, QueryTimeout):
             self._kill(worker)  # overran, or the client went away: its query must not run on unseen
@@ -545,7 +563,7 @@ class IsolatedStore(Store):
             self._kill(worker)
             raise StoreError(f"a query worker failed: {error}") from error
         finally:
-            self._release(worker, writing=writing, caught_up=caught_up)
+            self._release(worker, writing=writing, caught_up=caught_up, private=private)
         return _decoded(reply)
 
     def _keeper_call(self, message: tuple):
@@ -577,6 +595,7 @@ class IsolatedStore(Store):
             self._generation = max(self._generation, generation)
             for worker in [] if self.shared else [w for w in self._idle if w.generation < self._floor]:
                 self._idle.remove(worker)
+                self._private.pop(worker.pid, None)
                 worker.conn.close()
             self._cond.notify_all()
         return reply
@@ -1072,7 +1091,7 @@ def _shared_worker_main(spec: dict, authkey: bytes) -> None:
                 return _prepare_in_scratch(snapshot, Path(spec["root"]), message)
             return _handle(snapshot.store, message, protocol)
 
-        conn.send((_reply(answer), message[0] in _ONE_SHOT))
+        conn.send((_reply(answer), message[0] in _ONE_SHOT, None))
         if message[0] in _ONE_SHOT:
             return  # the app never reuses it (the same rule as forked workers)
         if time.monotonic() - started > _TRIM_AFTER_SECONDS:
@@ -1150,7 +1169,7 @@ def _worker_main(store: EmbeddedStore, address: str, authkey: bytes, generation:
     from sahelkg.sparql import protocol
 
     _keep_inherited_heap_shared()
-    touched = _PagesTouched(private_mib)
+    touched = _PagesTouched()
 
     conn = Client(address, family="AF_UNIX", authkey=authkey)
     conn.send(("hello", os.getpid(), generation))
@@ -1164,13 +1183,15 @@ def _worker_main(store: EmbeddedStore, address: str, authkey: bytes, generation:
             for removals, additions in missed:  # the writes acknowledged since, in order
                 store.apply(_change_of(("apply", removals, additions)))
         except Exception as error:  # this copy is no longer the keeper's: answer and retire
-            conn.send((("error", "store", f"a query worker could not catch up: {error}"), True))
+            conn.send((("error", "store", f"a query worker could not catch up: {error}"), True, None))
             return
         reply = _reply(_handle, store, message, protocol)
-        # A prepared write may have left this copy changed: never reuse it. A worker that has
-        # un-shared much of the store makes way for a fresh fork.
-        retiring = message[0] in _ONE_SHOT or touched.too_many(time.monotonic() - started)
-        conn.send((reply, retiring))
+        # A prepared write may have left this copy changed: never reuse it. A worker holding more
+        # than the workers' whole budget of its own makes way for a fresh fork at once (the app
+        # weighs the others against the budget).
+        private = touched.private_mib(time.monotonic() - started)
+        retiring = message[0] in _ONE_SHOT or (private is not None and private > private_mib)
+        conn.send((reply, retiring, private))
         if retiring:
             return
         if time.monotonic() - started > _TRIM_AFTER_SECONDS:
@@ -1178,38 +1199,41 @@ def _worker_main(store: EmbeddedStore, address: str, authkey: bytes, generation:
 
 
 class _PagesTouched:
-    """Counts the pages a forked worker holds of its own: reading Oxigraph's in-memory store writes
-    to it (a scan of 1.5M triples un-shares ~420 of its ~530 MiB), so without a limit every worker
-    tends to a whole copy of the store. Its minor page faults since the fork (one getrusage call)
-    bound that from above: each is a copy-on-write page un-shared from the keeper or a new page of
-    its heap, perhaps freed since. Past the limit, the kernel's count of its private dirty pages
-    after giving the freed heap back (smaps_rollup, ~12 ms at 550 MiB, so only then) decides."""
+    """Measures the pages a forked worker holds of its own: reading Oxigraph's in-memory store
+    writes to it (a scan of 1.5M triples un-shares ~420 of its ~530 MiB), so without a limit every
+    worker tends to a whole copy of the store. Its minor page faults (one getrusage call) bound the
+    growth since the last exact count from above: each is a copy-on-write page un-shared from the
+    keeper or a new page of its heap, perhaps freed since. Once that bound passes
+    PRIVATE_FLOOR_MIB, the kernel's count of its private dirty pages after giving the freed heap
+    back (smaps_rollup, ~3 ms at 150 MiB, ~12 ms at 550 MiB, so only then) is the exact figure."""
 
     # A request this quick cannot have faulted in much (a page fault costs ~1 µs or more): the
     # count is read after every slower one and every CHECK_EVERY-th (~10 µs on the hot path).
     QUICK_SECONDS = 0.002
     CHECK_EVERY = 32
 
-    def __init__(self, limit_mib: float):
-        self.limit = limit_mib * (1 << 20) / _PAGE_BYTES
-        self.start = _minor_faults()
+    def __init__(self) -> None:
+        self.exact = 0.0  # MiB held at the last exact count
+        self.start = _minor_faults()  # faults then
         self.unchecked = 0
 
-    def too_many(self, seconds: float) -> bool:
-        """Given how long the request just answered took, say whether the worker should retire."""
+    def private_mib(self, seconds: float) -> float | None:
+        """Given how long the request just answered took, return the MiB the worker holds of its
+        own (an upper bound below PRIVATE_FLOOR_MIB of growth), or None when not measured."""
         self.unchecked += 1
         if seconds < self.QUICK_SECONDS and self.unchecked < self.CHECK_EVERY:
-            return False
+            return None
         self.unchecked = 0
         faults = _minor_faults()
-        if faults - self.start <= self.limit:
-            return False
+        bound = self.exact + (faults - self.start) * _PAGE_BYTES / (1 << 20)
+        if bound - self.exact <= PRIVATE_FLOOR_MIB:
+            return bound
         _trim_heap()  # what the request freed is not held
-        private = _private_dirty_pages()
-        if private is None or private > self.limit:
-            return True
-        self.start = faults - private  # count on from the pages really held
-        return False
+        pages = _private_dirty_pages()
+        if pages is None:
+            return bound
+        self.exact, self.start = pages * _PAGE_BYTES / (1 << 20), faults
+        return self.exact
 
 
 _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
