@@ -125,15 +125,23 @@ def _private_mib(pid: int) -> float:
     raise AssertionError("no Private_Dirty line")
 
 
+SCAN = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+SCANNED_ROWS = 150_000
+
+
+def _two_workers_on_a_store(private_mib: float) -> tuple[IsolatedStore, set[int]]:
+    """Return a pool of two workers over SCANNED_ROWS quads (~40 MiB un-shared by one scan), and its workers."""
+    pool = IsolatedStore(workers=2, private_mib=private_mib)
+    pool.load_quads([_quad(i, f"urn:test:row-{i}-{'y' * 60}") for i in range(SCANNED_ROWS)])
+    return pool, _wait_for_idle(pool, 2)
+
+
 @pytest.mark.parametrize("limit", [8, 100_000])
 def test_a_worker_that_unshared_the_store_retires_so_memory_stays_near_one_store(limit):
-    pool = IsolatedStore(workers=2, private_mib=limit)
+    pool, workers = _two_workers_on_a_store(limit)
     try:
-        pool.load_quads([_quad(i, f"urn:test:row-{i}-{'y' * 60}") for i in range(150_000)])
-        workers = _wait_for_idle(pool, 2)
-        scan = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
         for _ in range(2):
-            assert int(pool.query(scan, timeout=60).rows[0][0].value) == 150_000
+            assert int(pool.query(SCAN, timeout=60).rows[0][0].value) == SCANNED_ROWS
         after = _wait_for_idle(pool, 2)
         largest = max(_private_mib(pid) for pid in after)
         if limit == 8:
@@ -213,14 +221,11 @@ def test_a_worker_whose_request_only_allocated_and_freed_memory_stays(monkeypatc
 def test_workers_share_one_budget_of_private_memory(budget):
     # Two workers that scan a store at once each un-share ~40 MiB of it: within a budget of 100
     # both stay warm; with 60, the one that answers second retires.
-    pool = IsolatedStore(workers=2, private_mib=budget)
+    pool, before = _two_workers_on_a_store(budget)
     try:
-        pool.load_quads([_quad(i, f"urn:test:row-{i}-{'y' * 60}") for i in range(150_000)])
-        before = _wait_for_idle(pool, 2)
-        scan = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
         with ThreadPoolExecutor(2) as clients:
-            answers = list(clients.map(lambda n: pool.query(f"{scan} # client {n}", timeout=60), range(2)))
-        assert [a.rows[0][0].value for a in answers] == ["150000"] * 2
+            answers = list(clients.map(lambda n: pool.query(f"{SCAN} # client {n}", timeout=60), range(2)))
+        assert [int(a.rows[0][0].value) for a in answers] == [SCANNED_ROWS] * 2
         after = _wait_for_idle(pool, 2)
         held = {pid: _private_mib(pid) for pid in after}
         if budget == 100:

@@ -312,8 +312,6 @@ class _Worker:
     nonblocking: bool = False
     # Set once its priority was lowered during a long request: it retires after answering.
     lowered: bool = False
-    # MiB of pages it holds of its own, as it last reported (forked design).
-    private_mib: float = 0.0
 
     def set_nonblocking(self, on: bool) -> None:
         if self.nonblocking != on:
